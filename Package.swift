@@ -1,0 +1,103 @@
+// swift-tools-version:6.2
+// Hummingbird 2.28 needs tools 6.2; Swift 6 language mode everywhere (strict concurrency).
+import PackageDescription
+
+/// One list of settings for every target, so the whole package compiles under the same rules.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "upscale-batch",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "upscale-batch", targets: ["upscale-batch"]),
+        .library(name: "UpscaleBatch", targets: ["UpscaleBatch"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-certificates", exact: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+    ],
+    targets: [
+        // The core: model, store, API client, runner, import, report. No CLI, no HTTP server.
+        .target(
+            name: "UpscaleBatch",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Receives the API's webhooks and records them in the job store.
+        .target(
+            name: "WebhookReceiver",
+            dependencies: [
+                "UpscaleBatch",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // An independent reading of the vendor's API page: shares no code with the client.
+        .target(
+            name: "EnhancorSimulator",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The thin executable: parses arguments, wires the parts, maps errors to exit codes.
+        .executableTarget(
+            name: "upscale-batch",
+            dependencies: [
+                "UpscaleBatch", "WebhookReceiver", "EnhancorSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources/sample.csv")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "UpscaleBatchTests",
+            dependencies: ["UpscaleBatch", "EnhancorSimulator", .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WebhookReceiverTests",
+            dependencies: ["WebhookReceiver", "UpscaleBatch", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EnhancorSimulatorTests",
+            dependencies: ["EnhancorSimulator", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["upscale-batch", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,2 @@
+import UpscaleBatch
+public enum WebhookReceiverVersion { public static let current = UpscaleBatchVersion.current }

@@ -1,0 +1,6 @@
+import ArgumentParser
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "(not yet built)")
+    func run() async throws { throw ExitCode(2) }
+}

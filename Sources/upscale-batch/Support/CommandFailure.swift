@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import UpscaleBatch
+
+/// The edge between the core's typed errors and the process's exit codes (cli.md's table).
+/// Messages go to standard error as `upscale-batch: <message>`.
+enum ExitCodes {
+    static let failedJobs: Int32 = 1
+    static let configuration: Int32 = 2
+    static let unauthorized: Int32 = 3
+    static let usage: Int32 = 64
+    static let tryAgainLater: Int32 = 75
+    static let interrupted: Int32 = 130
+}
+
+enum CommandFailure {
+    /// Prints `message` on standard error and returns the exit code to throw.
+    static func exit(_ code: Int32, _ message: String) -> ExitCode {
+        printError(message)
+        return ExitCode(code)
+    }
+
+    /// Runs `body`, turning a `StoreError` into its message and exit code.
+    static func wrap<T>(_ body: () throws(StoreError) -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            throw exit(code(for: error), error.description)
+        }
+    }
+
+    static func code(for error: StoreError) -> Int32 {
+        switch error {
+        case .busy: ExitCodes.tryAgainLater
+        default: ExitCodes.configuration
+        }
+    }
+}
+
+/// Writes one line to standard error, flushed (a killed process loses unflushed output).
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("upscale-batch: \(message)\n".utf8))
+}

@@ -1,0 +1,21 @@
+import ArgumentParser
+import Foundation
+import UpscaleBatch
+
+/// `--db PATH`, shared by every command that touches the job store.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .customLong("db"), help: ArgumentHelp("The job store (SQLite file).", discussion: "Default: $UPSCALE_DB, else ./upscale-batch.sqlite3", valueName: "PATH"))
+    var path: String?
+
+    /// The store path after the flag, the environment and the default, in that order.
+    var resolvedPath: String {
+        if let path, !path.isEmpty { return path }
+        if let env = ProcessInfo.processInfo.environment["UPSCALE_DB"], !env.isEmpty { return env }
+        return "upscale-batch.sqlite3"
+    }
+
+    /// Opens an existing store; a missing one is exit 2 with "no job store at PATH".
+    func openExisting() throws -> JobStore {
+        try CommandFailure.wrap { () throws(StoreError) in try JobStore.open(at: resolvedPath) }
+    }
+}

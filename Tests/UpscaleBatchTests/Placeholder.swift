@@ -1,0 +1,2 @@
+import Testing
+@Test func placeholderUpscaleBatchTests() { #expect(1 == 1) }
