@@ -78,6 +78,17 @@ let package = Package(
             resources: [.copy("Resources/sample.csv")],
             swiftSettings: swiftSettings
         ),
+        // Benchmarks that print ratios against the ideal (never timed unit tests).
+        .executableTarget(
+            name: "upscale-bench",
+            dependencies: [
+                "UpscaleBatch", "EnhancorSimulator", "WebhookReceiver",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "UpscaleBatchTests",
             dependencies: ["UpscaleBatch", "EnhancorSimulator", .product(name: "GRDB", package: "GRDB.swift")],
