@@ -1,6 +1,34 @@
 import ArgumentParser
+import UpscaleBatch
 
+/// `list`: every matching job, streamed.
 struct ListCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "(not yet built)")
-    func run() async throws { throw ExitCode(2) }
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List jobs, one per line (table), row (csv) or object (json).")
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Only jobs in this state (PENDING, IN_QUEUE, IN_PROGRESS, COMPLETED, FAILED).") var state: JobState?
+    @Option(help: "Only jobs of this batch.") var batch: String?
+    @Option(help: "At most this many jobs.") var limit: Int?
+    @Option(help: "Output format: table, csv or json.") var format: OutputFormat = .table
+
+    func validate() throws {
+        if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
+    }
+
+    func run() async throws {
+        let jobStore = try store.openExisting()
+        try checkBatch(batch, in: jobStore)
+        var output = StandardOutput()
+        var renderer = JobListRenderer(format: format)
+        renderer.begin(into: &output)
+        try CommandFailure.wrap { () throws(StoreError) in
+            try jobStore.forEachJob(JobFilter(state: state, batch: batch, limit: limit)) { job in
+                renderer.write(job, into: &output)
+            }
+        }
+        renderer.end(into: &output)
+        output.flush()
+    }
 }

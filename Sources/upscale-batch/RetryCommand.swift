@@ -1,6 +1,20 @@
 import ArgumentParser
+import UpscaleBatch
 
+/// `retry`: FAILED jobs back to PENDING, their failed attempt kept in the history.
 struct RetryCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "retry", abstract: "(not yet built)")
-    func run() async throws { throw ExitCode(2) }
+    static let configuration = CommandConfiguration(
+        commandName: "retry",
+        abstract: "Move FAILED jobs back to PENDING so the next run submits them again.",
+        discussion: "The failed attempt (request id, cost, result, error) stays in the job_attempts table.")
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Only jobs of this batch.") var batch: String?
+
+    func run() async throws {
+        let jobStore = try store.openExisting()
+        try checkBatch(batch, in: jobStore)
+        let moved = try CommandFailure.wrap { () throws(StoreError) in try jobStore.retryFailed(batch: batch) }
+        StandardOutput.print("moved \(moved) failed job\(moved == 1 ? "" : "s") back to PENDING\n")
+    }
 }

@@ -65,6 +65,7 @@ enum StoreSchema {
                     cost INTEGER,
                     result_url TEXT,
                     error TEXT,
+                    possible_duplicate INTEGER NOT NULL DEFAULT 0,
                     submitted_at TEXT,
                     finished_at TEXT,
                     archived_at TEXT NOT NULL,

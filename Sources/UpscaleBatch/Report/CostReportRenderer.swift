@@ -1,0 +1,58 @@
+/// Renders `report`: one row per group and the totals.
+public enum CostReportRenderer {
+    /// cli.md's CSV header.
+    public static let csvHeader = ["key", "jobs", "completed", "failed", "cost", "completed_cost", "failed_cost"]
+
+    public static func render(_ report: CostReport, as format: OutputFormat) -> String {
+        switch format {
+        case .json: json(report)
+        case .csv: csv(report)
+        case .table: table(report)
+        }
+    }
+
+    public static func json(_ report: CostReport) -> String {
+        let groups = report.groups.map { group in
+            """
+            {"key": \(TextEscaping.json(group.key)), "jobs": \(group.jobs), "completed": \(group.completed), \
+            "failed": \(group.failed), "cost": \(group.costs.total), "completed_cost": \(group.costs.completed), \
+            "failed_cost": \(group.costs.failed)}
+            """
+        }
+        let totals = report.costs
+        return """
+            {"by": "\(report.grouping.rawValue)", "total_cost": \(totals.total), "completed_cost": \(totals.completed), \
+            "failed_cost": \(totals.failed), "jobs": \(report.jobs), "groups": [\(groups.joined(separator: ", "))]}
+
+            """
+    }
+
+    public static func csv(_ report: CostReport) -> String {
+        var out = csvHeader.joined(separator: ",") + "\n"
+        for group in report.groups {
+            out += [TextEscaping.csv(group.key)] .joined() + ","
+            out += [group.jobs, group.completed, group.failed].map(String.init).joined(separator: ",") + ","
+            out += [group.costs.total, group.costs.completed, group.costs.failed].map(String.init).joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    public static func table(_ report: CostReport) -> String {
+        var table = TextTable(
+            header: [report.grouping.rawValue, "jobs", "completed", "failed", "cost", "spent (completed)", "quoted on failed"],
+            numericColumns: [1, 2, 3, 4, 5, 6])
+        for group in report.groups {
+            table.append([
+                group.key, String(group.jobs), String(group.completed), String(group.failed),
+                String(group.costs.total), String(group.costs.completed), String(group.costs.failed),
+            ])
+        }
+        let totals = report.costs
+        table.append([
+            "total", String(report.jobs), String(report.groups.reduce(0) { $0 + $1.completed }),
+            String(report.groups.reduce(0) { $0 + $1.failed }), String(totals.total), String(totals.completed),
+            String(totals.failed),
+        ])
+        return table.render() + "Costs in credits. Jobs that failed are reported as refunded by the API's users; their quoted cost is shown apart.\n"
+    }
+}

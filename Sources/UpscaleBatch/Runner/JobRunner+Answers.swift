@@ -1,0 +1,147 @@
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+
+/// What the runner does with each answer of the API.
+extension JobRunner {
+    /// Runs on the commit queue: the request id is committed before anything else happens.
+    func handleSubmission(_ claim: SubmissionClaim, _ result: Result<String, EnhancorError>) {
+        do {
+            switch result {
+            case .success(let requestID):
+                let firstPoll = StoreClock.millis() + Int64(schedule.firstDelay * 1000)
+                try store.recordSubmitted(jobID: claim.jobID, requestID: requestID, firstPollAt: firstPoll)
+                let decision = state.withLock { state in
+                    state.statistics.accepted += 1
+                    return state.streak.accepted()
+                }
+                if let decision { try apply(decision) }
+            case .failure(let error):
+                try handleSubmissionFailure(claim, error)
+            }
+        } catch let error as StoreError {
+            storeFailed(error, while: "recording a submission's answer")
+        } catch {
+            storeFailed(.sqlite(path: store.path, detail: "\(error)"), while: "recording a submission's answer")
+        }
+    }
+
+    private func handleSubmissionFailure(_ claim: SubmissionClaim, _ error: EnhancorError) throws {
+        let jobLogger = logger.with("job.id", claim.jobID)
+        switch error {
+        case .rejected(_, let message):
+            let (stoppedAlready, decisions) = state.withLock { state in
+                state.statistics.refused += 1
+                if state.submissionsStopped { return (true, [RefusalStreak.Decision]()) }
+                return (false, state.streak.refused(job: claim.jobID, message: message))
+            }
+            if stoppedAlready {
+                // Refused after the streak stopped the run: it goes back to unsubmitted too.
+                try store.recordSubmissionUnresolved(jobID: claim.jobID, error: "refused: \(message)", keepInDoubt: false)
+            }
+            for decision in decisions { try apply(decision) }
+        case .unauthorized:
+            try store.recordSubmissionUnresolved(jobID: claim.jobID, error: error.description, keepInDoubt: false)
+            requestStop(.unauthorized)
+        case .ambiguous:
+            // The API may have created a request we cannot name: keep the attempt in doubt, so
+            // the next submission of this job is flagged as a possible duplicate charge.
+            try store.recordSubmissionUnresolved(jobID: claim.jobID, error: error.description, keepInDoubt: true)
+            jobLogger.warning("submission of job \(claim.jobID) got no readable answer; resubmitting it (possible duplicate charge)")
+            state.withLock { state in
+                state.statistics.ambiguous += 1
+                if state.stopOutcome == nil && !state.submissionsStopped { state.resubmit.append(claim) }
+            }
+        case .cancelled:
+            // The request never left (the client was stopped while it waited): nothing in doubt.
+            try store.recordSubmissionUnresolved(jobID: claim.jobID, error: error.description, keepInDoubt: false)
+        case .transient, .rateLimited, .malformed, .configuration:
+            try store.recordSubmissionUnresolved(jobID: claim.jobID, error: error.description, keepInDoubt: false)
+            jobLogger.warning("job \(claim.jobID) stays unsubmitted: \(error.description)")
+            state.withLock { $0.statistics.unsubmittedAfterErrors += 1 }
+        }
+    }
+
+    /// Carries out a refusal-streak decision.
+    private func apply(_ decision: RefusalStreak.Decision) throws {
+        switch decision {
+        case .hold:
+            break
+        case .fail(let jobs, let message):
+            try store.recordRefused(jobIDs: jobs, message: message)
+            logger.warning("the API refused \(jobs.count) job(s): \(message)")
+        case .stop(let jobs, let message):
+            for job in jobs {
+                try store.recordSubmissionUnresolved(jobID: job, error: "refused: \(message)", keepInDoubt: false)
+            }
+            state.withLock { state in
+                state.submissionsStopped = true
+                state.refusalStopMessage = message
+            }
+            logger.error("the API refused \(jobs.count) jobs in a row with \"\(message)\": stopped submitting; they stay unsubmitted")
+        }
+    }
+
+    /// Runs on the client's thread: decides the next poll and queues the answer for a batched commit.
+    func handlePoll(_ claim: PollClaim, _ result: Result<StatusAnswer, EnhancorError>) {
+        let now = StoreClock.millis()
+        switch result {
+        case .success(let answer):
+            let webhooksActive = state.withLock { state in
+                if answer.state == nil { state.statistics.unknownStatuses += 1 }
+                return state.webhooksActive
+            }
+            if answer.state == nil {
+                logger.warning("unknown status \"\(answer.rawStatus)\" for request \(claim.requestID); treating it as in flight")
+            }
+            let delay = schedule.delay(
+                afterPolls: claim.pollCount + 1, costKnown: answer.cost != nil, webhooksActive: webhooksActive)
+            queuePollResult(PollResult(claim: claim, answer: answer, nextPollAt: now + Int64(delay * 1000)))
+        case .failure(let error):
+            if case .unauthorized = error { requestStop(.unauthorized) }
+            let retryIn: Double = if case .cancelled = error { 0 } else { configuration.pollInterval }
+            state.withLock { $0.statistics.pollErrors += 1 }
+            if case .cancelled = error {} else {
+                logger.warning("status of request \(claim.requestID) (job \(claim.jobID)): \(error.description)")
+            }
+            queuePollResult(PollResult(claim: claim, answer: nil, nextPollAt: now + Int64(retryIn * 1000)))
+        }
+    }
+
+    /// Answers that arrive while a commit is under way are committed together in the next one.
+    private func queuePollResult(_ result: PollResult) {
+        let scheduleFlush = state.withLock { state in
+            state.pendingPollResults.append(result)
+            if state.flushScheduled { return false }
+            state.flushScheduled = true
+            return true
+        }
+        if scheduleFlush { commitQueue.async { self.flushPollResults() } }
+    }
+
+    /// Commits the queued poll answers in one transaction. Runs on the commit queue.
+    func flushPollResults() {
+        let batch = state.withLock { state in
+            defer {
+                state.pendingPollResults = []
+                state.flushScheduled = false
+            }
+            return state.pendingPollResults
+        }
+        do {
+            try store.recordPollResults(batch)
+        } catch {
+            storeFailed(error, while: "recording status answers")
+        }
+    }
+}
+
+extension Logger {
+    /// A copy of this logger with one more metadata value.
+    func with(_ key: String, _ value: some CustomStringConvertible) -> Logger {
+        var copy = self
+        copy[metadataKey: key] = "\(value)"
+        return copy
+    }
+}

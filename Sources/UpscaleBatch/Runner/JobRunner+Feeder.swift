@@ -1,0 +1,138 @@
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+
+/// The feeder: one serial queue that waits for a free slot, then starts the next request.
+extension JobRunner {
+    enum Work {
+        case submit(SubmissionClaim)
+        case poll(PollClaim)
+        case idle(seconds: Double)
+        case stop
+    }
+
+    func feed() {
+        while true {
+            slots.wait()
+            switch nextWork() {
+            case .submit(let claim): startSubmission(claim)
+            case .poll(let claim): startPoll(claim)
+            case .idle(let seconds):
+                slots.signal()
+                _ = wakeup.wait(timeout: .now() + seconds)
+            case .stop:
+                slots.signal()
+                state.withLock { $0.feederStopped = true }
+                return
+            }
+        }
+    }
+
+    /// Polls first (they finish jobs and bring costs), then resubmissions, then new jobs.
+    func nextWork() -> Work {
+        let (stopping, pollsQueued, noClaimBefore) = state.withLock {
+            ($0.stopOutcome != nil || $0.finished, !$0.pollQueue.isEmpty, $0.noPollClaimBefore)
+        }
+        if stopping { return .stop }
+        let now = StoreClock.millis()
+        if !pollsQueued && now >= noClaimBefore {
+            do {
+                let claims = try store.claimDuePolls(limit: configuration.concurrency, batch: configuration.batch)
+                state.withLock { state in
+                    state.pollQueue.append(contentsOf: claims)
+                    if claims.isEmpty { state.noPollClaimBefore = now + 50 }
+                }
+            } catch {
+                storeFailed(error, while: "claiming polls")
+                return .idle(seconds: 0.5)
+            }
+        }
+        if let poll = state.withLock({ $0.pollQueue.isEmpty ? nil : $0.pollQueue.removeFirst() }) {
+            return .poll(poll)
+        }
+        if let submission = nextSubmission() { return .submit(submission) }
+        return .idle(seconds: 0.05)
+    }
+
+    private func nextSubmission() -> SubmissionClaim? {
+        let (stopped, needsRefill, cursor) = state.withLock { state -> (Bool, Bool, Int64) in
+            let stopped = state.submissionsStopped
+            return (stopped, state.resubmit.isEmpty && state.submitQueue.isEmpty && !state.cursorExhausted, state.cursor)
+        }
+        if stopped { return nil }
+        if needsRefill {
+            do {
+                let claims = try store.unsubmittedJobs(runID: runID, afterID: cursor, limit: 256)
+                state.withLock { state in
+                    state.submitQueue = claims
+                    if let last = claims.last { state.cursor = last.jobID } else { state.cursorExhausted = true }
+                }
+            } catch {
+                storeFailed(error, while: "reading unsubmitted jobs")
+                return nil
+            }
+        }
+        return state.withLock { state in
+            if !state.resubmit.isEmpty { return state.resubmit.removeFirst() }
+            return state.submitQueue.isEmpty ? nil : state.submitQueue.removeFirst()
+        }
+    }
+
+    private func startSubmission(_ claim: SubmissionClaim) {
+        let duplicate: Bool?
+        do {
+            duplicate = try store.markSubmitting(jobID: claim.jobID)
+        } catch {
+            storeFailed(error, while: "recording a submission attempt")
+            slots.signal()
+            return
+        }
+        guard let duplicate else {
+            slots.signal()  // the job is no longer unsubmitted (a webhook or retry moved it)
+            return
+        }
+        beginRequest { statistics in
+            statistics.submissions += 1
+            if duplicate { statistics.possibleDuplicates += 1 }
+        }
+        let webhookURL = WebhookURL.callbackURL(base: configuration.webhookBaseURL, jobID: claim.jobID, secret: secret)
+        client.submit(imageURL: claim.url, webhookURL: webhookURL, mode: claim.mode) { result in
+            // The request id is committed at once, on the commit queue, before the slot is freed:
+            // at most `concurrency` accepted submissions can ever be unrecorded.
+            self.commitQueue.async {
+                self.handleSubmission(claim, result)
+                self.endRequest()
+            }
+        }
+    }
+
+    private func startPoll(_ claim: PollClaim) {
+        beginRequest { $0.polls += 1 }
+        client.status(requestID: claim.requestID) { result in
+            self.handlePoll(claim, result)
+            self.endRequest()
+        }
+    }
+
+    private func beginRequest(_ count: (inout RunStatistics) -> Void) {
+        state.withLock { state in
+            state.inFlight += 1
+            state.statistics.maxInFlight = max(state.statistics.maxInFlight, state.inFlight)
+            count(&state.statistics)
+        }
+    }
+
+    func endRequest() {
+        state.withLock { $0.inFlight -= 1 }
+        slots.signal()
+        wakeup.signal()
+    }
+
+    /// The store could not be written (locked past the busy timeout, disk full): stop the run
+    /// rather than lose track of what the API accepted.
+    func storeFailed(_ error: StoreError, while doing: String) {
+        logger.error("job store error while \(doing): \(error.description)")
+        requestStop(.storeUnavailable(message: error.description))
+    }
+}

@@ -1,0 +1,116 @@
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+
+/// Runs a store's jobs through the API: a Dispatch worker pool submits unsubmitted jobs and
+/// polls those in flight, never more than `concurrency` requests at once, until every job in
+/// the run's scope is final (or the run is stopped).
+///
+/// The pool is a feeder, not a pool of parked threads: one serial queue waits for a free slot
+/// (`DispatchSemaphore`), hands the next piece of work to the non-blocking client, and the
+/// client's completion frees the slot. Measured on this machine kind (platform-notes.md), this
+/// keeps 64 requests in flight where a concurrent queue of blocking calls stalls.
+///
+/// Crash safety: a submission is recorded before its POST and its request id is committed in
+/// its own transaction the moment the answer arrives, on a serial commit queue that never holds
+/// it behind a batch. Poll answers, which are safe to repeat, are committed several at a time.
+public final class JobRunner: Sendable {
+    let store: JobStore
+    let client: any EnhancorClient
+    let configuration: RunConfiguration
+    let logger: Logger
+    /// Identifies this run in the store (`jobs.run_id`): its scope, progress and summary.
+    public let runID: String
+    let secret: String
+    let schedule: PollSchedule
+    let slots: DispatchSemaphore
+    let wakeup = DispatchSemaphore(value: 0)
+    let feederQueue = DispatchQueue(label: "upscale-batch.feeder")
+    let commitQueue = DispatchQueue(label: "upscale-batch.commits")
+    let monitorQueue = DispatchQueue(label: "upscale-batch.monitor")
+    let state: Mutex<RunState>
+    let startedAt = Date()
+
+    public init(store: JobStore, client: any EnhancorClient, configuration: RunConfiguration, logger: Logger) throws(StoreError) {
+        self.store = store
+        self.client = client
+        self.configuration = configuration
+        self.logger = logger
+        self.runID = Self.makeRunID()
+        self.secret = try store.webhookSecret()
+        self.schedule = PollSchedule(
+            pollInterval: configuration.pollInterval, fallbackPollInterval: configuration.fallbackPollInterval)
+        self.slots = DispatchSemaphore(value: configuration.concurrency)
+        self.state = Mutex(RunState(streakLimit: configuration.refusalStreakLimit))
+    }
+
+    /// Marks the run's scope in the store and returns how many jobs it holds.
+    public func prepare() throws(StoreError) -> Int {
+        let scope = try store.beginRun(runID: runID, batch: configuration.batch)
+        state.withLock { $0.scope = scope }
+        return scope
+    }
+
+    /// Runs until every job in scope is final, or the run is stopped. Call `prepare()` first.
+    public func run() async -> RunOutcome {
+        await withCheckedContinuation { (continuation: CheckedContinuation<RunOutcome, Never>) in
+            state.withLock { $0.continuation = continuation }
+            feederQueue.async { self.feed() }
+            monitorQueue.async { self.monitor() }
+        }
+    }
+
+    /// Asks the run to stop: no new requests; those in flight may finish within the grace period.
+    public func requestStop(_ outcome: RunOutcome = .interrupted) {
+        state.withLock { state in
+            if state.stopOutcome == nil { state.stopOutcome = outcome }
+            state.stopRequestedAt = state.stopRequestedAt ?? Date()
+        }
+        wakeup.signal()
+    }
+
+    /// The counters so far.
+    public var statistics: RunStatistics { state.withLock { $0.statistics } }
+
+    /// Whether webhooks have been seen finishing this run's jobs.
+    public var webhooksActive: Bool { state.withLock { $0.webhooksActive } }
+
+    static func makeRunID() -> String {
+        let stamp = ISO8601DateFormatter.store.string(from: Date())
+        return "run-\(stamp)-\(UInt32.random(in: 0...UInt32.max))"
+    }
+}
+
+/// The run's mutable state, behind one lock.
+struct RunState: Sendable {
+    var scope = 0
+    var submitQueue: [SubmissionClaim] = []
+    var cursor: Int64 = 0
+    var cursorExhausted = false
+    var resubmit: [SubmissionClaim] = []
+    var pollQueue: [PollClaim] = []
+    var noPollClaimBefore: Int64 = 0
+    var inFlight = 0
+    var submissionsStopped = false
+    var stopOutcome: RunOutcome?
+    var stopRequestedAt: Date?
+    var streak: RefusalStreak
+    var pendingPollResults: [PollResult] = []
+    var flushScheduled = false
+    var webhooksActive = false
+    var webhookCompletionsSeen = 0
+    var feederStopped = false
+    var lastHousekeeping = Date.distantPast
+    var refusalStopMessage: String?
+    var finished = false
+    var statistics = RunStatistics()
+    var continuation: CheckedContinuation<RunOutcome, Never>?
+
+    init(streakLimit: Int) { streak = RefusalStreak(limit: streakLimit) }
+
+    /// Work is left to hand out: stop asked, or nothing queued and nothing more to read.
+    var submissionsDone: Bool {
+        submissionsStopped || stopOutcome != nil || (cursorExhausted && submitQueue.isEmpty && resubmit.isEmpty)
+    }
+}

@@ -1,0 +1,28 @@
+/// Everything one `run` needs to know besides the store and the client.
+public struct RunConfiguration: Sendable {
+    /// The hard limit of API requests in flight at once (submissions and polls together).
+    public var concurrency: Int = 8
+    /// The longest wait between two polls of a job while webhooks are not seen working.
+    public var pollInterval: Double = 5
+    /// The wait between polls of a job whose cost is known once webhooks finish jobs.
+    public var fallbackPollInterval: Double = 300
+    /// Stop (exit 75) after this many seconds; nil runs until every job in scope is final.
+    public var maxWait: Double?
+    /// A job in flight longer than this ends FAILED.
+    public var jobTimeout: Double = 24 * 3600
+    /// Only this batch.
+    public var batch: String?
+    /// The webhook URL sent with every job, before `job=` and `token=` are added.
+    public var webhookBaseURL: String
+    /// How long requests in flight may take to finish after a stop was asked for.
+    public var shutdownGrace: Double = 5
+    /// This many identical refusals in a row stop submitting (an account problem, not a job's).
+    public var refusalStreakLimit: Int = 5
+
+    public init(webhookBaseURL: String) {
+        self.webhookBaseURL = webhookBaseURL
+    }
+
+    /// The reserved address sent with `--poll-only`: it never resolves, so results come from polls.
+    public static let pollOnlyWebhookURL = "https://webhook.invalid/upscale-batch"
+}

@@ -1,0 +1,43 @@
+/// Why a run ended, which decides its exit code (cli.md's table).
+public enum RunOutcome: Sendable, Equatable {
+    /// Every job in scope is final and none FAILED (exit 0).
+    case allCompleted
+    /// Every job in scope is final, some FAILED (exit 1).
+    case someFailed
+    /// The API refused the key (exit 3).
+    case unauthorized
+    /// SIGINT/SIGTERM (exit 75).
+    case interrupted
+    /// `--max-wait` was reached (exit 75).
+    case maxWaitReached
+    /// The same refusal for several jobs in a row, e.g. out of credits (exit 75).
+    case refusalStreak(message: String)
+    /// Jobs left unsubmitted or unfinished, e.g. transient errors outlasted the retries (exit 75).
+    case incomplete(unfinished: Int)
+    /// The job store could not be written (e.g. locked by another process past the busy timeout).
+    case storeUnavailable(message: String)
+
+    /// The process exit code for this outcome.
+    public var exitCode: Int32 {
+        switch self {
+        case .allCompleted: 0
+        case .someFailed: 1
+        case .unauthorized: 3
+        case .interrupted, .maxWaitReached, .refusalStreak, .incomplete, .storeUnavailable: 75
+        }
+    }
+
+    /// One line for the summary and the log.
+    public var explanation: String {
+        switch self {
+        case .allCompleted: "every job finished"
+        case .someFailed: "every job is final; some FAILED (see `upscale-batch list --state FAILED`)"
+        case .unauthorized: "the API refused the key: nothing was marked FAILED; fix ENHANCOR_API_KEY and run again"
+        case .interrupted: "stopped by a signal; run again to resume"
+        case .maxWaitReached: "--max-wait reached; run again to resume"
+        case .refusalStreak(let message): "the API refused several jobs in a row (\(message)); they stay unsubmitted for the next run"
+        case .incomplete(let unfinished): "\(unfinished) job(s) not final (the API kept failing); run again to resume"
+        case .storeUnavailable(let message): "stopped: \(message); run again to resume"
+        }
+    }
+}

@@ -1,0 +1,26 @@
+/// What a run did, counted as it goes, for the summary and the benchmarks.
+public struct RunStatistics: Sendable, Equatable {
+    /// POST /queue sent.
+    public var submissions = 0
+    /// Submissions the API accepted (a request id recorded).
+    public var accepted = 0
+    /// Submissions with no readable answer: resubmitted, and the resubmission flagged.
+    public var ambiguous = 0
+    /// Submissions that went out while an earlier attempt of the same job was in doubt.
+    public var possibleDuplicates = 0
+    /// Jobs the API refused (failed with its message, or held back by a refusal streak).
+    public var refused = 0
+    /// Jobs left unsubmitted because the API kept failing (the client's retries ran out).
+    public var unsubmittedAfterErrors = 0
+    /// POST /status sent, and those that brought no usable answer.
+    public var polls = 0
+    public var pollErrors = 0
+    /// Status answers with a status value the API does not document.
+    public var unknownStatuses = 0
+    /// Jobs failed by `--job-timeout`.
+    public var timedOut = 0
+    /// The most API requests this run had in flight at once (never above the concurrency).
+    public var maxInFlight = 0
+
+    public init() {}
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// The end of every run: jobs per state, what was spent and quoted by mode, possible duplicate
+/// charges, and the pace. Built from the store (the run's scope), so it is exact.
+public struct RunSummary: Sendable {
+    public var outcome: RunOutcome
+    public var status: StatusSnapshot
+    public var byMode: CostReport
+    public var statistics: RunStatistics
+    public var duration: Double
+
+    public init(outcome: RunOutcome, status: StatusSnapshot, byMode: CostReport, statistics: RunStatistics, duration: Double) {
+        self.outcome = outcome
+        self.status = status
+        self.byMode = byMode
+        self.statistics = statistics
+        self.duration = duration
+    }
+
+    /// Reads the run's scope from the store.
+    public static func load(
+        store: JobStore, runID: String, outcome: RunOutcome, statistics: RunStatistics, duration: Double
+    ) throws(StoreError) -> RunSummary {
+        RunSummary(
+            outcome: outcome, status: try store.statusSnapshot(runID: runID),
+            byMode: try store.costReport(by: .mode, filter: ReportFilter(runID: runID)),
+            statistics: statistics, duration: duration)
+    }
+
+    /// Jobs of the scope that reached a final state per second of the run.
+    public var jobsPerSecond: Double { duration > 0 ? Double(status.final) / duration : 0 }
+
+    /// The summary as plain lines, for a terminal or a cron mail.
+    public func render() -> String {
+        let states = JobState.allCases.map { "\($0.rawValue) \(status.counts[$0] ?? 0)" }.joined(separator: ", ")
+        var lines = [
+            "run finished: \(outcome.explanation)",
+            "jobs in scope: \(status.total) (\(states))",
+        ]
+        for group in byMode.groups {
+            lines.append(
+                "  \(group.key): spent \(group.costs.completed) credits on \(group.completed) completed; "
+                    + "\(group.costs.failed) quoted on \(group.failed) failed")
+        }
+        let costs = status.costs
+        lines.append("cost: spent \(costs.completed) credits (completed), \(costs.failed) quoted on failed jobs (reported as refunded), \(costs.total) quoted in all")
+        lines.append(
+            "possible duplicate charges: \(status.possibleDuplicates) (submissions resent after an answer was lost)")
+        lines.append(
+            String(format: "took %.1f s, %.1f jobs/s; %d submissions, %d status calls, at most %d in flight",
+                   duration, jobsPerSecond, statistics.submissions, statistics.polls, statistics.maxInFlight))
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,71 @@
+import GRDB
+
+/// Which jobs `list` shows.
+public struct JobFilter: Sendable, Equatable {
+    public var state: JobState?
+    public var batch: String?
+    public var limit: Int?
+
+    public init(state: JobState? = nil, batch: String? = nil, limit: Int? = nil) {
+        self.state = state
+        self.batch = batch
+        self.limit = limit
+    }
+}
+
+extension JobStore {
+    /// Streams the matching jobs in id order through `body`, one at a time, so a million jobs
+    /// list in flat memory. `body` runs inside one read transaction: a consistent snapshot.
+    public func forEachJob(_ filter: JobFilter, _ body: (Job) throws -> Void) throws(StoreError) {
+        try read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let state = filter.state {
+                conditions.append("j.state = ?")
+                _ = arguments.append(contentsOf: [state.rawValue])
+            }
+            if let batch = filter.batch {
+                conditions.append("b.name = ?")
+                _ = arguments.append(contentsOf: [batch])
+            }
+            var sql = """
+                SELECT j.id, b.name AS batch, j.url, j.mode, j.state, j.request_id, j.cost, j.result_url,
+                       j.error, j.attempts, j.possible_duplicate
+                FROM jobs j JOIN batches b ON b.id = j.batch_id
+                """
+            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+            sql += " ORDER BY j.id"
+            if let limit = filter.limit {
+                sql += " LIMIT ?"
+                _ = arguments.append(contentsOf: [limit])
+            }
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+            while let row = try rows.next() {
+                try body(Job(row: row))
+            }
+        }
+    }
+
+    /// One job by id, or nil.
+    public func job(id: Int64) throws(StoreError) -> Job? {
+        try read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT j.id, b.name AS batch, j.url, j.mode, j.state, j.request_id, j.cost, j.result_url,
+                       j.error, j.attempts, j.possible_duplicate
+                FROM jobs j JOIN batches b ON b.id = j.batch_id WHERE j.id = ?
+                """, arguments: [id]).map(Job.init(row:))
+        }
+    }
+}
+
+extension Job {
+    /// Reads the columns selected by the list queries.
+    init(row: Row) {
+        self.init(
+            id: row["id"], batch: row["batch"], url: row["url"],
+            mode: Mode(rawValue: row["mode"]) ?? .fast,
+            state: JobState(rawValue: row["state"]) ?? .pending,
+            requestID: row["request_id"], cost: row["cost"], resultURL: row["result_url"],
+            error: row["error"], attempts: row["attempts"], possibleDuplicate: row["possible_duplicate"])
+    }
+}

@@ -1,0 +1,56 @@
+import GRDB
+
+extension JobStore {
+    /// Cost totals grouped by mode, batch, UTC day of submission, or state. Sums are SQLite
+    /// integer sums: exact. Unsubmitted jobs have no day and group under `unsubmitted`.
+    public func costReport(by grouping: ReportGrouping, filter: ReportFilter = ReportFilter()) throws(StoreError) -> CostReport {
+        try read { db in
+            let day = "substr(j.submitted_at, 1, 10)"
+            let key: String
+            var join = ""
+            switch grouping {
+            case .mode: key = "j.mode"
+            case .state: key = "j.state"
+            case .day: key = "coalesce(\(day), 'unsubmitted')"
+            case .batch:
+                key = "b.name"
+                join = "JOIN batches b ON b.id = j.batch_id"
+            }
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let batch = filter.batch {
+                conditions.append("j.batch_id = (SELECT id FROM batches WHERE name = ?)")
+                _ = arguments.append(contentsOf: [batch])
+            }
+            if let runID = filter.runID {
+                conditions.append("j.run_id = ?")
+                _ = arguments.append(contentsOf: [runID])
+            }
+            if let since = filter.since {
+                conditions.append("\(day) >= ?")
+                _ = arguments.append(contentsOf: [since])
+            }
+            if let until = filter.until {
+                conditions.append("\(day) <= ?")
+                _ = arguments.append(contentsOf: [until])
+            }
+            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT \(key) AS key,
+                       count(*) AS jobs,
+                       sum(j.state = 'COMPLETED') AS completed,
+                       sum(j.state = 'FAILED') AS failed,
+                       coalesce(sum(j.cost), 0) AS cost,
+                       coalesce(sum(CASE WHEN j.state = 'COMPLETED' THEN j.cost END), 0) AS completed_cost,
+                       coalesce(sum(CASE WHEN j.state = 'FAILED' THEN j.cost END), 0) AS failed_cost
+                FROM jobs j \(join) \(whereClause)
+                GROUP BY 1 ORDER BY 1
+                """, arguments: arguments)
+            return CostReport(grouping: grouping, groups: rows.map { row in
+                ReportGroup(
+                    key: row["key"], jobs: row["jobs"], completed: row["completed"], failed: row["failed"],
+                    costs: CostTotals(total: row["cost"], completed: row["completed_cost"], failed: row["failed_cost"]))
+            })
+        }
+    }
+}

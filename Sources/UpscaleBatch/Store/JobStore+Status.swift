@@ -1,0 +1,53 @@
+import GRDB
+
+extension JobStore {
+    /// Counts per state and the cost figures, for `status` and the run's progress line.
+    /// `runID` narrows it to one run's scope; `batch` to one batch.
+    public func statusSnapshot(batch: String? = nil, runID: String? = nil) throws(StoreError) -> StatusSnapshot {
+        try read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let batch {
+                conditions.append("batch_id = (SELECT id FROM batches WHERE name = ?)")
+                _ = arguments.append(contentsOf: [batch])
+            }
+            if let runID {
+                conditions.append("run_id = ?")
+                _ = arguments.append(contentsOf: [runID])
+            }
+            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT state,
+                       count(*) AS jobs,
+                       sum(request_id IS NOT NULL AND state NOT IN \(StoreSQL.finalStates)) AS in_flight,
+                       sum(request_id IS NULL AND state = 'PENDING') AS unsubmitted,
+                       sum(possible_duplicate) AS duplicates,
+                       coalesce(sum(cost), 0) AS cost
+                FROM jobs \(whereClause)
+                GROUP BY state
+                """, arguments: arguments)
+            var snapshot = StatusSnapshot(
+                counts: Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0, 0) }),
+                inFlight: 0, unsubmitted: 0, possibleDuplicates: 0, costs: CostTotals())
+            for row in rows {
+                guard let state = JobState(rawValue: row["state"]) else { continue }
+                let cost: Int64 = row["cost"]
+                snapshot.counts[state] = row["jobs"]
+                snapshot.inFlight += row["in_flight"] as Int
+                snapshot.unsubmitted += row["unsubmitted"] as Int
+                snapshot.possibleDuplicates += row["duplicates"] as Int
+                snapshot.costs.total += cost
+                if state == .completed { snapshot.costs.completed += cost }
+                if state == .failed { snapshot.costs.failed += cost }
+            }
+            return snapshot
+        }
+    }
+
+    /// Whether a batch of that name exists (commands refuse unknown `--batch` names).
+    public func batchExists(_ name: String) throws(StoreError) -> Bool {
+        try read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM batches WHERE name = ?)", arguments: [name]) ?? false
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+import UpscaleBatch
+
+/// The options of `run` that `demo` shares.
+struct RunOptions: ParsableArguments {
+    @Option(help: "Most API requests in flight at once (submissions and polls together).")
+    var concurrency: Int = 8
+    @Option(help: "Longest wait between polls of a job (seconds, or 90s / 30m / 6h).")
+    var pollInterval: DurationArgument = DurationArgument(seconds: 5)
+    @Option(help: "Poll interval for jobs whose cost is known once webhooks finish jobs.")
+    var fallbackPollInterval: DurationArgument = DurationArgument(seconds: 300)
+    @Option(help: "Stop after this long (exit 75; the next run resumes). Default: no limit.")
+    var maxWait: DurationArgument?
+    @Option(help: "Fail a job still in flight after this long.")
+    var jobTimeout: DurationArgument = DurationArgument(seconds: 24 * 3600)
+    @Option(help: "Only jobs of this batch.")
+    var batch: String?
+    @Option(help: "Without a terminal: print a progress line every this many seconds.")
+    var progressEvery: DurationArgument?
+    @Flag(help: "Only warnings, errors and the summary.") var quiet = false
+    @Flag(help: "Log every request and state change.") var verbose = false
+
+    func validate() throws {
+        guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency must be 1...1024") }
+        guard pollInterval.seconds > 0 else { throw ValidationError("--poll-interval must be above 0") }
+        if quiet && verbose { throw ValidationError("--quiet and --verbose exclude each other") }
+    }
+}

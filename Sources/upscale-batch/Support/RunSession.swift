@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import Logging
+import UpscaleBatch
+import WebhookReceiver
+
+/// One run from start to summary, shared by `run` and `demo`: the lock, the client, the
+/// optional webhook listener, the runner, progress, signals and the summary.
+struct RunSession {
+    enum Webhook {
+        case pollOnly
+        case url(String, listen: ListenAddress?)
+        case listener(ListenAddress)
+    }
+
+    let store: JobStore
+    let options: RunOptions
+    let apiKey: String
+    let baseURL: String
+    let caFile: String?
+    let webhook: Webhook
+
+    /// Runs and returns the exit code.
+    func execute() async throws -> Int32 {
+        let logger = Self.makeLogger(options)
+        let lock: RunLock?
+        do { lock = try RunLock(storePath: store.path) } catch {
+            throw CommandFailure.exit(ExitCodes.configuration, error.description)
+        }
+        guard let lock else {
+            throw CommandFailure.exit(
+                ExitCodes.tryAgainLater, "another run is already running on \(store.path); try again when it ends")
+        }
+        defer { withExtendedLifetime(lock) {} }
+
+        let client: EnhancorHTTPClient
+        do {
+            client = try EnhancorHTTPClient(
+                configuration: EnhancorClientConfiguration(
+                    baseURL: baseURL, apiKey: apiKey, maxConnections: options.concurrency, caFilePath: caFile),
+                logger: logger)
+        } catch {
+            throw CommandFailure.exit(ExitCodes.configuration, error.description)
+        }
+
+        var listener: WebhookServer?
+        let webhookBase: String
+        switch webhook {
+        case .pollOnly:
+            webhookBase = RunConfiguration.pollOnlyWebhookURL
+        case .url(let url, let listen):
+            webhookBase = url
+            if let listen { listener = try await startListener(listen, logger: logger, client: client) }
+        case .listener(let listen):
+            let server = try await startListener(listen, logger: logger, client: client)
+            listener = server
+            webhookBase = "http://\(listen.urlHost):\(server.port)/webhook"
+        }
+
+        var configuration = RunConfiguration(webhookBaseURL: webhookBase)
+        configuration.concurrency = options.concurrency
+        configuration.pollInterval = options.pollInterval.seconds
+        configuration.fallbackPollInterval = options.fallbackPollInterval.seconds
+        configuration.maxWait = options.maxWait?.seconds
+        configuration.jobTimeout = options.jobTimeout.seconds
+        configuration.batch = options.batch
+
+        let outcome: RunOutcome
+        let runner: JobRunner
+        let started = Date()
+        do {
+            runner = try JobRunner(store: store, client: client, configuration: configuration, logger: logger)
+            let scope = try runner.prepare()
+            if !options.quiet {
+                let listening = listener.map { " receiving webhooks on port \($0.port)," } ?? ""
+                logger.info("run started: \(scope) job(s) in scope,\(listening) at most \(options.concurrency) requests in flight")
+            }
+            let progress = ProgressPrinter(store: store, runner: runner, options: options)
+            progress.start()
+            let trap = SignalTrap { signo in
+                progress.clear()
+                printError("\(signo == SIGTERM ? "SIGTERM" : "interrupt"): stopping; letting requests in flight finish (Ctrl-C again exits at once)")
+                runner.requestStop(.interrupted)
+            }
+            outcome = await runner.run()
+            trap.cancel()
+            progress.stop()
+        } catch {
+            await shutdown(client: client, listener: listener)
+            throw CommandFailure.exit(CommandFailure.code(for: error), error.description)
+        }
+        await shutdown(client: client, listener: listener)
+
+        do {
+            let summary = try RunSummary.load(
+                store: store, runID: runner.runID, outcome: outcome, statistics: runner.statistics,
+                duration: Date().timeIntervalSince(started))
+            StandardOutput.print(summary.render())
+        } catch {
+            printError("could not read the run's summary: \(error.description)")
+        }
+        return outcome.exitCode
+    }
+
+    private func startListener(_ address: ListenAddress, logger: Logger, client: EnhancorHTTPClient) async throws -> WebhookServer {
+        do {
+            return try await WebhookServer.start(store: store, host: address.host, port: address.port, logger: logger)
+        } catch {
+            try? await client.shutdown()
+            throw CommandFailure.exit(ExitCodes.configuration, "cannot listen on \(address.host):\(address.port): \(error)")
+        }
+    }
+
+    private func shutdown(client: EnhancorHTTPClient, listener: WebhookServer?) async {
+        client.cancelAll()
+        try? await client.shutdown()
+        await listener?.stop()
+    }
+
+    /// Plain lines on standard error: cron mails them, so the default level is `info` for a
+    /// start line, warnings and errors; `--quiet` keeps warnings and errors, `--verbose` all.
+    static func makeLogger(_ options: RunOptions) -> Logger {
+        var logger = Logger(label: "upscale-batch") { label in StreamLogHandler.standardError(label: label) }
+        logger.logLevel = options.verbose ? .debug : options.quiet ? .warning : .info
+        return logger
+    }
+}

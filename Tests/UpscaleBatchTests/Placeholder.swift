@@ -1,2 +1,0 @@
-import Testing
-@Test func placeholderUpscaleBatchTests() { #expect(1 == 1) }

@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+import Testing
+@testable import UpscaleBatch
+
+@Suite struct JobStoreOpeningTests {
+    @Test func openingAMissingStoreFailsAndCreatesNothing() throws {
+        let dir = TemporaryDirectory()
+        #expect(throws: StoreError.noStore(path: dir.file("none.sqlite3"))) {
+            try JobStore.open(at: dir.file("none.sqlite3"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("none.sqlite3")))
+    }
+
+    @Test func creatingInAMissingDirectoryFails() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("nope/store.sqlite3")
+        #expect(throws: StoreError.directoryMissing(path: path)) { try JobStore.openOrCreate(at: path) }
+    }
+
+    @Test func aFileThatIsNotSQLiteIsRefusedAndLeftAlone() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("notes.sqlite3")
+        let text = String(repeating: "these are not the pages of a database\n", count: 200)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect {
+            try JobStore.open(at: path)
+        } throws: { error in
+            guard case .notAJobStore = error as? StoreError else { return false }
+            return true
+        }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == text)
+    }
+
+    @Test func anSQLiteFileWithoutOurSchemaIsRefused() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("other.sqlite3")
+        try DatabaseQueue(path: path).write { db in try db.execute(sql: "CREATE TABLE t(x)") }
+        #expect {
+            try JobStore.open(at: path)
+        } throws: { error in
+            guard case .notAJobStore = error as? StoreError else { return false }
+            return true
+        }
+        let tables = try DatabaseQueue(path: path).read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master") }
+        #expect(tables == ["t"], "the foreign file was not migrated")
+    }
+
+    @Test func aStoreFromANewerVersionIsRefused() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("store.sqlite3")
+        _ = try JobStore.openOrCreate(at: path)
+        try DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations(identifier) VALUES ('v99-from-the-future')")
+        }
+        #expect(throws: StoreError.newerSchema(path: path, unknownMigrations: ["v99-from-the-future"])) {
+            try JobStore.open(at: path)
+        }
+    }
+
+    @Test func aNewStoreHasWALStrictTablesAndASecret() throws {
+        let dir = TemporaryDirectory()
+        let store = try StoreFixtures.makeStore(in: dir)
+        let secret = try store.webhookSecret()
+        #expect(secret.count == 64)
+        let again = try JobStore.open(at: store.path)
+        #expect(try again.webhookSecret() == secret, "the secret is made once, when the store is created")
+        let mode = try store.database.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        #expect(mode == "wal")
+        #expect(throws: DatabaseError.self) {
+            try store.database.write { db in
+                try db.execute(sql: "INSERT INTO batches(name, source_file, imported_at) VALUES ('b', 's', 1)")
+            }
+        }
+    }
+
+    @Test func theSchemaRefusesAnUnknownStateOrMode() throws {
+        let dir = TemporaryDirectory()
+        let store = try StoreFixtures.makeStore(in: dir)
+        let id = try StoreFixtures.insertJobs(store, count: 1)[0]
+        #expect(throws: DatabaseError.self) { try StoreFixtures.update(store, job: id, "state = 'DONE'") }
+        #expect(throws: DatabaseError.self) { try StoreFixtures.update(store, job: id, "mode = 'ultra'") }
+    }
+}
