@@ -75,7 +75,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("Resources/sample.csv")],
             swiftSettings: swiftSettings
         ),
         // Benchmarks that print ratios against the ideal (never timed unit tests).
@@ -107,7 +106,11 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["upscale-batch", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "upscale-batch", "UpscaleBatch", "EnhancorSimulator",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

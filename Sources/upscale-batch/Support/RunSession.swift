@@ -104,7 +104,10 @@ struct RunSession {
 
     private func startListener(_ address: ListenAddress, logger: Logger, client: EnhancorHTTPClient) async throws -> WebhookServer {
         do {
-            return try await WebhookServer.start(store: store, host: address.host, port: address.port, logger: logger)
+            // The server's own start-up chatter is for --verbose; its warnings always show.
+            var serverLogger = logger
+            if !options.verbose { serverLogger.logLevel = .warning }
+            return try await WebhookServer.start(store: store, host: address.host, port: address.port, logger: serverLogger)
         } catch {
             try? await client.shutdown()
             throw CommandFailure.exit(ExitCodes.configuration, "cannot listen on \(address.host):\(address.port): \(error)")
@@ -120,8 +123,9 @@ struct RunSession {
     /// Plain lines on standard error: cron mails them, so the default level is `info` for a
     /// start line, warnings and errors; `--quiet` keeps warnings and errors, `--verbose` all.
     static func makeLogger(_ options: RunOptions) -> Logger {
-        var logger = Logger(label: "upscale-batch") { label in StreamLogHandler.standardError(label: label) }
-        logger.logLevel = options.verbose ? .debug : options.quiet ? .warning : .info
-        return logger
+        var handler = PlainLogHandler()
+        handler.logLevel = options.verbose ? .debug : options.quiet ? .warning : .info
+        handler.showsMetadata = options.verbose
+        return Logger(label: "upscale-batch") { _ in handler }
     }
 }

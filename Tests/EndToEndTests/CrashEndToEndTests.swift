@@ -1,0 +1,46 @@
+import EnhancorSimulator
+import Foundation
+import GRDB
+import Testing
+
+/// SIGKILL at random moments, then run again: nothing is lost, every job ends exactly once with
+/// the cost the API quoted, and the only duplicate submissions are the bounded, flagged ones.
+@Suite(.serialized) struct CrashEndToEndTests {
+    @Test(arguments: ["--poll-only", "--listen"])
+    func killedRunsResumeWithoutLosingJobsAndWithBoundedFlaggedDuplicates(_ mode: String) async throws {
+        let concurrency = 16
+        let kills = 6
+        let fixture = try await EndToEndFixture { config in
+            config.fastDuration = 0.5
+            config.latencySeconds = 0.02
+        }
+        defer { Task { await fixture.shutdown() } }
+        try fixture.importJobs(400)
+        let extra = (mode == "--listen" ? ["--listen", "127.0.0.1:0"] : ["--poll-only"]) + ["--concurrency", "\(concurrency)"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<kills {
+            let running = try fixture.startRun(extra)
+            try await Task.sleep(nanoseconds: UInt64.random(in: 150_000_000...900_000_000, using: &generator))
+            running.signal(SIGKILL)
+            #expect(running.wait().code == 128 + SIGKILL)
+        }
+        let final = try fixture.run(extra, timeout: 180)
+        #expect(final.code == 0, "\(final.stdout)\n\(final.stderr)")
+
+        let jobs = try fixture.jobs()
+        let ledger = fixture.simulator.ledger()
+        #expect(jobs.count == 400)
+        #expect(jobs.allSatisfy { $0["state"] as String == "COMPLETED" }, "every job ended")
+        let quoted = jobs.reduce(0) { $0 + (ledger.costByRequestID[$1["request_id"] as String] ?? -1_000_000) }
+        #expect(jobs.reduce(0) { $0 + ($1["cost"] as Int) } == quoted, "each job's cost is the one the API quoted for its request")
+        #expect(Set(ledger.submissionsByURL.keys) == Set(jobs.map { $0["url"] as String }), "every job was submitted")
+
+        let extraSubmissions = ledger.submissionsByURL.values.reduce(0) { $0 + ($1 - 1) }
+        #expect(extraSubmissions <= kills * concurrency, "duplicates are bounded by the submissions in flight at each kill")
+        for job in jobs where (ledger.submissionsByURL[job["url"] as String] ?? 0) > 1 {
+            #expect(job["possible_duplicate"] as Bool, "a job the API saw twice is flagged")
+        }
+        let flagged = jobs.filter { $0["possible_duplicate"] as Bool }.count
+        print("[crash \(mode)] \(kills) SIGKILLs at \(concurrency) in flight: \(extraSubmissions) duplicate submission(s), \(flagged) job(s) flagged")
+    }
+}
