@@ -1,6 +1,73 @@
 import ArgumentParser
+import Foundation
+import Logging
+import UpscaleBatch
+import WebhookReceiver
 
+/// `webhook`: the webhook receiver as its own long-running process.
 struct WebhookCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "webhook", abstract: "(not yet built)")
-    func run() async throws { throw ExitCode(2) }
+    static let configuration = CommandConfiguration(
+        commandName: "webhook",
+        abstract: "Receive the API's webhooks into the job store.",
+        subcommands: [Serve.self]
+    )
+}
+
+extension WebhookCommand {
+    /// `webhook serve --listen HOST:PORT`: records webhooks until SIGTERM or SIGINT (exit 0).
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "serve",
+            abstract: "Serve webhooks into an existing job store until SIGTERM or SIGINT.",
+            discussion: """
+                POST on any path with ?job=<id>&token=<secret> records a webhook (the URL that
+                `run --webhook-url` sends carries both); GET /healthz answers "ok". Binds only
+                the address given. Run it on the same host as the store (SQLite's WAL works on
+                one machine only); `run --listen` in one process is the recommended set-up.
+                Prints 'listening on http://HOST:PORT' once it listens.
+                """
+        )
+
+        @OptionGroup var store: StoreOptions
+        @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one; [::1]:PORT for IPv6).")
+        var listen: String
+        @Flag(help: "Log every webhook, not only refusals and failures.") var verbose = false
+
+        func validate() throws {
+            _ = try Self.listenAddress(listen)
+        }
+
+        func run() async throws {
+            let (host, port) = try Self.listenAddress(listen)
+            let jobStore = try store.openExisting()
+            var logger = Logger(label: "upscale-batch.webhook") { StreamLogHandler.standardError(label: $0) }
+            logger.logLevel = verbose ? .debug : .info
+            let server: WebhookServer
+            do {
+                server = try await WebhookServer.start(store: jobStore, host: host, port: port, logger: logger)
+            } catch let error as StoreError {
+                throw CommandFailure.exit(CommandFailure.code(for: error), error.description)
+            } catch {
+                throw CommandFailure.exit(ExitCodes.configuration, "cannot listen on \(listen): \(error)")
+            }
+            let shownHost = host.contains(":") ? "[\(host)]" : host
+            let line = "listening on http://\(shownHost):\(server.port)"
+            try await server.run {
+                print(line)
+                fflush(nil)
+            }
+            logger.info("webhook receiver stopped", metadata: ["webhooks.accepted": "\(server.receivedCount)"])
+        }
+
+        /// "HOST:PORT" (IPv6 as "[::1]:PORT") to its parts; a usage error otherwise.
+        static func listenAddress(_ text: String) throws -> (host: String, port: Int) {
+            guard let colon = text.lastIndex(of: ":"),
+                let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
+            else { throw ValidationError("--listen must be HOST:PORT with a port in 0...65535, got \(text)") }
+            var host = String(text[..<colon])
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            guard !host.isEmpty else { throw ValidationError("--listen must name a host, got \(text)") }
+            return (host, port)
+        }
+    }
 }

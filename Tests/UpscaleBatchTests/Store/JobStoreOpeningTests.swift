@@ -69,7 +69,9 @@ import Testing
         #expect(mode == "wal")
         #expect(throws: DatabaseError.self) {
             try store.database.write { db in
-                try db.execute(sql: "INSERT INTO batches(name, source_file, imported_at) VALUES ('b', 's', 1)")
+                // STRICT: a cost must be an integer, not text that SQLite would otherwise accept.
+                try db.execute(sql: "INSERT INTO batches(name, source_file, imported_at) VALUES ('b', 's', 'now')")
+                try db.execute(sql: "INSERT INTO jobs(batch_id, url, mode, cost, created_at, updated_at) VALUES (1, 'u', 'fast', 'a lot', 'x', 'x')")
             }
         }
     }

@@ -1,0 +1,33 @@
+/// What recording one webhook did to the job store; the receiver maps it to an HTTP status.
+///
+/// Only `unknownJob` is refused (404): every other outcome is answered 200 so the sender
+/// stops retrying, because the store now holds everything the webhook could tell us.
+public enum WebhookOutcome: Sendable, Equatable, CustomStringConvertible {
+    /// Neither the request id nor the job id names a job in this store (404).
+    case unknownJob
+    /// A status other than "success", or no result URL: nothing changed, the poller decides.
+    case ignored(jobID: Int64)
+    /// The job moved to COMPLETED with the webhook's result URL.
+    case completed(jobID: Int64)
+    /// A duplicate delivery, or a job that was already final: at most a missing result URL
+    /// (or the possible-duplicate mark) was added; the state did not change.
+    case alreadyRecorded(jobID: Int64)
+
+    /// The job the webhook was matched to, when there was one.
+    public var jobID: Int64? {
+        switch self {
+        case .unknownJob: nil
+        case .ignored(let id), .completed(let id), .alreadyRecorded(let id): id
+        }
+    }
+
+    /// A short word for logs and summaries.
+    public var description: String {
+        switch self {
+        case .unknownJob: "unknown-job"
+        case .ignored: "ignored"
+        case .completed: "completed"
+        case .alreadyRecorded: "already-recorded"
+        }
+    }
+}

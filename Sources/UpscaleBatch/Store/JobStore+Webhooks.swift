@@ -1,0 +1,161 @@
+import Foundation
+import GRDB
+
+extension JobStore {
+    /// Records one webhook from the API in one short write transaction, and says what it did.
+    ///
+    /// The job is found by the webhook's request id first; else by the job id carried in the
+    /// callback URL, which covers a webhook that arrives before the submission's answer was
+    /// recorded (the request id is then stored on the job) and a late one from an earlier,
+    /// ambiguous attempt whose request id we never learned (the job is then marked as a
+    /// possible duplicate charge: two submissions were accepted).
+    ///
+    /// Only `status == "success"` with a result URL changes anything. A job moves to COMPLETED
+    /// only when the state machine allows it (one conditional UPDATE), so a FAILED job is never
+    /// turned COMPLETED and a duplicate delivery changes nothing twice; a final job only gains a
+    /// result URL it did not have. The webhook carries no cost, so a completed job without one
+    /// is made due for one status poll (`next_poll_at` = now) to learn it.
+    ///
+    /// Blocks the calling thread while SQLite is busy; async callers (the HTTP receiver) use
+    /// the `async` overload, which suspends instead.
+    public func recordWebhook(
+        jobID: Int64?, requestID: String, status: String, resultURL: String?
+    ) throws(StoreError) -> WebhookOutcome {
+        let webhook = Webhook(jobID: jobID, requestID: requestID, status: status, resultURL: resultURL)
+        return try write { db in try Self.record(webhook, nowMillis: Self.nowMillis(), in: db) }
+    }
+
+    /// The same as the synchronous `recordWebhook`, suspending (not blocking a thread of the
+    /// cooperative pool) while the store's writer is busy with another transaction.
+    public func recordWebhook(
+        jobID: Int64?, requestID: String, status: String, resultURL: String?
+    ) async throws(StoreError) -> WebhookOutcome {
+        let webhook = Webhook(jobID: jobID, requestID: requestID, status: status, resultURL: resultURL)
+        do {
+            return try await database.write { db in try Self.record(webhook, nowMillis: Self.nowMillis(), in: db) }
+        } catch {
+            throw Self.translate(error, path: path)
+        }
+    }
+
+    /// Opens an existing store with its own busy timeout, skipping the schema checks that
+    /// `open(at:)` already made on the same file. For tests that must see `.busy` quickly.
+    init(existingAt path: String, busyTimeout: TimeInterval) throws(StoreError) {
+        guard FileManager.default.fileExists(atPath: path) else { throw .noStore(path: path) }
+        var config = Configuration()
+        config.busyMode = .timeout(busyTimeout)
+        config.foreignKeysEnabled = true
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        self.path = path
+        do {
+            database = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw Self.translate(error, path: path)
+        }
+    }
+}
+
+extension JobStore {
+    /// One webhook's fields, as the receiver validated them.
+    private struct Webhook: Sendable {
+        var jobID: Int64?
+        var requestID: String
+        var status: String
+        var resultURL: String?
+
+        /// Only a success with a non-empty result URL is something to record.
+        var isSuccess: Bool { status == "success" && !(resultURL ?? "").isEmpty }
+    }
+
+    /// The columns of the matched job that decide what the webhook does.
+    private struct MatchedJob {
+        var id: Int64
+        var state: JobState
+        var requestID: String?
+        var hasResult: Bool
+    }
+
+    private static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+
+    /// The whole decision, inside the caller's write transaction.
+    private static func record(_ webhook: Webhook, nowMillis: Int64, in db: Database) throws -> WebhookOutcome {
+        if let job = try fetchJob(db, sql: "request_id = ?", webhook.requestID) {
+            guard webhook.isSuccess else { return .ignored(jobID: job.id) }
+            return try complete(job, with: webhook, nowMillis: nowMillis, in: db)
+        }
+        guard let jobID = webhook.jobID, var job = try fetchJob(db, sql: "id = ?", jobID) else {
+            return .unknownJob
+        }
+        guard webhook.isSuccess else { return .ignored(jobID: job.id) }
+        if try isArchivedAttempt(jobID: job.id, requestID: webhook.requestID, in: db) {
+            // A request `retry` (or a resubmission) already moved to the job's history: keep
+            // the result there as evidence, and leave the job's current attempt alone.
+            try db.execute(
+                sql: "UPDATE job_attempts SET result_url = ? WHERE job_id = ? AND request_id = ? AND result_url IS NULL",
+                arguments: [webhook.resultURL, job.id, webhook.requestID])
+            return .alreadyRecorded(jobID: job.id)
+        }
+        if job.requestID == nil {
+            // The webhook beat the submission's answer: adopt its request id.
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET request_id = ?, submitted_at = COALESCE(submitted_at, \(StoreSQL.now)),
+                           updated_at = \(StoreSQL.now)
+                    WHERE id = ? AND request_id IS NULL
+                    """,
+                arguments: [webhook.requestID, job.id])
+            job.requestID = webhook.requestID
+            return try complete(job, with: webhook, nowMillis: nowMillis, in: db)
+        }
+        // A different request id: an earlier attempt we never learned was accepted too.
+        try db.execute(
+            sql: "UPDATE jobs SET possible_duplicate = 1, updated_at = \(StoreSQL.now) WHERE id = ? AND possible_duplicate = 0",
+            arguments: [job.id])
+        return try complete(job, with: webhook, nowMillis: nowMillis, in: db)
+    }
+
+    /// Moves `job` to COMPLETED when the state machine allows it, else adds a missing result.
+    private static func complete(
+        _ job: MatchedJob, with webhook: Webhook, nowMillis: Int64, in db: Database
+    ) throws -> WebhookOutcome {
+        let from = JobState.predecessors(of: .completed).filter { $0 != .completed }
+        if from.contains(job.state) {
+            let states = from.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            // One statement checks and writes, so a poll that finished the job meanwhile wins.
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET state = 'COMPLETED', result_url = COALESCE(result_url, ?),
+                           finished_at = \(StoreSQL.now), finished_by = 'webhook',
+                           next_poll_at = CASE WHEN cost IS NULL THEN ? ELSE NULL END,
+                           updated_at = \(StoreSQL.now)
+                    WHERE id = ? AND state IN (\(states))
+                    """,
+                arguments: [webhook.resultURL, nowMillis, job.id])
+            if db.changesCount > 0 { return .completed(jobID: job.id) }
+        }
+        if !job.hasResult {
+            try db.execute(
+                sql: "UPDATE jobs SET result_url = ?, updated_at = \(StoreSQL.now) WHERE id = ? AND result_url IS NULL",
+                arguments: [webhook.resultURL, job.id])
+        }
+        return .alreadyRecorded(jobID: job.id)
+    }
+
+    private static func fetchJob(_ db: Database, sql condition: String, _ value: some DatabaseValueConvertible) throws -> MatchedJob? {
+        let row = try Row.fetchOne(
+            db, sql: "SELECT id, state, request_id, result_url IS NOT NULL AS has_result FROM jobs WHERE \(condition) LIMIT 1",
+            arguments: [value])
+        guard let row else { return nil }
+        let stateText: String = row["state"]
+        guard let state = JobState(rawValue: stateText) else {
+            throw StoreError.sqlite(path: db.description, detail: "job \(row["id"] as Int64) has an unknown state \(stateText)")
+        }
+        return MatchedJob(id: row["id"], state: state, requestID: row["request_id"], hasResult: row["has_result"])
+    }
+
+    private static func isArchivedAttempt(jobID: Int64, requestID: String, in db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db, sql: "SELECT EXISTS (SELECT 1 FROM job_attempts WHERE job_id = ? AND request_id = ?)",
+            arguments: [jobID, requestID]) ?? false
+    }
+}

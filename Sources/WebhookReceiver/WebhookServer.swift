@@ -1,0 +1,117 @@
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import UnixSignals
+import UpscaleBatch
+
+/// The webhook receiver as a running HTTP server, writing each webhook into the job store.
+///
+/// Two hosts use it: `run --listen` starts it in-process next to the runner (one process
+/// writing the store is the set-up SQLite's WAL likes best) and stops it with `stop()` when
+/// the run ends; `webhook serve` starts it and calls `run()`, which returns after SIGTERM or
+/// SIGINT. Stopping is always graceful (ServiceGroup's `triggerGracefulShutdown`): requests
+/// in progress are answered, so a webhook being recorded is never cut off half-way.
+public final class WebhookServer: Sendable {
+    /// The bound port: the OS's pick when started on port 0.
+    public let port: Int
+
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+    private let accepted: AcceptedCounter
+    private let logger: Logger
+
+    /// Webhooks answered 200 so far (recorded, ignored as not final, or duplicates), for the
+    /// run's summary.
+    public var receivedCount: Int { accepted.value }
+
+    private init(port: Int, group: ServiceGroup, task: Task<Void, any Error>, accepted: AcceptedCounter, logger: Logger) {
+        self.port = port
+        self.group = group
+        self.task = task
+        self.accepted = accepted
+        self.logger = logger
+    }
+
+    /// Binds `host:port` (port 0: the OS picks one) and serves until `stop()`; returns once
+    /// the server is listening, so `port` is known. Binds only the address given.
+    ///
+    /// Throws the bind error when the address cannot be used, and `StoreError` when the
+    /// store's webhook secret cannot be read.
+    public static func start(store: JobStore, host: String, port: Int, logger: Logger) async throws -> WebhookServer {
+        let secret = try store.webhookSecret()
+        if secret.isEmpty {
+            logger.error("the job store has no webhook secret: every webhook will be refused (401)")
+        }
+        let accepted = AcceptedCounter()
+        let responder = WebhookResponder(store: store, tokenCheck: TokenCheck(secret: secret), accepted: accepted)
+        let (bound, boundContinuation) = AsyncStream<Int>.makeStream()
+        let app = Application(
+            responder: responder,
+            server: .http1(configuration: .init(idleTimeout: .seconds(75))),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { channel in
+                boundContinuation.yield(channel.localAddress?.port ?? port)
+                boundContinuation.finish()
+            },
+            logger: logger
+        )
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let task = Task {
+            defer { boundContinuation.finish() }
+            try await group.run()
+        }
+        var iterator = bound.makeAsyncIterator()
+        guard let boundPort = await iterator.next() else {
+            // The server stopped before listening: its error says why (address in use...).
+            try await task.value
+            throw WebhookServerError.stoppedBeforeListening(host: host, port: port)
+        }
+        logger.info("webhook receiver listening", metadata: ["http.host": "\(host)", "http.port": "\(boundPort)"])
+        return WebhookServer(port: boundPort, group: group, task: task, accepted: accepted, logger: logger)
+    }
+
+    /// The URL to send with a job: `base` plus `job=<id>&token=<secret>`, keeping the user's
+    /// own query string. The same as `WebhookURL.callbackURL` in the core library.
+    public static func callbackURL(base: String, jobID: Int64, secret: String) -> String {
+        WebhookURL.callbackURL(base: base, jobID: jobID, secret: secret)
+    }
+
+    /// Stops accepting connections, answers the requests in progress, and returns when the
+    /// server has stopped. Safe to call more than once.
+    public func stop() async {
+        await group.triggerGracefulShutdown()
+        do {
+            try await task.value
+        } catch {
+            logger.warning("webhook receiver stopped with an error", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Serves until SIGTERM or SIGINT, then stops gracefully and returns (for `webhook serve`,
+    /// which then exits 0). Throws when the server fails on its own.
+    ///
+    /// `ready` runs once the signals are trapped: print the "listening on" line there, so a
+    /// signal sent as soon as that line is read already stops the server gracefully.
+    public func run(whenReady ready: @Sendable () -> Void = {}) async throws {
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        ready()
+        try await withThrowingTaskGroup(of: Bool.self) { tasks in
+            tasks.addTask {
+                var iterator = signals.makeAsyncIterator()
+                return await iterator.next() != nil
+            }
+            tasks.addTask {
+                try await self.task.value
+                return false
+            }
+            let signalled = try await tasks.next() ?? false
+            if signalled {
+                logger.info("webhook receiver stopping on signal")
+                await stop()
+            }
+            tasks.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Testing
+@testable import UpscaleBatch
+
+@Suite struct RefusalStreakTests {
+    @Test func refusalsAreHeldUntilAnAcceptanceThenFail() {
+        var streak = RefusalStreak(limit: 5)
+        #expect(streak.refused(job: 1, message: "bad image") == [.hold])
+        #expect(streak.refused(job: 2, message: "bad image") == [.hold])
+        #expect(streak.accepted() == .fail(jobs: [1, 2], message: "bad image"))
+        #expect(streak.accepted() == nil)
+    }
+
+    @Test func theSameRefusalFiveTimesInARowStops() {
+        var streak = RefusalStreak(limit: 5)
+        for job in 1...4 { #expect(streak.refused(job: Int64(job), message: "no credits") == [.hold]) }
+        #expect(streak.refused(job: 5, message: "no credits") == [.stop(jobs: [1, 2, 3, 4, 5], message: "no credits")])
+        #expect(streak.flush() == nil)
+    }
+
+    @Test func aDifferentMessageBreaksTheStreak() {
+        var streak = RefusalStreak(limit: 3)
+        _ = streak.refused(job: 1, message: "a")
+        _ = streak.refused(job: 2, message: "a")
+        #expect(streak.refused(job: 3, message: "b") == [.fail(jobs: [1, 2], message: "a"), .hold])
+        #expect(streak.flush() == .fail(jobs: [3], message: "b"))
+    }
+}
+
+@Suite struct PollScheduleTests {
+    @Test func backsOffTowardThePollIntervalWithJitter() {
+        let schedule = PollSchedule(pollInterval: 5, fallbackPollInterval: 300)
+        #expect((0.9...1.1).contains(schedule.firstDelay))
+        #expect((1.8...2.2).contains(schedule.delay(afterPolls: 1, costKnown: true, webhooksActive: false)))
+        #expect((3.6...4.4).contains(schedule.delay(afterPolls: 2, costKnown: true, webhooksActive: false)))
+        #expect((4.5...5.5).contains(schedule.delay(afterPolls: 9, costKnown: true, webhooksActive: false)))
+    }
+
+    @Test func fallsBackOnlyWhenWebhooksWorkAndTheCostIsKnown() {
+        let schedule = PollSchedule(pollInterval: 5, fallbackPollInterval: 300)
+        #expect(schedule.delay(afterPolls: 1, costKnown: true, webhooksActive: true) >= 270)
+        #expect(schedule.delay(afterPolls: 1, costKnown: false, webhooksActive: true) <= 2.2)
+    }
+}

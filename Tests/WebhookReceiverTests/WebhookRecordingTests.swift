@@ -1,0 +1,179 @@
+import Foundation
+import Testing
+import UpscaleBatch
+import WebhookReceiver
+
+/// What an accepted webhook does to the job store, over real HTTP.
+@Suite struct WebhookRecordingTests {
+    @Test func successCompletesTheJobWithItsResult() async throws {
+        try await TestStore.with { store async throws in
+            let id = try await store.insertJob(state: .inProgress, requestID: "req-1", cost: 480)
+            try await TestServer.with(store: store.store) { server async throws in
+                #expect(try await server.deliver(job: id, requestID: "req-1", result: "https://cdn.test/1.png") == 200)
+                #expect(server.server.receivedCount == 1)
+            }
+            let row = try await store.row(id)
+            #expect(row.state == "COMPLETED")
+            #expect(row.resultURL == "https://cdn.test/1.png")
+            #expect(row.finishedBy == "webhook")
+            #expect(row.finishedAt != nil)
+            #expect(row.cost == 480)
+            #expect(row.nextPollAt == nil)  // the cost is known: no poll needed
+            #expect(row.possibleDuplicate == false)
+        }
+    }
+
+    @Test func unknownCostMakesTheJobDueForOnePoll() async throws {
+        try await TestStore.with { store async throws in
+            let id = try await store.insertJob(state: .pending, requestID: "req-1")
+            try await TestServer.with(store: store.store) { server async throws in
+                #expect(try await server.deliver(job: id, requestID: "req-1") == 200)
+            }
+            let row = try await store.row(id)
+            #expect(row.state == "COMPLETED")
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            #expect(row.nextPollAt != nil)
+            #expect((row.nextPollAt ?? .max) <= now)
+        }
+    }
+
+    @Test func duplicateDeliveryChangesNothingTwice() async throws {
+        try await TestStore.with { store async throws in
+            let id = try await store.insertJob(state: .inQueue, requestID: "req-1", cost: 120)
+            try await TestServer.with(store: store.store) { server async throws in
+                #expect(try await server.deliver(job: id, requestID: "req-1", result: "https://cdn.test/first.png") == 200)
+                try await store.markUpdatedAt(id)
+                let afterFirst = try await store.row(id)
+                #expect(try await server.deliver(job: id, requestID: "req-1", result: "https://cdn.test/second.png") == 200)
+                #expect(try await server.deliver(job: nil, requestID: "req-1", result: "https://cdn.test/third.png") == 200)
+                #expect(try await store.row(id) == afterFirst)
+                #expect(afterFirst.resultURL == "https://cdn.test/first.png")
+                #expect(server.server.receivedCount == 3)
+            }
+        }
+    }
+
+    @Test(arguments: ["failed", "error", "IN_PROGRESS", "SUCCESS"])
+    func nonSuccessStatusIsIgnored(status: String) async throws {
+        try await TestStore.with { store async throws in
+            let id = try await store.insertJob(state: .inQueue, requestID: "req-1")
+            let before = try await store.row(id)
+            try await TestServer.with(store: store.store) { server async throws in
+                #expect(try await server.deliver(job: id, requestID: "req-1", status: status) == 200)
+            }
+            #expect(try await store.row(id) == before)
+        }
+    }
+
+    @Test func successWithoutResultIsIgnored() async throws {
+        try await TestStore.with { store async throws in
+            let id = try await store.insertJob(state: .inQueue, requestID: "req-1")
+            let before = try await store.row(id)
+            try await TestServer.with(store: store.store) { server async throws in
+                #expect(try await server.deliver(job: id, requestID: "req-1", result: nil) == 200)
+                let json = #"{"request_id": "req-1", "status": "success", "result": null}"#
+                #expect(try await server.post("/webhook?\(server.query(job: id))", json: json).status == 200)
+            }
+            #expect(try await store.row(id) == before)
+        }
+    }
+
+    @Test func failedJobIsNotCompleted() async throws {
+        try await TestStore.with { store async throws in
+            let id = try await store.insertJob(state: .failed, requestID: "req-1", cost: 480)
+            try await store.markUpdatedAt(id)
+            try await TestServer.with(store: store.store) { server async throws in
+                #expect(try await server.deliver(job: id, requestID: "req-1", result: "https://cdn.test/late.png") == 200)
+            }
+            let row = try await store.row(id)
+            #expect(row.state == "FAILED")
+            #expect(row.finishedBy == nil)
+            // The evidence that the image was processed is kept; the state is not touched.
+            #expect(row.resultURL == "https://cdn.test/late.png")
+        }
+    }
+
+    @Test func lateWebhookForAPolledJobAddsOnlyAMissingResult() async throws {
+        try await TestStore.with { store async throws in
+            let withResult = try await store.insertJob(
+                state: .completed, requestID: "req-1", cost: 480, resultURL: "https://cdn.test/polled.png")
+            let withoutResult = try await store.insertJob(state: .completed, requestID: "req-2", cost: 480)
+            try await store.markUpdatedAt(withResult)
+            let before = try await store.row(withResult)
+            try await TestServer.with(store: store.store) { server async throws in
+                #expect(try await server.deliver(job: withResult, requestID: "req-1", result: "https://cdn.test/hook.png") == 200)
+                #expect(try await server.deliver(job: withoutResult, requestID: "req-2", result: "https://cdn.test/hook2.png") == 200)
+            }
+            #expect(try await store.row(withResult) == before)
+            let added = try await store.row(withoutResult)
+            #expect(added.state == "COMPLETED")
+            #expect(added.resultURL == "https://cdn.test/hook2.png")
+            #expect(added.finishedBy == nil)  // a poll finished it, not this webhook
+        }
+    }
+
+    @Test func webhookBeforeTheSubmissionAnswerIsMatchedByJobID() async throws {
+        try await TestStore.with { store async throws in
+            let id = try await store.insertJob(state: .pending, requestID: nil)
+            try await TestServer.with(store: store.store) { server async throws in
+                #expect(try await server.deliver(job: id, requestID: "req-early") == 200)
+            }
+            let row = try await store.row(id)
+            #expect(row.state == "COMPLETED")
+            #expect(row.requestID == "req-early")
+            #expect(row.submittedAt != nil)
+            #expect(row.finishedBy == "webhook")
+            #expect(row.nextPollAt != nil)  // no cost yet: poll once for it
+            #expect(row.possibleDuplicate == false)
+        }
+    }
+
+    @Test func webhookFromAnEarlierAttemptMarksAPossibleDuplicate() async throws {
+        try await TestStore.with { store async throws in
+            let id = try await store.insertJob(state: .inQueue, requestID: "req-second", cost: 480)
+            try await TestServer.with(store: store.store) { server async throws in
+                #expect(try await server.deliver(job: id, requestID: "req-first", result: "https://cdn.test/first.png") == 200)
+            }
+            let row = try await store.row(id)
+            #expect(row.possibleDuplicate)
+            #expect(row.state == "COMPLETED")
+            #expect(row.requestID == "req-second")  // the current attempt's id is kept
+            #expect(row.resultURL == "https://cdn.test/first.png")
+        }
+    }
+
+    @Test func webhookFromAnEarlierAttemptOfAFinishedJobKeepsItsResult() async throws {
+        try await TestStore.with { store async throws in
+            let id = try await store.insertJob(
+                state: .completed, requestID: "req-second", cost: 480, resultURL: "https://cdn.test/second.png")
+            try await TestServer.with(store: store.store) { server async throws in
+                #expect(try await server.deliver(job: id, requestID: "req-first", result: "https://cdn.test/first.png") == 200)
+            }
+            let row = try await store.row(id)
+            #expect(row.possibleDuplicate)
+            #expect(row.state == "COMPLETED")
+            #expect(row.resultURL == "https://cdn.test/second.png")
+        }
+    }
+
+    @Test func recordWebhookOutcomes() async throws {
+        try await TestStore.with { store async throws in
+            let id = try await store.insertJob(state: .inQueue, requestID: "req-1", cost: 10)
+            let s = store.store
+            // The synchronous overload (for callers off the cooperative pool)...
+            let record: (Int64?, String, String, String?) throws -> WebhookOutcome = {
+                try s.recordWebhook(jobID: $0, requestID: $1, status: $2, resultURL: $3)
+            }
+            #expect(try record(nil, "nope", "success", "u") == .unknownJob)
+            #expect(try record(id, "req-1", "failed", nil) == .ignored(jobID: id))
+            #expect(try record(id, "req-1", "success", "u") == .completed(jobID: id))
+            #expect(try record(id, "req-1", "success", "u") == .alreadyRecorded(jobID: id))
+            // ...and the async one agree.
+            let other = try await store.insertJob(state: .inQueue, requestID: "req-2", cost: 10)
+            let completed = try await s.recordWebhook(jobID: other, requestID: "req-2", status: "success", resultURL: "u")
+            #expect(completed == .completed(jobID: other))
+            let again = try await s.recordWebhook(jobID: other, requestID: "req-2", status: "success", resultURL: "u")
+            #expect(again == .alreadyRecorded(jobID: other))
+        }
+    }
+}
