@@ -67,6 +67,7 @@ public final class JobRunner: Sendable {
             if state.stopOutcome == nil { state.stopOutcome = outcome }
             state.stopRequestedAt = state.stopRequestedAt ?? Date()
         }
+        client.cancelAll()
         wakeup.signal()
     }
 

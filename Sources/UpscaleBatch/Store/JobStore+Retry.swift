@@ -25,7 +25,7 @@ extension JobStore {
             // FAILED -> PENDING is the one move back the state machine allows, and only here.
             try db.execute(sql: """
                 UPDATE jobs SET state = 'PENDING', request_id = NULL, cost = NULL, result_url = NULL,
-                       error = NULL, submitting = 0, possible_duplicate = 0, next_poll_at = NULL,
+                       error = NULL, submitting = 0, possible_duplicate = 0, next_poll_at = NULL, polling = 0,
                        poll_count = 0, submitted_at = NULL, finished_at = NULL, finished_by = NULL,
                        updated_at = \(StoreSQL.now)
                 WHERE \(condition)

@@ -36,6 +36,9 @@ extension JobStore {
                 sql: "UPDATE jobs SET run_id = ? WHERE state NOT IN \(StoreSQL.finalStates)\(batchCondition)",
                 arguments: [runID] + batchArguments)
             let scope = db.changesCount
+            // Status calls left in flight by a run that died are owed again now.
+            try db.execute(sql: "UPDATE jobs SET polling = 0, next_poll_at = min(next_poll_at, ?) WHERE polling = 1",
+                           arguments: [StoreClock.millis()])
             try db.execute(
                 sql: """
                     UPDATE jobs SET next_poll_at = ?
@@ -113,16 +116,17 @@ extension JobStore {
         }
     }
 
-    /// Claims up to `limit` jobs whose status call is due, pushing their `next_poll_at` out by
-    /// a lease so no one polls them twice; the answer sets the real next time.
-    public func claimDuePolls(limit: Int, batch: String?, leaseMillis: Int64 = 120_000) throws(StoreError) -> [PollClaim] {
+    /// Claims up to `limit` jobs whose status call is due, marking them `polling` so they are
+    /// not claimed twice while their call is in flight; the answer clears it and sets the next time.
+    public func claimDuePolls(limit: Int, batch: String?) throws(StoreError) -> [PollClaim] {
         let now = StoreClock.millis()
         return try write { db in
             let batchCondition = batch == nil ? "" : " AND batch_id = (SELECT id FROM batches WHERE name = ?)"
-            let arguments: StatementArguments = [now + leaseMillis, now] + (batch.map { [$0] } ?? []) + [limit]
+            let arguments: StatementArguments = [now] + (batch.map { [$0] } ?? []) + [limit]
             return try Row.fetchAll(db, sql: """
-                UPDATE jobs SET next_poll_at = ?
-                WHERE id IN (SELECT id FROM jobs WHERE next_poll_at <= ?\(batchCondition) ORDER BY next_poll_at LIMIT ?)
+                UPDATE jobs SET polling = 1
+                WHERE id IN (SELECT id FROM jobs WHERE next_poll_at <= ? AND polling = 0\(batchCondition)
+                             ORDER BY next_poll_at LIMIT ?)
                 RETURNING id, request_id, poll_count
                 """, arguments: arguments
             ).compactMap { row in
@@ -137,7 +141,7 @@ extension JobStore {
         try read { db in
             let batchCondition = batch == nil ? "" : " AND batch_id = (SELECT id FROM batches WHERE name = ?)"
             return try Int64.fetchOne(
-                db, sql: "SELECT min(next_poll_at) FROM jobs WHERE next_poll_at IS NOT NULL\(batchCondition)",
+                db, sql: "SELECT min(next_poll_at) FROM jobs WHERE next_poll_at IS NOT NULL AND polling = 0\(batchCondition)",
                 arguments: batch.map { [$0] } ?? [])
         }
     }
@@ -152,7 +156,7 @@ extension JobStore {
             for result in results {
                 guard let answer = result.answer else {
                     try db.execute(
-                        sql: "UPDATE jobs SET next_poll_at = ? WHERE id = ? AND next_poll_at IS NOT NULL",
+                        sql: "UPDATE jobs SET polling = 0, next_poll_at = ? WHERE id = ? AND next_poll_at IS NOT NULL",
                         arguments: [result.nextPollAt, result.claim.jobID])
                     continue
                 }
@@ -170,7 +174,7 @@ extension JobStore {
                     UPDATE jobs SET cost = coalesce(?, cost),
                            result_url = coalesce(result_url, ?),
                            error = CASE WHEN state = 'FAILED' THEN coalesce(?, error, 'the API reported FAILED') ELSE error END,
-                           poll_count = poll_count + 1,
+                           poll_count = poll_count + 1, polling = 0,
                            next_poll_at = CASE WHEN state IN \(StoreSQL.finalStates) AND coalesce(?, cost) IS NOT NULL
                                                THEN NULL ELSE ? END,
                            updated_at = \(StoreSQL.now)

@@ -39,6 +39,7 @@ enum StoreSchema {
                     run_id TEXT,
                     poll_count INTEGER NOT NULL DEFAULT 0,
                     next_poll_at INTEGER,
+                    polling INTEGER NOT NULL DEFAULT 0,
                     finished_by TEXT,
                     created_at TEXT NOT NULL,
                     submitted_at TEXT,
@@ -47,7 +48,8 @@ enum StoreSchema {
                     UNIQUE (url, mode)
                 ) STRICT;
 
-                -- The poller's claim: jobs whose next status call is due. Only jobs that need
+                -- The poller's claim: jobs whose next status call is due (`polling` marks a call in
+                -- flight; a new run clears it, as the run lock makes it the only poller). Only jobs that need
                 -- polling have a next_poll_at, so the index stays small and import pays nothing.
                 CREATE INDEX jobs_next_poll ON jobs(next_poll_at) WHERE next_poll_at IS NOT NULL;
                 -- A run's scope, its progress and its summary (run_id is set when a run starts).

@@ -1,0 +1,28 @@
+/// The simulator's mutable state, only ever touched under `SimulatorState`'s lock.
+struct SimulatorStorage: Sendable {
+    var jobs: [String: SimulatedJob] = [:]
+    var nextSequence = 1
+    var random: SeededRandom
+    /// "http://127.0.0.1:PORT", known once the server is bound.
+    var origin = ""
+
+    var requests: [String: [String: Int]] = [:]
+    var inFlight = 0
+    var maxInFlight = 0
+    var totalRequests = 0
+    var submissionsByURL: [String: Int] = [:]
+    var webhooksSent = 0
+    var webhooksFailed = 0
+    var webhooksNotDelivered = 0
+    var resultDownloads = 0
+
+    /// Token bucket for `rateLimitPerSecond`.
+    var tokens: Double
+    var tokensRefilledAt: ContinuousClock.Instant
+
+    init(seed: UInt64, burst: Double, now: ContinuousClock.Instant) {
+        random = SeededRandom(seed: seed)
+        tokens = burst
+        tokensRefilledAt = now
+    }
+}

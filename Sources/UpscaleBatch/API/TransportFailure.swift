@@ -1,0 +1,83 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A request that ended without an answer, judged by whether the server can have acted on it.
+///
+/// The rule (it decides between a safe retry and a possible duplicate charge):
+/// - `notSent`: the request head was never written to a connection AND the error belongs to
+///   connection set-up (connection refused, connect timeout, DNS, TLS or proxy handshake,
+///   no connection from the pool). The server cannot have seen the request: retry it.
+/// - `maybeSent`: everything else: the head was written (the delegate saw it go out), or the
+///   error may come after sending (read timeout, deadline, connection closed or reset). When
+///   unsure we choose this side: for /queue it means "ambiguous", never a silent duplicate.
+///   (A pooled keep-alive connection closed by the server just as we reuse it lands here too:
+///   a false "ambiguous", which costs a resubmission flagged as a possible duplicate.)
+/// - `cancelled`: the client was shut down before the request went out.
+enum TransportFailure: Sendable, Equatable {
+    case notSent(detail: String)
+    case maybeSent(detail: String)
+    case cancelled
+
+    init(_ error: any Error, headSent: Bool) {
+        let detail = Self.describe(error)
+        if headSent {
+            self = .maybeSent(detail: detail)
+        } else if Self.isCancellation(error) {
+            self = .cancelled
+        } else if Self.isConnectPhase(error) {
+            self = .notSent(detail: detail)
+        } else {
+            self = .maybeSent(detail: detail)
+        }
+    }
+
+    /// A short, bounded description (AsyncHTTPClient's and NIO's descriptions name only the
+    /// error, host and port; none of them can contain a header value such as the key).
+    static func describe(_ error: any Error) -> String {
+        APIText.cut(String(describing: error), to: 200)
+    }
+
+    static func isCancellation(_ error: any Error) -> Bool {
+        guard let error = error as? HTTPClientError else { return false }
+        return error == .cancelled || error == .alreadyShutdown
+    }
+
+    static func isConnectPhase(_ error: any Error) -> Bool {
+        switch error {
+        case is NIOConnectionError:
+            // Happy-eyeballs connect failure or DNS failure: nothing was sent.
+            return true
+        case let error as ChannelError:
+            if case .connectTimeout = error { return true }
+            return false
+        case let error as HTTPClientError:
+            return [
+                .connectTimeout, .tlsHandshakeTimeout, .httpProxyHandshakeTimeout, .socksHandshakeTimeout,
+                .getConnectionFromPoolTimeout, .invalidProxyResponse, .proxyAuthenticationRequired,
+            ].contains(error)
+        case let error as IOError:
+            // These errno values only arise from connect(2).
+            return [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL].contains(error.errnoCode)
+        case let error as NIOSSLError:
+            // A failed handshake happens before any request byte is written.
+            switch error {
+            case .handshakeFailed, .unableToValidateCertificate, .noCertificateToValidate, .cannotMatchULabel:
+                return true
+            default:
+                return false
+            }
+        default:
+            return false
+        }
+    }
+}

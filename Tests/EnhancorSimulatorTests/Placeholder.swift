@@ -1,2 +1,0 @@
-import Testing
-@Test func placeholderEnhancorSimulatorTests() { #expect(1 == 1) }
