@@ -1,6 +1,75 @@
 import ArgumentParser
+import Foundation
+import UpscaleBatch
 
+/// `upscale-batch import FILE`: adds a CSV's image URLs to the job store (cli.md).
+///
+/// Wiring only: the core's `JobImporter` reads the header before the store is opened (so a
+/// missing, empty or column-less file never creates a store), then imports in one
+/// transaction. Rejected rows go to standard error as `FILE:LINE: reason`, the summary line
+/// to standard output.
 struct ImportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "import", abstract: "(not yet built)")
-    func run() async throws { throw ExitCode(2) }
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Add the image URLs of a CSV file to the job store (creating the store if needed).",
+        discussion: """
+            FILE is a CSV (UTF-8, RFC 4180) with a header row naming a url (or img_url) column and \
+            optionally a mode column; - reads standard input. Bad rows are reported as \
+            FILE:LINE: reason and skipped; URLs already stored (with the same mode) are skipped as \
+            duplicates. All valid rows are stored in one transaction, or none.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The CSV file to import, or - for standard input.", valueName: "FILE"))
+    var file: String
+
+    @Option(help: "The mode of rows whose mode column is blank or missing.")
+    var mode: Mode = .fast
+
+    @Option(help: ArgumentHelp("The batch to add the jobs to (created if new). Default: FILE's base name and today's UTC date, e.g. nightly.csv@2026-11-25.", valueName: "NAME"))
+    var batch: String?
+
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        let importer: JobImporter
+        do {
+            importer = try JobImporter(path: file, defaultMode: mode)
+        } catch {
+            throw Self.failure(error)
+        }
+        let jobStore = try CommandFailure.wrap { () throws(StoreError) in
+            try JobStore.openOrCreate(at: store.resolvedPath)
+        }
+        // Rejections are buffered (a million of them would otherwise be a million writes)
+        // and flushed before anything else is printed.
+        var pending: [UInt8] = []
+        func flushRejections() {
+            guard !pending.isEmpty else { return }
+            FileHandle.standardError.write(Data(pending))
+            pending.removeAll(keepingCapacity: true)
+        }
+        let summary: ImportSummary
+        do {
+            summary = try importer.run(into: jobStore, batchName: batch) { row in
+                pending.append(contentsOf: "\(file):\(row.line): \(row.reason)\n".utf8)
+                if pending.count >= 64 * 1024 { flushRejections() }
+            }
+        } catch {
+            flushRejections()
+            throw Self.failure(error)
+        }
+        flushRejections()
+        print(summary.description)
+        fflush(nil)
+    }
+
+    private static func failure(_ error: ImportError) -> ExitCode {
+        switch error {
+        case .store(let storeError):
+            CommandFailure.exit(CommandFailure.code(for: storeError), storeError.description)
+        default:
+            CommandFailure.exit(ExitCodes.configuration, error.description)
+        }
+    }
 }

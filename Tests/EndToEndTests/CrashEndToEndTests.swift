@@ -15,21 +15,21 @@ import Testing
             config.latencySeconds = 0.02
         }
         defer { Task { await fixture.shutdown() } }
-        try fixture.importJobs(400)
+        try fixture.importJobs(1500)
         let extra = (mode == "--listen" ? ["--listen", "127.0.0.1:0"] : ["--poll-only"]) + ["--concurrency", "\(concurrency)"]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<kills {
             let running = try fixture.startRun(extra)
-            try await Task.sleep(nanoseconds: UInt64.random(in: 150_000_000...900_000_000, using: &generator))
+            try await Task.sleep(nanoseconds: UInt64.random(in: 100_000_000...600_000_000, using: &generator))
             running.signal(SIGKILL)
-            #expect(running.wait().code == 128 + SIGKILL)
+            #expect(running.wait().code == 128 + SIGKILL, "the run was still going when it was killed")
         }
         let final = try fixture.run(extra, timeout: 180)
         #expect(final.code == 0, "\(final.stdout)\n\(final.stderr)")
 
         let jobs = try fixture.jobs()
         let ledger = fixture.simulator.ledger()
-        #expect(jobs.count == 400)
+        #expect(jobs.count == 1500)
         #expect(jobs.allSatisfy { $0["state"] as String == "COMPLETED" }, "every job ended")
         let quoted = jobs.reduce(0) { $0 + (ledger.costByRequestID[$1["request_id"] as String] ?? -1_000_000) }
         #expect(jobs.reduce(0) { $0 + ($1["cost"] as Int) } == quoted, "each job's cost is the one the API quoted for its request")

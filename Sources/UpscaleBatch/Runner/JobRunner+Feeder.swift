@@ -20,7 +20,9 @@ extension JobRunner {
             case .poll(let claim): startPoll(claim)
             case .idle(let seconds):
                 slots.signal()
+                state.withLock { $0.feederIdle = true }
                 _ = wakeup.wait(timeout: .now() + seconds)
+                state.withLock { $0.feederIdle = false }
             case .stop:
                 slots.signal()
                 state.withLock { $0.feederStopped = true }
@@ -124,9 +126,13 @@ extension JobRunner {
     }
 
     func endRequest() {
-        state.withLock { $0.inFlight -= 1 }
+        let idle = state.withLock { state in
+            state.inFlight -= 1
+            return state.feederIdle
+        }
         slots.signal()
-        wakeup.signal()
+        // Wake the feeder only when it waits for work: an answer may have made some due.
+        if idle { wakeup.signal() }
     }
 
     /// The store could not be written (locked past the busy timeout, disk full): stop the run

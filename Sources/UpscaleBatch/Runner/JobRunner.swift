@@ -102,6 +102,7 @@ struct RunState: Sendable {
     var webhooksActive = false
     var webhookCompletionsSeen = 0
     var feederStopped = false
+    var feederIdle = false
     var lastHousekeeping = Date.distantPast
     var refusalStopMessage: String?
     var finished = false

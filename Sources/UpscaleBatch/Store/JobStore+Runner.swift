@@ -70,23 +70,23 @@ extension JobStore {
     /// attempt is a possible duplicate.
     public func markSubmitting(jobID: Int64) throws(StoreError) -> Bool? {
         try write { db in
-            try Bool.fetchOne(db, sql: """
+            try Bool.fetchOne(db.cachedStatement(sql: """
                 UPDATE jobs SET submitting = 1, attempts = attempts + 1,
                        possible_duplicate = (possible_duplicate OR submitting), updated_at = \(StoreSQL.now)
                 WHERE id = ? AND state = 'PENDING' AND request_id IS NULL
                 RETURNING possible_duplicate
-                """, arguments: [jobID])
+                """), arguments: [jobID])
         }
     }
 
     /// Records the request id the moment /queue answered, in its own transaction.
     public func recordSubmitted(jobID: Int64, requestID: String, firstPollAt: Int64) throws(StoreError) {
         try write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE jobs SET request_id = coalesce(request_id, ?), submitting = 0, error = NULL,
                        submitted_at = \(StoreSQL.now), next_poll_at = ?, poll_count = 0, updated_at = \(StoreSQL.now)
                 WHERE id = ?
-                """, arguments: [requestID, firstPollAt, jobID])
+                """).execute(arguments: [requestID, firstPollAt, jobID])
         }
     }
 
@@ -123,12 +123,12 @@ extension JobStore {
         return try write { db in
             let batchCondition = batch == nil ? "" : " AND batch_id = (SELECT id FROM batches WHERE name = ?)"
             let arguments: StatementArguments = [now] + (batch.map { [$0] } ?? []) + [limit]
-            return try Row.fetchAll(db, sql: """
+            return try Row.fetchAll(db.cachedStatement(sql: """
                 UPDATE jobs SET polling = 1
                 WHERE id IN (SELECT id FROM jobs WHERE next_poll_at <= ? AND polling = 0\(batchCondition)
                              ORDER BY next_poll_at LIMIT ?)
                 RETURNING id, request_id, poll_count
-                """, arguments: arguments
+                """), arguments: arguments
             ).compactMap { row in
                 guard let requestID: String = row["request_id"] else { return nil }
                 return PollClaim(jobID: row["id"], requestID: requestID, pollCount: row["poll_count"])
@@ -155,22 +155,22 @@ extension JobStore {
         try write { db in
             for result in results {
                 guard let answer = result.answer else {
-                    try db.execute(
-                        sql: "UPDATE jobs SET polling = 0, next_poll_at = ? WHERE id = ? AND next_poll_at IS NOT NULL",
-                        arguments: [result.nextPollAt, result.claim.jobID])
+                    try db.cachedStatement(
+                        sql: "UPDATE jobs SET polling = 0, next_poll_at = ? WHERE id = ? AND next_poll_at IS NOT NULL"
+                    ).execute(arguments: [result.nextPollAt, result.claim.jobID])
                     continue
                 }
                 if let state = answer.state, state != .pending {
                     let allowed = JobState.predecessors(of: state).map { "'\($0.rawValue)'" }.joined(separator: ", ")
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         UPDATE jobs SET state = ?,
                                finished_at = CASE WHEN ? THEN \(StoreSQL.now) ELSE finished_at END,
                                finished_by = CASE WHEN ? AND state != ? THEN 'poll' ELSE finished_by END
                         WHERE id = ? AND request_id = ? AND state IN (\(allowed))
-                        """, arguments: [state.rawValue, state.isFinal, state.isFinal, state.rawValue,
-                                         result.claim.jobID, result.claim.requestID])
+                        """).execute(arguments: [state.rawValue, state.isFinal, state.isFinal, state.rawValue,
+                                                  result.claim.jobID, result.claim.requestID])
                 }
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     UPDATE jobs SET cost = coalesce(?, cost),
                            result_url = coalesce(result_url, ?),
                            error = CASE WHEN state = 'FAILED' THEN coalesce(?, error, 'the API reported FAILED') ELSE error END,
@@ -179,8 +179,8 @@ extension JobStore {
                                                THEN NULL ELSE ? END,
                            updated_at = \(StoreSQL.now)
                     WHERE id = ? AND request_id = ?
-                    """, arguments: [answer.cost, answer.resultURL, answer.error, answer.cost, result.nextPollAt,
-                                     result.claim.jobID, result.claim.requestID])
+                    """).execute(arguments: [answer.cost, answer.resultURL, answer.error, answer.cost, result.nextPollAt,
+                                              result.claim.jobID, result.claim.requestID])
             }
         }
     }

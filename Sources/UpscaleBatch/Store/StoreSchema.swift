@@ -41,6 +41,11 @@ enum StoreSchema {
                     next_poll_at INTEGER,
                     polling INTEGER NOT NULL DEFAULT 0,
                     finished_by TEXT,
+                    download_path TEXT,
+                    download_bytes INTEGER,
+                    download_sha256 TEXT,
+                    downloaded_at TEXT,
+                    download_error TEXT,
                     created_at TEXT NOT NULL,
                     submitted_at TEXT,
                     finished_at TEXT,
@@ -54,6 +59,9 @@ enum StoreSchema {
                 CREATE INDEX jobs_next_poll ON jobs(next_poll_at) WHERE next_poll_at IS NOT NULL;
                 -- A run's scope, its progress and its summary (run_id is set when a run starts).
                 CREATE INDEX jobs_run ON jobs(run_id, state) WHERE run_id IS NOT NULL;
+                -- Results still to download (`download`, `run --download`).
+                CREATE INDEX jobs_to_download ON jobs(id)
+                    WHERE state = 'COMPLETED' AND result_url IS NOT NULL AND downloaded_at IS NULL;
                 -- Looking a job up by the API's request id (status answers, webhooks).
                 CREATE INDEX jobs_request ON jobs(request_id) WHERE request_id IS NOT NULL;
 

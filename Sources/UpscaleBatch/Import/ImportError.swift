@@ -1,0 +1,40 @@
+/// Why an import could not run at all (exit 2 at the command line), naming the file.
+///
+/// Bad rows are not errors: they are `RejectedRow`s and the import goes on. These are the
+/// cases where nothing sensible can be imported, so the whole import stores nothing.
+public enum ImportError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file could not be opened (missing, a permission problem).
+    case cannotOpen(file: String, reason: String)
+    /// Reading the file failed part-way (a directory, an I/O error); nothing was imported.
+    case unreadable(file: String, reason: String)
+    /// No header row: the file is empty or holds only blank lines.
+    case empty(file: String)
+    /// The header row itself is unusable (not UTF-8, an unterminated quote, ...).
+    case badHeader(file: String, line: Int, reason: String)
+    /// The header has neither `url` nor `img_url`.
+    case noURLColumn(file: String, header: [String])
+    /// The job store failed (its message says what to do; `busy` means try again later).
+    case store(StoreError)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let file, let reason):
+            "cannot read \(file): \(reason)"
+        case .unreadable(let file, let reason):
+            "cannot read \(file): \(reason); nothing was imported"
+        case .empty(let file):
+            "\(file) is empty: expected a header row naming a url (or img_url) column"
+        case .badHeader(let file, let line, let reason):
+            "\(file):\(line): header row unusable: \(reason)"
+        case .noURLColumn(let file, let header):
+            "\(file) has no url column (header: \(Self.describe(header))): name the column of image URLs url or img_url"
+        case .store(let error):
+            error.description
+        }
+    }
+
+    private static func describe(_ header: [String]) -> String {
+        let names = header.prefix(10).map { $0.count > 40 ? String($0.prefix(40)) + "…" : $0 }
+        return names.joined(separator: ", ") + (header.count > 10 ? ", …" : "")
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Imports a CSV of image URLs into the job store (`upscale-batch import`).
+///
+/// Two steps, so that a file that cannot be imported never creates a store: `init` opens the
+/// file and reads its header (missing file, empty file, no url column: `ImportError`), then
+/// `run(into:)` streams the rows into the store in one transaction, reporting each rejected
+/// row through a callback as it happens (a million bad rows are never held in memory).
+///
+/// One importer reads its input once. Not thread-safe.
+public final class JobImporter {
+    /// The file as the user named it (`-` for standard input): the FILE of `FILE:LINE: reason`.
+    public let file: String
+    /// The header's interpretation: which columns hold the URL and the mode.
+    public let validator: RowValidator
+    private let reader: CSVReader
+
+    /// Opens `path` (`-` reads standard input) and reads its header row.
+    /// - Parameters:
+    ///   - defaultMode: the mode of rows without one (`--mode`).
+    ///   - chunkSize: bytes read at a time; tests make it tiny to cross chunk boundaries.
+    ///   - maxFieldBytes: the longest field kept (64 KiB); tests lower it.
+    public init(
+        path: String, defaultMode: Mode = .fast,
+        chunkSize: Int = CSVReader.defaultChunkSize, maxFieldBytes: Int = CSVReader.defaultMaxFieldBytes
+    ) throws(ImportError) {
+        file = path
+        let descriptor: Int32
+        if path == "-" {
+            descriptor = STDIN_FILENO
+        } else {
+            descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            if descriptor < 0 {
+                throw .cannotOpen(file: path, reason: String(cString: strerror(errno)))
+            }
+        }
+        reader = CSVReader(
+            fileDescriptor: descriptor, closeWhenDone: path != "-", chunkSize: chunkSize,
+            maxFieldBytes: maxFieldBytes)
+        let first: CSVReadResult?
+        do {
+            first = try reader.next()
+        } catch {
+            throw .unreadable(file: path, reason: error.description)
+        }
+        switch first {
+        case nil:
+            throw .empty(file: path)
+        case .rejected(let row):
+            throw .badHeader(file: path, line: row.line, reason: row.reason)
+        case .record(let header):
+            guard let validator = RowValidator(header: header.strings, defaultMode: defaultMode) else {
+                throw .noURLColumn(file: path, header: header.strings)
+            }
+            self.validator = validator
+        }
+    }
+
+    /// The batch name used when none is given: the file's base name (`stdin` for standard
+    /// input) and the UTC date, e.g. `nightly.csv@2026-11-25`.
+    public static func defaultBatchName(file: String, date: Date = Date()) -> String {
+        let base = file == "-" ? "stdin" : (file as NSString).lastPathComponent
+        return "\(base)@\(ImportTimestamp(date).day)"
+    }
+
+    /// Reads every row into `store` in one transaction and returns the counts.
+    /// - Parameters:
+    ///   - batchName: the batch to create or add to; nil for `defaultBatchName`.
+    ///   - date: the import's time: `created_at` of its jobs and the default batch's date.
+    ///   - onRejected: called once per rejected row, in file order, as it is found.
+    /// - Throws: `ImportError.unreadable` when reading fails part-way, `.store` when SQLite
+    ///   does; either way nothing of this import is stored.
+    public func run(
+        into store: JobStore, batchName: String? = nil, date: Date = Date(),
+        onRejected: (RejectedRow) -> Void
+    ) throws(ImportError) -> ImportSummary {
+        let time = ImportTimestamp(date)
+        let name = batchName ?? Self.defaultBatchName(file: file, date: date)
+        var rejected = 0
+        do {
+            return try store.withImportTransaction(
+                batchName: name, sourceFile: file == "-" ? "stdin" : file, timestamp: time.timestamp
+            ) { inserter in
+                while let result = try nextResult() {
+                    switch result {
+                    case .rejected(let row):
+                        rejected += 1
+                        onRejected(row)
+                    case .record(let record):
+                        switch validator.validate(record) {
+                        case .job(let url, let mode):
+                            try inserter.insert(url: url, mode: mode)
+                        case .blank:
+                            break
+                        case .rejected(let reason):
+                            rejected += 1
+                            onRejected(RejectedRow(line: record.line, reason: reason))
+                        }
+                    }
+                }
+                try inserter.finish()
+                return ImportSummary(imported: inserter.inserted, duplicates: inserter.duplicates, rejected: rejected)
+            }
+        } catch let error as ImportError {
+            throw error
+        } catch let error as StoreError {
+            throw .store(error)
+        } catch {
+            throw .store(JobStore.translate(error, path: store.path))
+        }
+    }
+
+    private func nextResult() throws(ImportError) -> CSVReadResult? {
+        do {
+            return try reader.next()
+        } catch {
+            throw .unreadable(file: file, reason: error.description)
+        }
+    }
+}
