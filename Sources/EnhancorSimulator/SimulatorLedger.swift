@@ -25,6 +25,8 @@ public struct SimulatorLedger: Sendable, Codable, Equatable {
     public var totalRequests: Int
     /// `GET /results/...` downloads answered with the image.
     public var resultDownloads: Int
+    /// The most API requests that arrived within any one second (a sliding window).
+    public var busiestSecond: Int
 
     enum CodingKeys: String, CodingKey {
         case requests
@@ -37,6 +39,7 @@ public struct SimulatorLedger: Sendable, Codable, Equatable {
         case webhooksNotDelivered = "webhooks_not_delivered"
         case totalRequests = "total_requests"
         case resultDownloads = "result_downloads"
+        case busiestSecond = "busiest_second"
     }
 
     /// The number of answers with `code` (e.g. "200", "429") for `endpoint`, 0 when none.

@@ -46,6 +46,19 @@ final class SimulatorState: Sendable {
             storage.inFlight += 1
             storage.totalRequests += 1
             storage.maxInFlight = max(storage.maxInFlight, storage.inFlight)
+            let now = ContinuousClock.now
+            // Times only grow: drop the expired ones from the front, compacting now and then.
+            while storage.arrivalsHead < storage.recentArrivals.count,
+                now - storage.recentArrivals[storage.arrivalsHead] >= .seconds(1)
+            {
+                storage.arrivalsHead += 1
+            }
+            if storage.arrivalsHead > 4096 {
+                storage.recentArrivals.removeFirst(storage.arrivalsHead)
+                storage.arrivalsHead = 0
+            }
+            storage.recentArrivals.append(now)
+            storage.busiestSecond = max(storage.busiestSecond, storage.recentArrivals.count - storage.arrivalsHead)
             return storage.inFlight
         }
     }
@@ -158,7 +171,8 @@ final class SimulatorState: Sendable {
                 submissionsByURL: storage.submissionsByURL, costByRequestID: costs,
                 stateByRequestID: states, webhooksSent: storage.webhooksSent,
                 webhooksFailed: storage.webhooksFailed, webhooksNotDelivered: storage.webhooksNotDelivered,
-                totalRequests: storage.totalRequests, resultDownloads: storage.resultDownloads)
+                totalRequests: storage.totalRequests, resultDownloads: storage.resultDownloads,
+                busiestSecond: storage.busiestSecond)
         }
     }
 }

@@ -15,6 +15,11 @@ struct SimulatorStorage: Sendable {
     var webhooksFailed = 0
     var webhooksNotDelivered = 0
     var resultDownloads = 0
+    /// Arrival times of the API requests of the last second, oldest first, and the most that
+    /// ever arrived within one second (a sliding window): what a client's `--rate` must bound.
+    var recentArrivals: [ContinuousClock.Instant] = []
+    var arrivalsHead = 0
+    var busiestSecond = 0
 
     /// Token bucket for `rateLimitPerSecond`.
     var tokens: Double

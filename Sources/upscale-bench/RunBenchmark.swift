@@ -13,6 +13,7 @@ struct RunBenchmark: AsyncParsableCommand {
     @Option(help: "Simulated API latency, seconds.") var latency = 0.020
     @Option(help: "Simulated job duration, seconds.") var jobDuration = 0.05
     @Flag(help: "Receive webhooks (--listen) instead of polling only.") var webhooks = false
+    @Option(help: "Pass --rate to the run and compare the achieved request rate with it.") var rate: Double?
 
     func run() async throws {
         let directory = try BenchSupport.temporaryDirectory("run")
@@ -34,6 +35,7 @@ struct RunBenchmark: AsyncParsableCommand {
         process.executableURL = URL(fileURLWithPath: BenchSupport.binary)
         process.arguments = ["run", "--base-url", baseURL, "--concurrency", "\(concurrency)", "--poll-interval", "0.1", "--quiet"]
             + (webhooks ? ["--listen", "127.0.0.1:0"] : ["--poll-only"])
+            + (rate.map { ["--rate", "\($0)"] } ?? [])
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.standardOutput = FileHandle.nullDevice
@@ -49,10 +51,15 @@ struct RunBenchmark: AsyncParsableCommand {
         let requests = ledger["total_requests"] as? Int ?? 0
         let statusCalls = (ledger["requests"] as? [String: [String: Int]])?["status"]?.values.reduce(0, +) ?? 0
         let ideal = Double(concurrency) / latency
-        let rate = Double(requests) / wall
+        let achieved = Double(requests) / wall
         print("run benchmark: \(jobs) jobs, \(concurrency) in flight, \(Int(latency * 1000)) ms latency, \(webhooks ? "webhooks" : "poll only")")
         print(String(format: "  exit code %d, %.1f s", process.terminationStatus, wall))
-        print(String(format: "  requests/s: %.0f = %.2f of the ideal %.0f", rate, rate / ideal, ideal))
+        if let target = rate {
+            print(String(format: "  requests/s: %.1f = %.3f of --rate %.0f (busiest second at the API: %d)",
+                         achieved, achieved / target, target, ledger["busiest_second"] as? Int ?? -1))
+        } else {
+            print(String(format: "  requests/s: %.0f = %.2f of the ideal %.0f", achieved, achieved / ideal, ideal))
+        }
         print("  most in flight at the simulator: \(ledger["max_in_flight"] as? Int ?? -1)")
         print(String(format: "  runner CPU per job: %.3f ms", last.cpu * 1000 / Double(jobs)))
         print(String(format: "  status calls per job: %.2f", Double(statusCalls) / Double(jobs)))

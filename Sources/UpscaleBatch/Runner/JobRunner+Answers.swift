@@ -29,6 +29,7 @@ extension JobRunner {
 
     private func handleSubmissionFailure(_ claim: SubmissionClaim, _ error: EnhancorError) throws {
         let jobLogger = logger.with("job.id", claim.jobID)
+        if case .ambiguous = error {} else { withdrawFromSpend(claim.jobID) }
         switch error {
         case .rejected(_, let message):
             let (stoppedAlready, decisions) = state.withLock { state in
@@ -90,6 +91,7 @@ extension JobRunner {
         case .success(let answer):
             let webhooksActive = state.withLock { state in
                 if answer.state == nil { state.statistics.unknownStatuses += 1 }
+                if let cost = answer.cost { state.spend?.quoted(job: claim.jobID, cost: cost) }
                 return state.webhooksActive
             }
             if answer.state == nil {

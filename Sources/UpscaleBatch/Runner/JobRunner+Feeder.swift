@@ -16,8 +16,12 @@ extension JobRunner {
         while true {
             slots.wait()
             switch nextWork() {
-            case .submit(let claim): startSubmission(claim)
-            case .poll(let claim): startPoll(claim)
+            case .submit(let claim):
+                pace()
+                startSubmission(claim)
+            case .poll(let claim):
+                pace()
+                startPoll(claim)
             case .idle(let seconds):
                 slots.signal()
                 state.withLock { $0.feederIdle = true }
@@ -75,10 +79,35 @@ extension JobRunner {
                 return nil
             }
         }
-        return state.withLock { state in
-            if !state.resubmit.isEmpty { return state.resubmit.removeFirst() }
-            return state.submitQueue.isEmpty ? nil : state.submitQueue.removeFirst()
+        let (claim, capReached) = state.withLock { state -> (SubmissionClaim?, Bool) in
+            let fromResubmit = !state.resubmit.isEmpty
+            guard let next = fromResubmit ? state.resubmit.first : state.submitQueue.first else { return (nil, false) }
+            if var spend = state.spend {
+                switch spend.decide(next.mode) {
+                case .waitForQuote:
+                    return (nil, false)
+                case .capReached:
+                    state.submissionsStopped = true
+                    state.spendCapReached = true
+                    return (nil, true)
+                case .submit:
+                    spend.submitted(job: next.jobID, mode: next.mode)
+                    state.spend = spend
+                }
+            }
+            if fromResubmit { state.resubmit.removeFirst() } else { state.submitQueue.removeFirst() }
+            return (next, false)
         }
+        if capReached {
+            logger.warning("--max-spend reached: no more submissions; the remaining jobs stay unsubmitted")
+        }
+        return claim
+    }
+
+    /// `--rate`: holds the feeder until the next request may start.
+    private func pace() {
+        let delay = state.withLock { state in state.pacer?.reserve() ?? 0 }
+        if delay > 0 { usleep(UInt32(min(delay, 10) * 1_000_000)) }
     }
 
     private func startSubmission(_ claim: SubmissionClaim) {
@@ -91,6 +120,7 @@ extension JobRunner {
             return
         }
         guard let duplicate else {
+            withdrawFromSpend(claim.jobID)
             slots.signal()  // the job is no longer unsubmitted (a webhook or retry moved it)
             return
         }
@@ -123,6 +153,11 @@ extension JobRunner {
             state.statistics.maxInFlight = max(state.statistics.maxInFlight, state.inFlight)
             count(&state.statistics)
         }
+    }
+
+    /// A submission that the API did not take will never be quoted.
+    func withdrawFromSpend(_ jobID: Int64) {
+        state.withLock { state in state.spend?.withdrawn(job: jobID) }
     }
 
     func endRequest() {

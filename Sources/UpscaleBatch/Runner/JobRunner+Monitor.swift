@@ -107,6 +107,7 @@ extension JobRunner {
     /// The outcome when the run ended by itself: from the scope's final states.
     private func naturalOutcome() -> RunOutcome {
         if let message = state.withLock({ $0.refusalStopMessage }) { return .refusalStreak(message: message) }
+        if let cap = state.withLock({ $0.spendCapReached ? $0.spend?.cap : nil }) { return .maxSpendReached(cap: cap) }
         do {
             let snapshot = try store.statusSnapshot(runID: runID)
             let unfinished = snapshot.total - snapshot.final

@@ -42,7 +42,10 @@ public final class JobRunner: Sendable {
         self.schedule = PollSchedule(
             pollInterval: configuration.pollInterval, fallbackPollInterval: configuration.fallbackPollInterval)
         self.slots = DispatchSemaphore(value: configuration.concurrency)
-        self.state = Mutex(RunState(streakLimit: configuration.refusalStreakLimit))
+        var initial = RunState(streakLimit: configuration.refusalStreakLimit)
+        initial.spend = configuration.maxSpend.map { SpendGuard(cap: $0, history: configuration.costHistory) }
+        initial.pacer = configuration.requestsPerSecond.map { RequestPacer(requestsPerSecond: $0) }
+        self.state = Mutex(initial)
     }
 
     /// Marks the run's scope in the store and returns how many jobs it holds.
@@ -97,6 +100,9 @@ struct RunState: Sendable {
     var stopOutcome: RunOutcome?
     var stopRequestedAt: Date?
     var streak: RefusalStreak
+    var spend: SpendGuard?
+    var spendCapReached = false
+    var pacer: RequestPacer?
     var pendingPollResults: [PollResult] = []
     var flushScheduled = false
     var webhooksActive = false

@@ -18,9 +18,25 @@ public struct RunConfiguration: Sendable {
     public var shutdownGrace: Double = 5
     /// This many identical refusals in a row stop submitting (an account problem, not a job's).
     public var refusalStreakLimit: Int = 5
+    /// `--max-spend`: the most credits this run may commit to (quoted plus expected).
+    public var maxSpend: Int64?
+    /// The store's cost history per mode (sum and count), for the expected cost of a job.
+    public var costHistory: [Mode: CostHistory] = [:]
+    /// `--rate`: at most this many requests per second across the pool.
+    public var requestsPerSecond: Double?
 
     public init(webhookBaseURL: String) {
         self.webhookBaseURL = webhookBaseURL
+    }
+
+    /// What one mode's jobs have cost so far: the basis of an expected cost.
+    public struct CostHistory: Sendable, Equatable {
+        public var total: Int64
+        public var count: Int64
+        public init(total: Int64, count: Int64) {
+            self.total = total
+            self.count = count
+        }
     }
 
     /// The reserved address sent with `--poll-only`: it never resolves, so results come from polls.

@@ -14,6 +14,8 @@ public enum RunOutcome: Sendable, Equatable {
     case refusalStreak(message: String)
     /// Jobs left unsubmitted or unfinished, e.g. transient errors outlasted the retries (exit 75).
     case incomplete(unfinished: Int)
+    /// `--max-spend` would have been passed by the next submission (exit 75).
+    case maxSpendReached(cap: Int64)
     /// The job store could not be written (e.g. locked by another process past the busy timeout).
     case storeUnavailable(message: String)
 
@@ -23,7 +25,7 @@ public enum RunOutcome: Sendable, Equatable {
         case .allCompleted: 0
         case .someFailed: 1
         case .unauthorized: 3
-        case .interrupted, .maxWaitReached, .refusalStreak, .incomplete, .storeUnavailable: 75
+        case .interrupted, .maxWaitReached, .refusalStreak, .incomplete, .storeUnavailable, .maxSpendReached: 75
         }
     }
 
@@ -37,6 +39,7 @@ public enum RunOutcome: Sendable, Equatable {
         case .maxWaitReached: "--max-wait reached; run again to resume"
         case .refusalStreak(let message): "the API refused several jobs in a row (\(message)); they stay unsubmitted for the next run"
         case .incomplete(let unfinished): "\(unfinished) job(s) not final (the API kept failing); run again to resume"
+        case .maxSpendReached(let cap): "--max-spend of \(cap) credits reached; the remaining jobs stay unsubmitted for the next run"
         case .storeUnavailable(let message): "stopped: \(message); run again to resume"
         }
     }

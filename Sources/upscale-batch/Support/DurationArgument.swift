@@ -29,5 +29,11 @@ struct DurationArgument: ExpressibleByArgument, Sendable, Equatable {
         return value * multiplier
     }
 
-    var defaultValueDescription: String { seconds == seconds.rounded() ? "\(Int(seconds))s" : "\(seconds)s" }
+    var defaultValueDescription: String {
+        let whole = Int(seconds)
+        guard Double(whole) == seconds else { return "\(seconds)s" }
+        if whole >= 3600 && whole % 3600 == 0 { return "\(whole / 3600)h" }
+        if whole >= 60 && whole % 60 == 0 { return "\(whole / 60)m" }
+        return "\(whole)s"
+    }
 }

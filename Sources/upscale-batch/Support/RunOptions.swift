@@ -16,6 +16,10 @@ struct RunOptions: ParsableArguments {
     var jobTimeout: DurationArgument = DurationArgument(seconds: 24 * 3600)
     @Option(help: "Only jobs of this batch.")
     var batch: String?
+    @Option(help: "Stop submitting before this run's spend (quoted plus expected credits) would pass this.")
+    var maxSpend: Int64?
+    @Option(help: "At most this many API requests per second across the pool (besides --concurrency).")
+    var rate: Double?
     @Option(help: "Without a terminal: print a progress line every this many seconds.")
     var progressEvery: DurationArgument?
     @Flag(help: "Only warnings, errors and the summary.") var quiet = false
@@ -24,6 +28,8 @@ struct RunOptions: ParsableArguments {
     func validate() throws {
         guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency must be 1...1024") }
         guard pollInterval.seconds > 0 else { throw ValidationError("--poll-interval must be above 0") }
+        if let maxSpend, maxSpend < 0 { throw ValidationError("--max-spend must be 0 or more") }
+        if let rate, !(rate > 0) { throw ValidationError("--rate must be above 0") }
         if quiet && verbose { throw ValidationError("--quiet and --verbose exclude each other") }
     }
 }

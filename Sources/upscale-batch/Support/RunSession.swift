@@ -64,6 +64,11 @@ struct RunSession {
         configuration.maxWait = options.maxWait?.seconds
         configuration.jobTimeout = options.jobTimeout.seconds
         configuration.batch = options.batch
+        configuration.requestsPerSecond = options.rate
+        if let maxSpend = options.maxSpend {
+            configuration.maxSpend = maxSpend
+            configuration.costHistory = try CommandFailure.wrap { () throws(StoreError) in try store.costHistoryByMode() }
+        }
 
         let outcome: RunOutcome
         let runner: JobRunner

@@ -1,0 +1,47 @@
+import EnhancorSimulator
+import Foundation
+import GRDB
+import Testing
+
+/// `run --max-spend` and `run --rate` against the simulator's ledger.
+@Suite(.serialized) struct SpendAndPaceEndToEndTests {
+    @Test func maxSpendWithoutHistoryProbesOneJobThenStopsAtTheRightJob() async throws {
+        let fixture = try await EndToEndFixture()  // fast jobs cost 240 credits
+        defer { Task { await fixture.shutdown() } }
+        try fixture.importJobs(10)
+        let first = try fixture.run(["--poll-only", "--concurrency", "4", "--max-spend", "1000"])
+        #expect(first.code == 75, "\(first.stderr)")
+        #expect(first.stdout.contains("--max-spend"))
+        let ledger = fixture.simulator.ledger()
+        // 240 quoted for the probe; then 240 expected each: 4 jobs = 960 <= 1000 < 1200.
+        #expect(ledger.submissionsByURL.count == 4)
+        let jobs = try fixture.jobs()
+        #expect(jobs.filter { ($0["request_id"] as String?) == nil && $0["state"] as String == "PENDING" }.count == 6)
+        #expect(jobs.compactMap { $0["cost"] as Int? }.reduce(0, +) == 960)
+
+        // With history, the next run needs no probe: 500 credits buy two 240-credit jobs.
+        let second = try fixture.run(["--poll-only", "--concurrency", "4", "--max-spend", "500"])
+        #expect(second.code == 75)
+        #expect(fixture.simulator.ledger().submissionsByURL.count == 6)
+    }
+
+    @Test func aCapThatFitsEveryJobEndsNormally() async throws {
+        let fixture = try await EndToEndFixture()
+        defer { Task { await fixture.shutdown() } }
+        try fixture.importJobs(3)
+        let result = try fixture.run(["--poll-only", "--max-spend", "720"])
+        #expect(result.code == 0, "\(result.stderr)")
+    }
+
+    @Test func rateIsAnUpperBoundOnRequestsPerSecondAtTheAPI() async throws {
+        let fixture = try await EndToEndFixture { $0.fastDuration = 0.2 }
+        defer { Task { await fixture.shutdown() } }
+        try fixture.importJobs(40)
+        let result = try fixture.run(["--poll-only", "--concurrency", "16", "--rate", "20"])
+        #expect(result.code == 0, "\(result.stderr)")
+        let ledger = fixture.simulator.ledger()
+        #expect(ledger.totalRequests >= 80, "every job was submitted and polled")
+        // Starts are spaced 1/20 s apart; allow one for a request that straddles the window edge.
+        #expect(ledger.busiestSecond <= 21, "busiest second: \(ledger.busiestSecond) requests")
+    }
+}

@@ -1,0 +1,53 @@
+import EnhancorSimulator
+import Foundation
+import GRDB
+import Testing
+
+/// Runs whose jobs are finished by webhooks: the status calls are only for the cost.
+@Suite(.serialized) struct WebhookRunEndToEndTests {
+    @Test func jobsFinishedByWebhooksCostOneStatusCallEach() async throws {
+        let fixture = try await EndToEndFixture { config in
+            config.holdCompletionFromStatus = true  // polls never say COMPLETED: only webhooks do
+            config.fastDuration = 0.8
+        }
+        defer { Task { await fixture.shutdown() } }
+        try fixture.importJobs(40)
+        let result = try fixture.binary.run(
+            ["run", "--base-url", fixture.simulator.baseURL, "--listen", "127.0.0.1:0", "--concurrency", "8"],
+            environment: fixture.apiEnvironment)
+        #expect(result.code == 0, "\(result.stderr)")
+        let jobs = try fixture.jobs()
+        #expect(jobs.allSatisfy { $0["state"] as String == "COMPLETED" && ($0["cost"] as Int?) == 240 })
+        let ledger = fixture.simulator.ledger()
+        let statusCalls = ledger.requests["status"]?.values.reduce(0, +) ?? 0
+        #expect(statusCalls <= jobs.count, "at most one status call per job, for its cost (\(statusCalls) for \(jobs.count))")
+        #expect(ledger.webhooksSent == 40)
+        let finishedByWebhook = try await DatabaseQueue(path: fixture.storePath).read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs WHERE finished_by = 'webhook'")
+        }
+        #expect(finishedByWebhook == 40)
+    }
+
+    @Test func duplicatedAndReorderedWebhooksChangeNothingTwice() async throws {
+        let fixture = try await EndToEndFixture { config in
+            config.webhookDuplicateRate = 1
+            config.webhookShuffleSeconds = 0.3
+        }
+        defer { Task { await fixture.shutdown() } }
+        try fixture.importJobs(20)
+        let result = try fixture.run(["--listen", "127.0.0.1:0"])
+        #expect(result.code == 0, "\(result.stderr)")
+        let jobs = try fixture.jobs()
+        #expect(jobs.allSatisfy { $0["state"] as String == "COMPLETED" && ($0["result_url"] as String?) != nil })
+        #expect(jobs.reduce(0) { $0 + ($1["cost"] as Int) } == 20 * 240)
+    }
+
+    @Test func aWildcardListenAddressNeedsAWebhookURL() async throws {
+        let fixture = try await EndToEndFixture()
+        defer { Task { await fixture.shutdown() } }
+        try fixture.importJobs(1)
+        let result = try fixture.run(["--listen", "0.0.0.0:0"])
+        #expect(result.code == 2)
+        #expect(result.stderr.contains("--webhook-url"))
+    }
+}
