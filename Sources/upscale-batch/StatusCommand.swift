@@ -8,11 +8,12 @@ struct StatusCommand: AsyncParsableCommand {
         abstract: "Show how many jobs are in each state, in flight and unsubmitted, and the costs so far.")
 
     @OptionGroup var store: StoreOptions
-    @Option(help: "Output format: table or json.") var format: OutputFormat = .table
-
-    func validate() throws {
-        if format == .csv { throw ValidationError("status prints table or json") }
+    /// `status` has no CSV form: it is one record, not rows.
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, json
     }
+
+    @Option(help: "Output format: table or json.") var format: Format = .table
 
     func run() async throws {
         let jobStore = try store.openExisting()

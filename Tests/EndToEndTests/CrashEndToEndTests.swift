@@ -15,16 +15,16 @@ import Testing
             config.latencySeconds = 0.02
         }
         defer { Task { await fixture.shutdown() } }
-        try fixture.importJobs(1500)
+        try await fixture.importJobs(1500)
         let extra = (mode == "--listen" ? ["--listen", "127.0.0.1:0"] : ["--poll-only"]) + ["--concurrency", "\(concurrency)"]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<kills {
             let running = try fixture.startRun(extra)
             try await Task.sleep(nanoseconds: UInt64.random(in: 100_000_000...600_000_000, using: &generator))
             running.signal(SIGKILL)
-            #expect(running.wait().code == 128 + SIGKILL, "the run was still going when it was killed")
+            #expect(await running.wait().code == 128 + SIGKILL, "the run was still going when it was killed")
         }
-        let final = try fixture.run(extra, timeout: 180)
+        let final = try await fixture.run(extra, timeout: 180)
         #expect(final.code == 0, "\(final.stdout)\n\(final.stderr)")
 
         let jobs = try fixture.jobs()

@@ -8,9 +8,9 @@ import Testing
     @Test func happyPathWithWebhooksCostsWhatTheAPIQuoted() async throws {
         let fixture = try await EndToEndFixture()
         defer { Task { await fixture.shutdown() } }
-        try fixture.importJobs(30)
-        try fixture.importJobs(10, prefix: "pro", mode: "professional")
-        let result = try fixture.run(["--listen", "127.0.0.1:0", "--concurrency", "8"])
+        try await fixture.importJobs(30)
+        try await fixture.importJobs(10, prefix: "pro", mode: "professional")
+        let result = try await fixture.run(["--listen", "127.0.0.1:0", "--concurrency", "8"])
         #expect(result.code == 0, "\(result.stderr)")
         #expect(result.stdout.contains("every job finished"))
         let jobs = try fixture.jobs()
@@ -33,8 +33,8 @@ import Testing
             config.seed = 7
         }
         defer { Task { await fixture.shutdown() } }
-        try fixture.importJobs(150)
-        let result = try fixture.run(["--poll-only", "--concurrency", "16"], timeout: 180)
+        try await fixture.importJobs(150)
+        let result = try await fixture.run(["--poll-only", "--concurrency", "16"], timeout: 180)
         #expect(result.code == 0, "\(result.stdout)\n\(result.stderr)")
         let jobs = try fixture.jobs()
         #expect(jobs.count == 150)
@@ -54,8 +54,8 @@ import Testing
     @Test func aWrongKeyStopsAtOnceWithExit3AndFailsNothing() async throws {
         let fixture = try await EndToEndFixture()
         defer { Task { await fixture.shutdown() } }
-        try fixture.importJobs(40)
-        let result = try fixture.binary.run(
+        try await fixture.importJobs(40)
+        let result = try await fixture.binary.run(
             fixture.runArguments(["--poll-only", "--concurrency", "4"]), environment: ["ENHANCOR_API_KEY": "wrong"])
         #expect(result.code == 3, "\(result.stderr)")
         let jobs = try fixture.jobs()
@@ -69,27 +69,27 @@ import Testing
     @Test func someFailedJobsMeanExit1AndTheirQuotedCostIsShownApart() async throws {
         let fixture = try await EndToEndFixture { $0.failURLSubstring = "broken" }
         defer { Task { await fixture.shutdown() } }
-        try fixture.importJobs(6)
-        try fixture.importJobs(2, prefix: "broken")
-        let result = try fixture.run(["--poll-only"])
+        try await fixture.importJobs(6)
+        try await fixture.importJobs(2, prefix: "broken")
+        let result = try await fixture.run(["--poll-only"])
         #expect(result.code == 1, "\(result.stderr)")
-        let report = try fixture.binary.run(["report", "--by", "state", "--format", "json"])
+        let report = try await fixture.binary.run(["report", "--by", "state", "--format", "json"])
         let json = try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any]
         #expect(json?["completed_cost"] as? Int == 6 * 240)
         #expect(json?["failed_cost"] as? Int == 2 * 240)
         let failed = try fixture.jobs().filter { $0["state"] as String == "FAILED" }
         #expect(failed.count == 2 && failed.allSatisfy { ($0["error"] as String?)?.isEmpty == false })
-        let again = try fixture.run(["--poll-only"])
+        let again = try await fixture.run(["--poll-only"])
         #expect(again.code == 0, "an old FAILED job does not make the next run exit 1")
     }
 
     @Test func fiveIdenticalRefusalsStopTheRunAndLeaveThoseJobsUnsubmitted() async throws {
         let fixture = try await EndToEndFixture { $0.refuseURLSubstring = "nocredit" }
         defer { Task { await fixture.shutdown() } }
-        try fixture.importJobs(3, prefix: "ok")
-        try fixture.importJobs(7, prefix: "nocredit")
-        try fixture.importJobs(3, prefix: "later")
-        let result = try fixture.run(["--poll-only", "--concurrency", "1"])
+        try await fixture.importJobs(3, prefix: "ok")
+        try await fixture.importJobs(7, prefix: "nocredit")
+        try await fixture.importJobs(3, prefix: "later")
+        let result = try await fixture.run(["--poll-only", "--concurrency", "1"])
         #expect(result.code == 75, "\(result.stderr)")
         let jobs = try fixture.jobs()
         let refused = jobs.filter { ($0["url"] as String).contains("nocredit") }
@@ -103,10 +103,10 @@ import Testing
     @Test func aFewRefusalsFailOnlyTheirJobs() async throws {
         let fixture = try await EndToEndFixture { $0.refuseURLSubstring = "tooLarge" }
         defer { Task { await fixture.shutdown() } }
-        try fixture.importJobs(4, prefix: "ok")
-        try fixture.importJobs(2, prefix: "tooLarge")
-        try fixture.importJobs(4, prefix: "fine")
-        let result = try fixture.run(["--poll-only", "--concurrency", "1"])
+        try await fixture.importJobs(4, prefix: "ok")
+        try await fixture.importJobs(2, prefix: "tooLarge")
+        try await fixture.importJobs(4, prefix: "fine")
+        let result = try await fixture.run(["--poll-only", "--concurrency", "1"])
         #expect(result.code == 1, "\(result.stderr)")
         let jobs = try fixture.jobs()
         #expect(jobs.filter { ($0["url"] as String).contains("tooLarge") }.allSatisfy {
@@ -118,15 +118,15 @@ import Testing
     @Test func sigtermStopsWith75AndLeavesNoSubmissionInDoubtThenResumes() async throws {
         let fixture = try await EndToEndFixture { $0.fastDuration = 3 }
         defer { Task { await fixture.shutdown() } }
-        try fixture.importJobs(60)
+        try await fixture.importJobs(60)
         let running = try fixture.startRun(["--poll-only", "--concurrency", "4"])
         try await waitUntil { (try? fixture.jobs().filter { ($0["request_id"] as String?) != nil }.count) ?? 0 >= 8 }
         running.signal(SIGTERM)
-        let result = running.wait()
+        let result = await running.wait()
         #expect(result.code == 75, "\(result.stderr)")
         #expect(result.stdout.contains("run finished"), "the summary is printed")
         #expect(try fixture.jobs().allSatisfy { !($0["submitting"] as Bool) }, "every answered submission was recorded")
-        let resumed = try fixture.run(["--poll-only", "--concurrency", "8"])
+        let resumed = try await fixture.run(["--poll-only", "--concurrency", "8"])
         #expect(resumed.code == 0, "\(resumed.stderr)")
         #expect(fixture.simulator.ledger().submissionsByURL.values.allSatisfy { $0 == 1 })
     }
@@ -134,26 +134,26 @@ import Testing
     @Test func aSecondRunOnTheSameStoreRefusesAndNothingIsSubmittedTwice() async throws {
         let fixture = try await EndToEndFixture { $0.fastDuration = 2 }
         defer { Task { await fixture.shutdown() } }
-        try fixture.importJobs(20)
+        try await fixture.importJobs(20)
         let first = try fixture.startRun(["--poll-only"])
         try await waitUntil { FileManager.default.fileExists(atPath: fixture.storePath + ".lock") }
         try await Task.sleep(nanoseconds: 300_000_000)
-        let second = try fixture.run(["--poll-only"])
+        let second = try await fixture.run(["--poll-only"])
         #expect(second.code == 75)
         #expect(second.stderr.contains("already running"))
-        #expect(first.wait().code == 0)
+        #expect(await first.wait().code == 0)
         #expect(fixture.simulator.ledger().submissionsByURL.values.allSatisfy { $0 == 1 })
     }
 
     @Test func maxWaitStopsWith75AndJobTimeoutFailsStuckJobs() async throws {
         let fixture = try await EndToEndFixture { $0.fastDuration = 30 }
         defer { Task { await fixture.shutdown() } }
-        try fixture.importJobs(3)
-        let waited = try fixture.run(["--poll-only", "--max-wait", "1.5"])
+        try await fixture.importJobs(3)
+        let waited = try await fixture.run(["--poll-only", "--max-wait", "1.5"])
         #expect(waited.code == 75)
         #expect(waited.stdout.contains("--max-wait"))
         try await Task.sleep(nanoseconds: 1_000_000_000)
-        let timedOut = try fixture.run(["--poll-only", "--job-timeout", "1s"])
+        let timedOut = try await fixture.run(["--poll-only", "--job-timeout", "1s"])
         #expect(timedOut.code == 1, "\(timedOut.stderr)")
         #expect(try fixture.jobs().allSatisfy {
             $0["state"] as String == "FAILED" && ($0["error"] as String?)?.contains("--job-timeout") == true

@@ -8,8 +8,8 @@ import Testing
     @Test func maxSpendWithoutHistoryProbesOneJobThenStopsAtTheRightJob() async throws {
         let fixture = try await EndToEndFixture()  // fast jobs cost 240 credits
         defer { Task { await fixture.shutdown() } }
-        try fixture.importJobs(10)
-        let first = try fixture.run(["--poll-only", "--concurrency", "4", "--max-spend", "1000"])
+        try await fixture.importJobs(10)
+        let first = try await fixture.run(["--poll-only", "--concurrency", "4", "--max-spend", "1000"])
         #expect(first.code == 75, "\(first.stderr)")
         #expect(first.stdout.contains("--max-spend"))
         let ledger = fixture.simulator.ledger()
@@ -20,7 +20,7 @@ import Testing
         #expect(jobs.compactMap { $0["cost"] as Int? }.reduce(0, +) == 960)
 
         // With history, the next run needs no probe: 500 credits buy two 240-credit jobs.
-        let second = try fixture.run(["--poll-only", "--concurrency", "4", "--max-spend", "500"])
+        let second = try await fixture.run(["--poll-only", "--concurrency", "4", "--max-spend", "500"])
         #expect(second.code == 75)
         #expect(fixture.simulator.ledger().submissionsByURL.count == 6)
     }
@@ -28,16 +28,16 @@ import Testing
     @Test func aCapThatFitsEveryJobEndsNormally() async throws {
         let fixture = try await EndToEndFixture()
         defer { Task { await fixture.shutdown() } }
-        try fixture.importJobs(3)
-        let result = try fixture.run(["--poll-only", "--max-spend", "720"])
+        try await fixture.importJobs(3)
+        let result = try await fixture.run(["--poll-only", "--max-spend", "720"])
         #expect(result.code == 0, "\(result.stderr)")
     }
 
     @Test func rateIsAnUpperBoundOnRequestsPerSecondAtTheAPI() async throws {
         let fixture = try await EndToEndFixture { $0.fastDuration = 0.2 }
         defer { Task { await fixture.shutdown() } }
-        try fixture.importJobs(40)
-        let result = try fixture.run(["--poll-only", "--concurrency", "16", "--rate", "20"])
+        try await fixture.importJobs(40)
+        let result = try await fixture.run(["--poll-only", "--concurrency", "16", "--rate", "20"])
         #expect(result.code == 0, "\(result.stderr)")
         let ledger = fixture.simulator.ledger()
         #expect(ledger.totalRequests >= 80, "every job was submitted and polled")

@@ -11,8 +11,8 @@ import Testing
             config.fastDuration = 0.8
         }
         defer { Task { await fixture.shutdown() } }
-        try fixture.importJobs(40)
-        let result = try fixture.binary.run(
+        try await fixture.importJobs(40)
+        let result = try await fixture.binary.run(
             ["run", "--base-url", fixture.simulator.baseURL, "--listen", "127.0.0.1:0", "--concurrency", "8"],
             environment: fixture.apiEnvironment)
         #expect(result.code == 0, "\(result.stderr)")
@@ -34,8 +34,8 @@ import Testing
             config.webhookShuffleSeconds = 0.3
         }
         defer { Task { await fixture.shutdown() } }
-        try fixture.importJobs(20)
-        let result = try fixture.run(["--listen", "127.0.0.1:0"])
+        try await fixture.importJobs(20)
+        let result = try await fixture.run(["--listen", "127.0.0.1:0"])
         #expect(result.code == 0, "\(result.stderr)")
         let jobs = try fixture.jobs()
         #expect(jobs.allSatisfy { $0["state"] as String == "COMPLETED" && ($0["result_url"] as String?) != nil })
@@ -45,8 +45,8 @@ import Testing
     @Test func aWildcardListenAddressNeedsAWebhookURL() async throws {
         let fixture = try await EndToEndFixture()
         defer { Task { await fixture.shutdown() } }
-        try fixture.importJobs(1)
-        let result = try fixture.run(["--listen", "0.0.0.0:0"])
+        try await fixture.importJobs(1)
+        let result = try await fixture.run(["--listen", "0.0.0.0:0"])
         #expect(result.code == 2)
         #expect(result.stderr.contains("--webhook-url"))
     }

@@ -37,13 +37,11 @@ struct BinaryRunner: Sendable {
     }
 
     /// Runs to completion (killed after `timeout` seconds, which fails the calling test's checks).
-    func run(_ arguments: [String], stdin: String? = nil, environment extra: [String: String] = [:], timeout: Double = 120) throws -> Result {
+    /// Waits without blocking a thread: tests share Swift's small cooperative pool with the
+    /// in-process simulators, and a blocked thread there would stall every server.
+    func run(_ arguments: [String], stdin: String? = nil, environment extra: [String: String] = [:], timeout: Double = 120) async throws -> Result {
         let process = try start(arguments, environment: extra, stdin: stdin)
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.process.isRunning { kill(process.process.processIdentifier, SIGKILL) }
-        process.process.waitUntilExit()
-        return process.result()
+        return await process.wait(timeout: timeout)
     }
 
     /// Starts the binary and returns at once; stdout and stderr go to files in `directory`.
@@ -83,9 +81,9 @@ struct RunningBinary {
     func signal(_ signo: Int32) { kill(process.processIdentifier, signo) }
 
     /// Waits for the exit (killing it after `timeout`) and returns what it printed.
-    func wait(timeout: Double = 120) -> BinaryRunner.Result {
+    func wait(timeout: Double = 120) async -> BinaryRunner.Result {
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
+        while process.isRunning && Date() < deadline { try? await Task.sleep(nanoseconds: 20_000_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         return result()

@@ -25,15 +25,15 @@ final class EndToEndFixture: Sendable {
     }
 
     /// Imports `count` fast jobs (URLs `https://img.example/<prefix><n>.jpg`).
-    func importJobs(_ count: Int, prefix: String = "p", mode: String = "fast") throws {
+    func importJobs(_ count: Int, prefix: String = "p", mode: String = "fast") async throws {
         let csv = "url,mode\n" + (0..<count).map { "https://img.example/\(prefix)\($0).jpg,\(mode)" }.joined(separator: "\n") + "\n"
-        try importCSV(csv)
+        try await importCSV(csv)
     }
 
-    func importCSV(_ csv: String) throws {
+    func importCSV(_ csv: String) async throws {
         let path = directory + "/jobs-\(UUID().uuidString.prefix(6)).csv"
         try csv.write(toFile: path, atomically: true, encoding: .utf8)
-        let result = try binary.run(["import", path])
+        let result = try await binary.run(["import", path])
         precondition(result.code == 0, "import failed: \(result.stderr)")
     }
 
@@ -44,8 +44,8 @@ final class EndToEndFixture: Sendable {
 
     var apiEnvironment: [String: String] { ["ENHANCOR_API_KEY": "sim-key"] }
 
-    func run(_ extra: [String] = [], timeout: Double = 120) throws -> BinaryRunner.Result {
-        try binary.run(runArguments(extra), environment: apiEnvironment, timeout: timeout)
+    func run(_ extra: [String] = [], timeout: Double = 120) async throws -> BinaryRunner.Result {
+        try await binary.run(runArguments(extra), environment: apiEnvironment, timeout: timeout)
     }
 
     func startRun(_ extra: [String] = []) throws -> RunningBinary {

@@ -109,7 +109,7 @@ import Testing
     }
 
     @Test func outageIsWaitedOutWithoutFailingAnyRequest() async throws {
-        try await Harness.with(simulator: { $0.outageAfterSeconds = 0; $0.outageSeconds = 1 }) { client, server in
+        try await Harness.with(simulator: { $0.outageAfterSeconds = 0; $0.outageSeconds = 3 }) { client, server in
             let results = await withTaskGroup(of: Result<String, EnhancorError>.self) { group in
                 for index in 0..<20 {
                     group.addTask {

@@ -21,7 +21,7 @@ import Testing
             let endC = Harness.now()
             let resultB = await answerB
             let endB = Harness.now()
-            #expect(resultB.isSuccess && answerC.isSuccess)
+            #expect(resultB.isSuccess && answerC.isSuccess, "B: \(resultB), C: \(answerC)")
             // Lower bounds only: neither went out again before Retry-After had passed.
             #expect(endB - startB >= 2.0)
             #expect(endC - startB >= 2.0)
