@@ -17,14 +17,14 @@ struct SimulateCommand: AsyncParsableCommand {
             """)
 
     @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
-    var listen = "127.0.0.1:8787"
+    var listen = ListenAddress(host: "127.0.0.1", port: 8787)
 
     @Option(help: "The only API key accepted (default: $ENHANCOR_API_KEY, else sim-key).")
     var apiKey: String?
 
-    @Option(help: "Added to every API answer (duration).") var latencySeconds: String?
-    @Option(help: "Submission to final state in fast mode (duration).") var fastDuration: String?
-    @Option(help: "Submission to final state in professional mode (duration).") var professionalDuration: String?
+    @Option(help: "Added to every API answer (duration).") var latencySeconds: DurationArgument?
+    @Option(help: "Submission to final state in fast mode (duration).") var fastDuration: DurationArgument?
+    @Option(help: "Submission to final state in professional mode (duration).") var professionalDuration: DurationArgument?
     @Option(help: "Duration jitter, +- fraction (0...1).") var durationJitter: Double?
     @Option(help: "Credits per fast job.") var fastCost: Int?
     @Option(help: "Credits per professional job.") var professionalCost: Int?
@@ -33,8 +33,8 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Requests per second above which 429 is answered.") var rateLimitPerSecond: Double?
     @Option(help: "Requests in flight above which 429 is answered.") var concurrencyLimit: Int?
     @Option(help: "Raw Retry-After value sent with 429s.") var retryAfter: String?
-    @Option(help: "Start of a simulated outage, after start (duration).") var outageAfterSeconds: String?
-    @Option(help: "Length of the outage: every API request answered 503 (duration).") var outageSeconds: String?
+    @Option(help: "Start of a simulated outage, after start (duration).") var outageAfterSeconds: DurationArgument?
+    @Option(help: "Length of the outage: every API request answered 503 (duration).") var outageSeconds: DurationArgument?
     @Option(help: "Fraction of 200 answers made malformed.") var malformedRate: Double?
     @Option(help: "Fraction of status answers with an undocumented status.") var unknownStatusRate: Double?
     @Option(help: "Fraction of jobs that end FAILED.") var failureRate: Double?
@@ -42,9 +42,9 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "/queue for images whose URL contains this answers 402.") var refuseUrlSubstring: String?
     @Option(help: "The message of that refusal.") var refuseMessage: String?
     @Flag(inversion: .prefixedNo, help: "Send completion webhooks (to loopback targets only).") var webhooks = true
-    @Option(help: "Delay between completion and its webhook (duration).") var webhookDelaySeconds: String?
+    @Option(help: "Delay between completion and its webhook (duration).") var webhookDelaySeconds: DurationArgument?
     @Option(help: "Fraction of webhooks delivered twice.") var webhookDuplicateRate: Double?
-    @Option(help: "Random extra webhook delay 0...x, to reorder them (duration).") var webhookShuffleSeconds: String?
+    @Option(help: "Random extra webhook delay 0...x, to reorder them (duration).") var webhookShuffleSeconds: DurationArgument?
     @Option(help: "Attempts per webhook delivery.") var webhookAttempts: Int?
     @Flag(help: "Status answers never go past IN_PROGRESS for completed jobs; only webhooks tell.")
     var holdCompletionFromStatus = false
@@ -55,7 +55,6 @@ struct SimulateCommand: AsyncParsableCommand {
     var logLevel = "info"
 
     mutating func validate() throws {
-        _ = try Self.listenAddress(listen)
         for (name, value) in [
             ("--duration-jitter", durationJitter), ("--server-error-rate", serverErrorRate),
             ("--drop-after-accept-rate", dropAfterAcceptRate), ("--malformed-rate", malformedRate),
@@ -65,14 +64,6 @@ struct SimulateCommand: AsyncParsableCommand {
             if let value, !(0...1).contains(value) {
                 throw ValidationError("\(name) must be between 0 and 1, got \(value)")
             }
-        }
-        for (name, value) in [
-            ("--latency-seconds", latencySeconds), ("--fast-duration", fastDuration),
-            ("--professional-duration", professionalDuration), ("--outage-after-seconds", outageAfterSeconds),
-            ("--outage-seconds", outageSeconds), ("--webhook-delay-seconds", webhookDelaySeconds),
-            ("--webhook-shuffle-seconds", webhookShuffleSeconds),
-        ] {
-            if let value { _ = try Self.seconds(value, flag: name) }
         }
         if let rate = rateLimitPerSecond, !(rate > 0) { throw ValidationError("--rate-limit-per-second must be above 0") }
         if let limit = concurrencyLimit, limit < 1 { throw ValidationError("--concurrency-limit must be at least 1") }
@@ -88,7 +79,7 @@ struct SimulateCommand: AsyncParsableCommand {
         logger.logLevel = level
         let server: SimulatorServer
         do {
-            server = try await SimulatorServer.start(try makeConfiguration(), logger: logger)
+            server = try await SimulatorServer.start(makeConfiguration(), logger: logger)
         } catch {
             FileHandle.standardError.write(Data("simulate: cannot start: \(error)\n".utf8))
             throw ExitCode(2)
@@ -103,15 +94,14 @@ struct SimulateCommand: AsyncParsableCommand {
     }
 
     /// The flags over `SimulatorConfiguration`'s defaults.
-    func makeConfiguration() throws -> SimulatorConfiguration {
+    func makeConfiguration() -> SimulatorConfiguration {
         var config = SimulatorConfiguration()
-        let (host, port) = try Self.listenAddress(listen)
-        config.host = host
-        config.port = port
+        config.host = listen.host
+        config.port = listen.port
         config.apiKey = apiKey ?? ProcessInfo.processInfo.environment["ENHANCOR_API_KEY"] ?? "sim-key"
-        if let v = latencySeconds { config.latencySeconds = try Self.seconds(v, flag: "--latency-seconds") }
-        if let v = fastDuration { config.fastDuration = try Self.seconds(v, flag: "--fast-duration") }
-        if let v = professionalDuration { config.professionalDuration = try Self.seconds(v, flag: "--professional-duration") }
+        if let v = latencySeconds { config.latencySeconds = v.seconds }
+        if let v = fastDuration { config.fastDuration = v.seconds }
+        if let v = professionalDuration { config.professionalDuration = v.seconds }
         if let v = durationJitter { config.durationJitter = v }
         if let v = fastCost { config.fastCost = v }
         if let v = professionalCost { config.professionalCost = v }
@@ -120,8 +110,8 @@ struct SimulateCommand: AsyncParsableCommand {
         config.rateLimitPerSecond = rateLimitPerSecond
         config.concurrencyLimit = concurrencyLimit
         if let v = retryAfter { config.retryAfter = v }
-        if let v = outageAfterSeconds { config.outageAfterSeconds = try Self.seconds(v, flag: "--outage-after-seconds") }
-        if let v = outageSeconds { config.outageSeconds = try Self.seconds(v, flag: "--outage-seconds") }
+        if let v = outageAfterSeconds { config.outageAfterSeconds = v.seconds }
+        if let v = outageSeconds { config.outageSeconds = v.seconds }
         if let v = malformedRate { config.malformedRate = v }
         if let v = unknownStatusRate { config.unknownStatusRate = v }
         if let v = failureRate { config.failureRate = v }
@@ -129,41 +119,14 @@ struct SimulateCommand: AsyncParsableCommand {
         config.refuseURLSubstring = refuseUrlSubstring
         if let v = refuseMessage { config.refuseMessage = v }
         config.webhooksEnabled = webhooks
-        if let v = webhookDelaySeconds { config.webhookDelaySeconds = try Self.seconds(v, flag: "--webhook-delay-seconds") }
+        if let v = webhookDelaySeconds { config.webhookDelaySeconds = v.seconds }
         if let v = webhookDuplicateRate { config.webhookDuplicateRate = v }
-        if let v = webhookShuffleSeconds { config.webhookShuffleSeconds = try Self.seconds(v, flag: "--webhook-shuffle-seconds") }
+        if let v = webhookShuffleSeconds { config.webhookShuffleSeconds = v.seconds }
         if let v = webhookAttempts { config.webhookAttempts = v }
         config.holdCompletionFromStatus = holdCompletionFromStatus
         config.tls = tls
         config.tlsCAOutputPath = tlsCaOutputPath
         config.seed = seed
         return config
-    }
-
-    /// "HOST:PORT" (IPv6 as "[::1]:PORT") to its parts; a usage error otherwise.
-    static func listenAddress(_ text: String) throws -> (String, Int) {
-        guard let colon = text.lastIndex(of: ":"),
-            let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
-        else { throw ValidationError("--listen must be HOST:PORT with a port in 0...65535, got \(text)") }
-        var host = String(text[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty else { throw ValidationError("--listen must name a host, got \(text)") }
-        return (host, port)
-    }
-
-    /// A duration in seconds: "0.25", "90s", "30m", "6h"; a usage error when not one.
-    static func seconds(_ text: String, flag: String) throws -> Double {
-        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
-        let multipliers: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
-        var number = Substring(trimmed)
-        var multiplier = 1.0
-        if let last = trimmed.last, let factor = multipliers[last] {
-            number = number.dropLast()
-            multiplier = factor
-        }
-        guard let value = Double(number), value.isFinite, value >= 0 else {
-            throw ValidationError("\(flag) must be a duration such as 0.5, 90s, 30m or 6h, got \(text)")
-        }
-        return value * multiplier
     }
 }

@@ -30,15 +30,11 @@ extension WebhookCommand {
 
         @OptionGroup var store: StoreOptions
         @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one; [::1]:PORT for IPv6).")
-        var listen: String
+        var listen: ListenAddress
         @Flag(help: "Log every webhook, not only refusals and failures.") var verbose = false
 
-        func validate() throws {
-            _ = try Self.listenAddress(listen)
-        }
-
         func run() async throws {
-            let (host, port) = try Self.listenAddress(listen)
+            let (host, port) = (listen.host, listen.port)
             let jobStore = try store.openExisting()
             var logger = Logger(label: "upscale-batch.webhook") { StreamLogHandler.standardError(label: $0) }
             logger.logLevel = verbose ? .debug : .info
@@ -48,26 +44,14 @@ extension WebhookCommand {
             } catch let error as StoreError {
                 throw CommandFailure.exit(CommandFailure.code(for: error), error.description)
             } catch {
-                throw CommandFailure.exit(ExitCodes.configuration, "cannot listen on \(listen): \(error)")
+                throw CommandFailure.exit(ExitCodes.configuration, "cannot listen on \(listen.host):\(listen.port): \(error)")
             }
-            let shownHost = host.contains(":") ? "[\(host)]" : host
-            let line = "listening on http://\(shownHost):\(server.port)"
+            let line = "listening on http://\(listen.urlHost):\(server.port)"
             try await server.run {
                 print(line)
                 fflush(nil)
             }
             logger.info("webhook receiver stopped", metadata: ["webhooks.accepted": "\(server.receivedCount)"])
-        }
-
-        /// "HOST:PORT" (IPv6 as "[::1]:PORT") to its parts; a usage error otherwise.
-        static func listenAddress(_ text: String) throws -> (host: String, port: Int) {
-            guard let colon = text.lastIndex(of: ":"),
-                let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
-            else { throw ValidationError("--listen must be HOST:PORT with a port in 0...65535, got \(text)") }
-            var host = String(text[..<colon])
-            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-            guard !host.isEmpty else { throw ValidationError("--listen must name a host, got \(text)") }
-            return (host, port)
         }
     }
 }

@@ -61,7 +61,7 @@ import Testing
     @Test func theOutageEnds() async throws {
         try await withSimulator({
             $0.outageAfterSeconds = 0
-            $0.outageSeconds = 1
+            $0.outageSeconds = 3  // long enough that the first request lands in it on a loaded machine
         }) { sim in
             let recovered = try await eventually { try await sim.queue().status == 200 }
             #expect(recovered)

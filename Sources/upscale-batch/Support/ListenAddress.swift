@@ -35,3 +35,7 @@ struct ListenAddress: ExpressibleByArgument, Sendable, Equatable {
     /// The host as it goes into a URL.
     var urlHost: String { host.contains(":") ? "[\(host)]" : host }
 }
+
+extension ListenAddress {
+    var defaultValueDescription: String { "\(urlHost):\(port)" }
+}

@@ -1,0 +1,394 @@
+import EnhancorSimulator
+import Foundation
+import GRDB
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// scripts/nightly.sh the way cron runs it: `env -i` with PATH=/usr/bin:/bin, no HOME, no TTY,
+/// from an unrelated working directory, against the simulator on a loopback port.
+@Suite(.serialized) struct NightlyEndToEndTests {
+    @Test(.enabled(if: NightlyHome.toolsMissing.isEmpty, "needs \(NightlyHome.toolsMissing.joined(separator: ", ")): apt-get install -y sqlite3 util-linux"))
+    func twoNightsImportRunReportBackUpAndPruneFromCronsBareEnvironment() async throws {
+        let key = "nightly-key-" + UUID().uuidString.prefix(12)
+        let simulator = try await SimulatorProcess.start(key: key)
+        defer { simulator.stop() }
+        let home = try NightlyHome(simulator, key: key)
+
+        // Night 1: one settled list, one the import refuses, one still being copied in.
+        let night1 = ["n1-a.jpg,fast", "n1-b.jpg,fast", "n1-c.jpg,professional", "n1-d.jpg,"]
+        try home.drop("nightly.csv", csv(night1), age: 3600)
+        try home.drop("broken.csv", "name,size\nportrait,12\n", age: 3600)
+        try home.drop("fresh.csv", csv(["fresh.jpg,fast"]), age: 0)
+
+        let first = try await home.run()
+        #expect(first.code == 0, "night 1: \(first.stderr)\n\(home.log)")
+        #expect(try home.files("jobs/incoming") == ["broken.csv", "fresh.csv"], "the refused and the fresh file stay")
+        #expect(try home.files("jobs/imported") == ["nightly.csv"])
+        #expect(try home.files("backups").isEmpty, "no store before night 1: nothing to back up")
+        #expect(home.log.contains("no job store yet"))
+        #expect(home.log.contains("fresh.csv changed"), "the fresh file is said to wait")
+        #expect(home.log.contains("broken.csv") && home.log.contains("no url column"), "the refusal's reason is logged")
+        #expect(first.stderr.contains("broken.csv"), "a refused file is worth cron's mail even on exit 0")
+        #expect(home.logLines.allSatisfy { $0.range(of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z "#, options: .regularExpression) != nil },
+                "every log line starts with a UTC timestamp")
+        var jobs = try home.jobs()
+        #expect(jobs.count == 4 && jobs.allSatisfy { $0.state == "COMPLETED" })
+        try await checkReports(home, simulator, jobs: jobs)
+        let night1Report = try String(contentsOfFile: home.nightReport(), encoding: .utf8)
+
+        // Night 2: a new list under the same name, repeating one URL of night 1; old files to prune.
+        let night2 = ["n2-a.jpg,fast", "n2-b.jpg,professional", "n1-b.jpg,fast", "n2-c.jpg,fast"]
+        try home.drop("nightly.csv", csv(night2), age: 3600)
+        let old = ["logs/nightly-2020-01-01.log", "reports/2020-01-01.csv", "reports/2020-01-01.txt", "backups/upscale-batch-20200101T021500Z.sqlite3"]
+        for path in old { try home.write(path, "old\n", age: 40 * 86_400) }
+        try home.write("reports/notes.csv", "recent\n", age: 10 * 86_400)
+
+        let second = try await home.run()
+        #expect(second.code == 0, "night 2: \(second.stderr)\n\(home.log)")
+        #expect(second.stderr.contains("broken.csv"), "the refused file is mentioned again: it still needs a person")
+        let ledger = try await simulator.ledger()
+        let urls = (night1 + night2).map { "https://img.example/" + $0.split(separator: ",")[0] }
+        #expect(Set(ledger.submissionsByURL.keys) == Set(urls), "every new row submitted, the fresh file's not")
+        #expect(ledger.submissionsByURL.values.allSatisfy { $0 == 1 }, "no URL submitted twice: \(ledger.submissionsByURL)")
+        jobs = try home.jobs()
+        #expect(jobs.count == 7 && jobs.allSatisfy { $0.state == "COMPLETED" })
+        let imported = try home.files("jobs/imported")
+        #expect(imported.count == 2 && imported.contains("nightly.csv"))
+        #expect(imported.contains { $0.range(of: #"^nightly-\d{8}T\d{6}Z\.csv$"#, options: .regularExpression) != nil },
+                "a name already in imported/ gets a timestamp: \(imported)")
+        #expect(try home.files("jobs/incoming") == ["broken.csv", "fresh.csv"])
+
+        // The backup taken before night 2's import: night 1's store, complete and readable.
+        let backups = try home.files("backups")
+        #expect(backups.count == 1 && backups[0].hasPrefix("upscale-batch-") && backups[0].hasSuffix(".sqlite3"), "\(backups)")
+        if let backup = backups.first {
+            let states = try await DatabaseQueue(path: home.path("backups/" + backup)).read { db in
+                try String.fetchAll(db, sql: "SELECT state FROM jobs")
+            }
+            #expect(states.count == 4 && states.allSatisfy { $0 == "COMPLETED" })
+        }
+        // Retention (default 30 days): the 40-day-old files went, the 10-day-old one stayed.
+        for path in old { #expect(!FileManager.default.fileExists(atPath: home.path(path)), "\(path) was pruned") }
+        #expect(FileManager.default.fileExists(atPath: home.path("reports/notes.csv")))
+
+        try await checkReports(home, simulator, jobs: jobs)
+        #expect(try String(contentsOfFile: home.nightReport(), encoding: .utf8) != night1Report, "night 2 rewrote the day's report")
+        let everything = [first.stdout, first.stderr, second.stdout, second.stderr, home.log]
+            + (try home.files("reports").map { try String(contentsOfFile: home.path("reports/" + $0), encoding: .utf8) })
+        #expect(everything.allSatisfy { !$0.contains(key) }, "the API key is never printed or stored")
+    }
+
+    @Test(.enabled(if: NightlyHome.toolsMissing.isEmpty, "needs \(NightlyHome.toolsMissing.joined(separator: ", ")): apt-get install -y sqlite3 util-linux"))
+    func aSecondCopyExits75AtOnceAndNeitherSIGKILLNorSIGTERMBlocksTheNextNight() async throws {
+        let key = "nightly-key-" + UUID().uuidString.prefix(12)
+        let simulator = try await SimulatorProcess.start(key: key, fastDuration: 12)
+        defer { simulator.stop() }
+        let home = try NightlyHome(simulator, key: key)
+        try home.drop("slow.csv", csv(["slow-1.jpg,fast", "slow-2.jpg,fast", "slow-3.jpg,fast"]), age: 3600)
+
+        // The first night is running (jobs take 12 s): a second copy refuses at once.
+        let first = try home.start()
+        try await waitFor { home.log.components(separatedBy: "run started").count == 2 }
+        let second = try await home.run()
+        #expect(second.code == 75, "\(second.stderr)")
+        #expect(second.stderr.contains("another nightly run is in progress"))
+        #expect(first.process.isRunning, "the first night was still running when the second was refused")
+
+        // SIGKILL the first night and the run it started: the lock dies with them.
+        let children = childProcesses(of: first.process.processIdentifier)
+        first.signal(SIGKILL)
+        for child in children { kill(child, SIGKILL) }
+        #expect(await first.finish().code == 128 + SIGKILL)
+        try await waitFor { children.allSatisfy { !isAlive($0) } }
+
+        // The next night starts; SIGTERM reaches its run, which stops cleanly: exit 75.
+        let third = try home.start()
+        try await waitFor { home.log.components(separatedBy: "run started").count == 3 }
+        third.signal(SIGTERM)
+        let thirdResult = await third.finish()
+        #expect(thirdResult.code == 75, "\(thirdResult.stderr)\n\(home.log)")
+        #expect(home.log.contains("SIGTERM, stopping the run"))
+        #expect(thirdResult.stderr.contains("exit 75"), "cron's mail says how the night ended")
+
+        // And the night after finishes the jobs left in flight, submitting none twice.
+        let fourth = try await home.run()
+        #expect(fourth.code == 0, "\(fourth.stderr)\n\(home.log)")
+        let jobs = try home.jobs()
+        #expect(jobs.count == 3 && jobs.allSatisfy { $0.state == "COMPLETED" })
+        #expect(try await simulator.ledger().submissionsByURL.values.allSatisfy { $0 == 1 })
+        #expect(try home.files("jobs/imported") == ["slow.csv"])
+    }
+
+    /// The day's report CSV adds up to the store, the ledger and `report --format json`.
+    private func checkReports(_ home: NightlyHome, _ simulator: SimulatorProcess, jobs: [NightlyHome.Job]) async throws {
+        let day = try home.reportDay()
+        let reports = try home.files("reports")
+        #expect(reports.contains(day + ".csv") && reports.contains(day + ".txt") && reports.contains(day + "-batches.csv"), "\(reports)")
+        #expect(try home.files("logs").contains("nightly-\(day).log"))
+
+        let night = try parseReport(home.path("reports/\(day).csv"))
+        let storeCost = jobs.reduce(0) { $0 + ($1.cost ?? 0) }
+        let ledger = try await simulator.ledger()
+        let quoted = jobs.reduce(0) { $0 + (ledger.costByRequestID[$1.requestID ?? ""] ?? -1_000_000) }
+        #expect(night.jobs == jobs.count)
+        #expect(night.cost == storeCost && night.cost == quoted, "report \(night.cost), store \(storeCost), ledger \(quoted)")
+        #expect(night.completedCost == storeCost)
+        #expect(Set(night.keys) == Set(jobs.map(\.mode)))
+
+        let batches = try parseReport(home.path("reports/\(day)-batches.csv"))
+        #expect(batches.jobs == jobs.count && batches.cost == storeCost)
+
+        var runner = BinaryRunner(directory: home.elsewhere)
+        runner.environment["UPSCALE_DB"] = home.store
+        let json = try await runner.start(["report", "--since", day, "--until", day, "--format", "json"]).finish()
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(object?["total_cost"] as? Int == night.cost)
+        #expect(object?["jobs"] as? Int == night.jobs)
+
+        let table = try String(contentsOfFile: home.path("reports/\(day).txt"), encoding: .utf8)
+        let totals = table.split(separator: "\n").filter { $0.hasPrefix("total") }
+        #expect(totals.count == 2 && totals.allSatisfy { $0.split(separator: " ").contains(Substring(String(storeCost))) },
+                "both tables end with a total of \(storeCost): \(totals)")
+    }
+}
+
+/// A report CSV's rows summed: key,jobs,completed,failed,cost,completed_cost,failed_cost.
+private func parseReport(_ path: String) throws -> (keys: [String], jobs: Int, cost: Int, completedCost: Int) {
+    let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+    #expect(lines.first == "key,jobs,completed,failed,cost,completed_cost,failed_cost")
+    let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    return (rows.map { $0[0] }, rows.reduce(0) { $0 + (Int($1[1]) ?? -1) },
+            rows.reduce(0) { $0 + (Int($1[4]) ?? -1) }, rows.reduce(0) { $0 + (Int($1[5]) ?? -1) })
+}
+
+private func csv(_ rows: [String]) -> String {
+    "url,mode\n" + rows.map { "https://img.example/" + $0 }.joined(separator: "\n") + "\n"
+}
+
+/// A nightly set-up in the fixture's temporary directory: NIGHTLY_HOME, a 0600 key file, and a
+/// working directory that has nothing to do with either.
+struct NightlyHome {
+    static let script = BinaryRunner.packageRoot + "/scripts/nightly.sh"
+
+    /// The tools the script needs that cron's PATH (/usr/bin:/bin) does not find.
+    static let toolsMissing: [String] = ["sqlite3", "flock"].filter { tool in
+        !["/usr/bin/", "/bin/"].contains { FileManager.default.isExecutableFile(atPath: $0 + tool) }
+    }
+
+    struct Job {
+        var url: String
+        var mode: String
+        var state: String
+        var requestID: String?
+        var cost: Int?
+    }
+
+    let root: String
+    let elsewhere: String
+    let environment: [String: String]
+    var store: String { root + "/upscale-batch.sqlite3" }
+
+    init(_ simulator: SimulatorProcess, key: String) throws {
+        root = simulator.directory + "/nightly-home"
+        elsewhere = simulator.directory + "/elsewhere"
+        for directory in [root + "/jobs/incoming", elsewhere] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let keyFile = simulator.directory + "/secrets/key"
+        try FileManager.default.createDirectory(atPath: simulator.directory + "/secrets", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: keyFile, contents: Data((key + "\n").utf8))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyFile)
+        environment = [
+            "PATH": "/usr/bin:/bin",
+            "NIGHTLY_HOME": root,
+            "NIGHTLY_BINARY": BinaryRunner.binary,
+            "NIGHTLY_RUN_ARGS": "--base-url \(simulator.baseURL) --poll-interval 0.5",
+            "NIGHTLY_SETTLE_SECONDS": "300",
+            "ENHANCOR_API_KEY_FILE": keyFile,
+        ]
+    }
+
+    func path(_ relative: String) -> String { root + "/" + relative }
+
+    /// Writes a file whose last change was `age` seconds ago.
+    func write(_ relative: String, _ contents: String, age: TimeInterval) throws {
+        let file = path(relative)
+        try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try contents.write(toFile: file, atomically: false, encoding: .utf8)
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-age)], ofItemAtPath: file)
+    }
+
+    func drop(_ name: String, _ contents: String, age: TimeInterval) throws {
+        try write("jobs/incoming/" + name, contents, age: age)
+    }
+
+    func files(_ relative: String) throws -> [String] {
+        let directory = path(relative)
+        guard FileManager.default.fileExists(atPath: directory) else { return [] }
+        return try FileManager.default.contentsOfDirectory(atPath: directory).filter { !$0.hasPrefix(".") }.sorted()
+    }
+
+    /// Every log file's text, oldest first.
+    var log: String {
+        let names = (try? files("logs")) ?? []
+        return names.compactMap { try? String(contentsOfFile: path("logs/" + $0), encoding: .utf8) }.joined()
+    }
+
+    var logLines: [Substring] { log.split(separator: "\n") }
+
+    /// The UTC day of the (one) night report in reports/.
+    func reportDay() throws -> String {
+        let days = try files("reports").filter { $0.range(of: #"^\d{4}-\d{2}-\d{2}\.csv$"#, options: .regularExpression) != nil }
+            .map { String($0.dropLast(4)) }
+        #expect(days.count == 1, "one night report: \(days)")
+        return days.last ?? "none"
+    }
+
+    func nightReport() throws -> String { path("reports/\(try reportDay()).csv") }
+
+    func jobs() throws -> [Job] {
+        try DatabaseQueue(path: store).read { db in
+            try Row.fetchAll(db, sql: "SELECT url, mode, state, request_id, cost FROM jobs ORDER BY id").map {
+                Job(url: $0["url"], mode: $0["mode"], state: $0["state"], requestID: $0["request_id"], cost: $0["cost"])
+            }
+        }
+    }
+
+    /// Starts the script as cron would: `env -i` (no HOME, no TTY), PATH=/usr/bin:/bin, from
+    /// elsewhere. `--default-signal=TERM,INT` unblocks those two: a process the test runner
+    /// starts inherits a mask with nearly every signal blocked (seen in /proc/PID/status SigBlk),
+    /// which bash cannot undo, so its SIGTERM trap would never run. Cron blocks none.
+    func start() throws -> RunningBinary {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["--default-signal=TERM,INT", "-i"] + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } + [Self.script]
+        process.currentDirectoryURL = URL(fileURLWithPath: elsewhere)
+        let tag = UUID().uuidString.prefix(8)
+        let outPath = elsewhere + "/nightly-out-\(tag).txt"
+        let errPath = elsewhere + "/nightly-err-\(tag).txt"
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return RunningBinary(process: process, outPath: outPath, errPath: errPath)
+    }
+
+    func run(timeout: Double = 180) async throws -> BinaryRunner.Result {
+        try await start().finish(timeout: timeout)
+    }
+}
+
+/// The direct children of `pid` (from /proc).
+private func childProcesses(of pid: Int32) -> [Int32] {
+    let listing = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+    return listing.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+}
+
+/// Alive and not a zombie (a killed orphan may wait a while to be reaped; its locks are gone).
+private func isAlive(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+    guard let close = stat.lastIndex(of: ")") else { return false }
+    return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+}
+
+/// Polls `condition` until it holds (at most `timeout` seconds; then the test's own checks fail).
+private func waitFor(timeout: Double = 60, _ condition: () throws -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try condition() { return }
+        try await Task.sleep(nanoseconds: 50_000_000)
+    }
+}
+
+/// `upscale-batch simulate` in a process of its own, in a fresh temporary directory. Unlike the
+/// in-process simulator it keeps answering when other tests block the test process's threads
+/// (BinaryRunner.run waits with usleep: on a 2-core machine two such waits starve the pool).
+/// A watchdog sh stops it when the test process ends in any way (even SIGKILL, skipping every
+/// defer). It watches pids, not a pipe: children here inherit every open descriptor, and
+/// signals sent to the sh itself would arrive blocked.
+final class SimulatorProcess {
+    let directory: String
+    let baseURL: String
+    private let running: RunningBinary
+
+    private init(directory: String, baseURL: String, running: RunningBinary) {
+        self.directory = directory
+        self.baseURL = baseURL
+        self.running = running
+    }
+
+    static func start(key: String, fastDuration: Double = 0.6) async throws -> SimulatorProcess {
+        let directory = NSTemporaryDirectory() + "upscale-batch-e2e-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // The key through the environment: not on a command line.
+        let running = try BinaryRunner(directory: directory).start(
+            ["simulate", "--listen", "127.0.0.1:0", "--fast-duration", "\(fastDuration)", "--professional-duration", "1"],
+            environment: ["ENHANCOR_API_KEY": key])
+        let simulator = running.process.processIdentifier
+        let watchdog = Process()
+        watchdog.executableURL = URL(fileURLWithPath: "/bin/sh")
+        watchdog.arguments = ["-c", """
+            while kill -0 \(getpid()) 2>/dev/null && kill -0 \(simulator) 2>/dev/null; do sleep 1; done
+            kill -TERM \(simulator) 2>/dev/null; exit 0
+            """]
+        watchdog.environment = ["PATH": "/usr/bin:/bin"]
+        watchdog.standardInput = FileHandle.nullDevice
+        watchdog.standardOutput = FileHandle.nullDevice
+        watchdog.standardError = FileHandle.nullDevice
+        try watchdog.run()
+
+        var baseURL: String?
+        let deadline = Date().addingTimeInterval(60)
+        while baseURL == nil && running.process.isRunning && Date() < deadline {
+            let out = (try? String(contentsOfFile: running.outPath, encoding: .utf8)) ?? ""
+            baseURL = out.split(separator: "\n").first { $0.hasPrefix("listening on ") }.map { String($0.dropFirst("listening on ".count)) }
+            if baseURL == nil { try await Task.sleep(nanoseconds: 20_000_000) }
+        }
+        let started = SimulatorProcess(directory: directory, baseURL: baseURL ?? "", running: running)
+        guard baseURL != nil else {
+            let output = running.result().stderr
+            started.stop()
+            throw SimulatorStartFailure(stderr: output)
+        }
+        return started
+    }
+
+    struct SimulatorStartFailure: Error { var stderr: String }
+
+    /// What the simulator saw (GET /__admin/ledger).
+    func ledger() async throws -> SimulatorLedger {
+        let origin = baseURL.replacingOccurrences(of: "/api/upscaler/v1", with: "")
+        let session = URLSession(configuration: .ephemeral)
+        defer { session.finishTasksAndInvalidate() }
+        let (data, _) = try await session.data(from: URL(string: origin + "/__admin/ledger")!)
+        return try JSONDecoder().decode(SimulatorLedger.self, from: data)
+    }
+
+    /// SIGTERM (SIGKILL after 10 s); the watchdog then ends by itself within a second.
+    func stop() {
+        running.signal(SIGTERM)
+        let deadline = Date().addingTimeInterval(10)
+        while running.process.isRunning && Date() < deadline { usleep(10_000) }
+        if running.process.isRunning {
+            running.signal(SIGKILL)
+            running.process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+extension RunningBinary {
+    /// Waits for the exit without blocking a thread of the test process (killed after `timeout`).
+    func finish(timeout: Double = 180) async -> BinaryRunner.Result {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { try? await Task.sleep(nanoseconds: 20_000_000) }
+        if process.isRunning { signal(SIGKILL) }
+        process.waitUntilExit()
+        return result()
+    }
+}
