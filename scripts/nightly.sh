@@ -42,6 +42,8 @@
 #                           --listen, --webhook-url or --poll-only, or ENHANCOR_WEBHOOK_URL is set]
 #   NIGHTLY_RUN_ARGS        extra `run` flags, e.g. "--listen 127.0.0.1:8080 --concurrency 16" []
 #   NIGHTLY_PROGRESS_EVERY  a progress line in the log this often [15m]
+#   NIGHTLY_RESULTS         where `run --download` keeps each completed job's image (result URLs
+#                           expire); empty to keep none [NIGHTLY_HOME/results; never pruned]
 #   NIGHTLY_RETENTION_DAYS  remove logs, reports and backups older than this [30]
 #   NIGHTLY_BACKUP_KEEP     keep at most this many backups (the newest one is always kept) [7]
 # The API key comes as for every command: ENHANCOR_API_KEY_FILE (a file only its owner can
@@ -77,6 +79,9 @@ IMPORTED=$(absolute "${NIGHTLY_IMPORTED:-jobs/imported}")
 REPORTS=$(absolute "${NIGHTLY_REPORTS:-reports}")
 LOGS=$(absolute "${NIGHTLY_LOGS:-logs}")
 BACKUPS=$(absolute "${NIGHTLY_BACKUPS:-backups}")
+RESULTS=${NIGHTLY_RESULTS-results}
+download_args=()
+if [ -n "$RESULTS" ]; then download_args=(--download "$(absolute "$RESULTS")"); fi
 LOCK=$(absolute "${NIGHTLY_LOCK:-nightly.lock}")
 SETTLE_SECONDS=${NIGHTLY_SETTLE_SECONDS:-60}
 MAX_WAIT=${NIGHTLY_MAX_WAIT:-6h}
@@ -299,8 +304,8 @@ if [ -n "$stop_requested" ]; then
   log "run: not started: $stop_requested received"
   finish 75
 fi
-log "run: $BINARY run --max-wait $MAX_WAIT --progress-every $PROGRESS_EVERY ${webhook_args[*]} ${run_args[*]}"
-"$BINARY" run --max-wait "$MAX_WAIT" --progress-every "$PROGRESS_EVERY" "${webhook_args[@]}" "${run_args[@]}" </dev/null &
+log "run: $BINARY run --max-wait $MAX_WAIT --progress-every $PROGRESS_EVERY ${download_args[*]} ${webhook_args[*]} ${run_args[*]}"
+"$BINARY" run --max-wait "$MAX_WAIT" --progress-every "$PROGRESS_EVERY" "${download_args[@]}" "${webhook_args[@]}" "${run_args[@]}" </dev/null &
 run_pid=$!
 if [ -n "$stop_requested" ]; then kill -TERM "$run_pid" 2>/dev/null || true; fi
 while :; do

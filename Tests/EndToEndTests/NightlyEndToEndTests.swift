@@ -55,6 +55,7 @@ import Testing
         #expect(ledger.submissionsByURL.values.allSatisfy { $0 == 1 }, "no URL submitted twice: \(ledger.submissionsByURL)")
         jobs = try home.jobs()
         #expect(jobs.count == 7 && jobs.allSatisfy { $0.state == "COMPLETED" })
+        #expect(try home.files("results").filter { $0.hasSuffix(".png") }.count == 7, "each night's results are kept")
         let imported = try home.files("jobs/imported")
         #expect(imported.count == 2 && imported.contains("nightly.csv"))
         #expect(imported.contains { $0.range(of: #"^nightly-\d{8}T\d{6}Z\.csv$"#, options: .regularExpression) != nil },

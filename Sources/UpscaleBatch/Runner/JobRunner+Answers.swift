@@ -135,6 +135,12 @@ extension JobRunner {
             try store.recordPollResults(batch)
         } catch {
             storeFailed(error, while: "recording status answers")
+            return
+        }
+        if let observer = configuration.onJobCompleted {
+            for result in batch where result.answer?.state == .completed && result.answer?.resultURL != nil {
+                observer(result.claim.jobID)
+            }
         }
     }
 }

@@ -35,6 +35,12 @@ extension JobRunner {
             if now.timeIntervalSince(lastHousekeeping) >= Self.housekeepingPeriod {
                 housekeeping(now: now)
             }
+            if let hook = configuration.onHousekeeping,
+                now.timeIntervalSince(state.withLock { $0.lastHook }) >= configuration.housekeepingInterval
+            {
+                state.withLock { $0.lastHook = now }
+                hook()
+            }
             if submissionsDone && inFlight == 0 && commitsIdle && isOver() {
                 finish(nil)
                 return

@@ -110,6 +110,7 @@ struct RunState: Sendable {
     var feederStopped = false
     var feederIdle = false
     var lastHousekeeping = Date.distantPast
+    var lastHook = Date()
     var refusalStopMessage: String?
     var finished = false
     var statistics = RunStatistics()

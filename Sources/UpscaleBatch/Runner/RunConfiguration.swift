@@ -24,9 +24,25 @@ public struct RunConfiguration: Sendable {
     public var costHistory: [Mode: CostHistory] = [:]
     /// `--rate`: at most this many requests per second across the pool.
     public var requestsPerSecond: Double?
+    /// Told each job a status answer finished as COMPLETED, once its answer is committed
+    /// (`run --download` starts keeping the result at once: result URLs expire).
+    public var onJobCompleted: (@Sendable (Int64) -> Void)?
+    /// Called about every `housekeepingInterval` seconds from the monitor, e.g. to pick up jobs
+    /// that webhooks finished.
+    public var onHousekeeping: (@Sendable () -> Void)?
+    public var housekeepingInterval: Double = 5
 
     public init(webhookBaseURL: String) {
         self.webhookBaseURL = webhookBaseURL
+    }
+
+    /// The history `--max-spend` starts from, from the store's estimate.
+    public static func costHistory(from estimate: CostEstimate) -> [Mode: CostHistory] {
+        var history: [Mode: CostHistory] = [:]
+        for mode in estimate.modes where mode.knownJobs > 0 {
+            history[mode.mode] = CostHistory(total: mode.knownCost, count: Int64(mode.knownJobs))
+        }
+        return history
     }
 
     /// What one mode's jobs have cost so far: the basis of an expected cost.

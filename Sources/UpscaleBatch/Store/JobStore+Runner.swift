@@ -228,26 +228,3 @@ extension ISO8601DateFormatter {
         return formatter
     }
 }
-
-extension JobStore {
-    /// What each mode's jobs have cost so far: every cost the API quoted, on jobs and on the
-    /// earlier attempts `retry` kept. The basis of `--max-spend`'s expected costs.
-    public func costHistoryByMode() throws(StoreError) -> [Mode: RunConfiguration.CostHistory] {
-        try read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT j.mode AS mode, sum(c.cost) AS total, count(*) AS count FROM (
-                    SELECT id, cost FROM jobs WHERE cost IS NOT NULL
-                    UNION ALL
-                    SELECT job_id, cost FROM job_attempts WHERE cost IS NOT NULL
-                ) c JOIN jobs j ON j.id = c.id
-                GROUP BY j.mode
-                """)
-            var history: [Mode: RunConfiguration.CostHistory] = [:]
-            for row in rows {
-                guard let mode = Mode(rawValue: row["mode"]) else { continue }
-                history[mode] = RunConfiguration.CostHistory(total: row["total"], count: row["count"])
-            }
-            return history
-        }
-    }
-}

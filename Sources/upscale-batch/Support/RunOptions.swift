@@ -20,6 +20,8 @@ struct RunOptions: ParsableArguments {
     var maxSpend: Int64?
     @Option(help: "At most this many API requests per second across the pool (besides --concurrency).")
     var rate: Double?
+    @Option(help: "Keep the results: download each completed job's image into DIR as the run goes.")
+    var download: String?
     @Option(help: "Without a terminal: print a progress line every this many seconds.")
     var progressEvery: DurationArgument?
     @Flag(help: "Only warnings, errors and the summary.") var quiet = false

@@ -33,6 +33,10 @@ struct RunSession {
         }
         defer { withExtendedLifetime(lock) {} }
 
+        let downloader = try makeDownloader(logger: logger)
+        // --max-spend starts from what this store's jobs have cost so far, per mode.
+        let costHistory = options.maxSpend == nil ? [:] : RunConfiguration.costHistory(
+            from: try CommandFailure.wrap { () throws(StoreError) in try store.costEstimate() })
         let client: EnhancorHTTPClient
         do {
             client = try EnhancorHTTPClient(
@@ -65,9 +69,17 @@ struct RunSession {
         configuration.jobTimeout = options.jobTimeout.seconds
         configuration.batch = options.batch
         configuration.requestsPerSecond = options.rate
-        if let maxSpend = options.maxSpend {
-            configuration.maxSpend = maxSpend
-            configuration.costHistory = try CommandFailure.wrap { () throws(StoreError) in try store.costHistoryByMode() }
+        configuration.maxSpend = options.maxSpend
+        configuration.costHistory = costHistory
+        if let downloader {
+            configuration.onJobCompleted = { downloader.enqueue(jobID: $0) }
+            // Jobs that webhooks finish are picked up from the store every few seconds.
+            let batch = options.batch
+            let store = store
+            configuration.onHousekeeping = {
+                guard let pending = try? store.pendingDownloads(batch: batch, afterID: 0, limit: 500) else { return }
+                for job in pending { downloader.enqueue(jobID: job.jobID) }
+            }
         }
 
         let outcome: RunOutcome
@@ -95,6 +107,10 @@ struct RunSession {
             throw CommandFailure.exit(CommandFailure.code(for: error), error.description)
         }
         await shutdown(client: client, listener: listener)
+        if let downloader {
+            let downloads = await downloader.finish(batch: options.batch)
+            StandardOutput.print("results kept in \(options.download ?? ""): \(downloads.line)\n")
+        }
 
         do {
             let summary = try RunSummary.load(
@@ -105,6 +121,16 @@ struct RunSession {
             printError("could not read the run's summary: \(error.description)")
         }
         return outcome.exitCode
+    }
+
+    /// `--download DIR`: the downloader the run feeds, or nil.
+    private func makeDownloader(logger: Logger) throws -> ResultDownloader? {
+        guard let directory = options.download else { return nil }
+        do {
+            return try ResultDownloader(store: store, outputDirectory: directory, caFilePath: caFile, logger: logger)
+        } catch {
+            throw CommandFailure.exit(ExitCodes.configuration, "\(error)")
+        }
     }
 
     private func startListener(_ address: ListenAddress, logger: Logger, client: EnhancorHTTPClient) async throws -> WebhookServer {
