@@ -4,5 +4,6 @@
 # Extra arguments go to the benchmark (e.g. --requests 5000 --endpoint submit).
 set -eu
 cd "$(dirname "$0")/.."
-swift build -c release --product upscale-bench
-exec .build/release/upscale-bench client "$@"
+SCRATCH_PATH=${SCRATCH_PATH:-.build-release}
+swift build -c release --scratch-path "$SCRATCH_PATH" --product upscale-bench >&2
+exec "$SCRATCH_PATH/release/upscale-bench" client "$@"

@@ -7,7 +7,8 @@
 # Usage: scripts/bench-webhooks.sh [--jobs N] [--connections N] [--writer-pause-ms MS] [--keep]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product upscale-batch
-swift build -c release --product upscale-bench
-bin="$(swift build -c release --show-bin-path)"
+SCRATCH_PATH=${SCRATCH_PATH:-.build-release}
+swift build -c release --scratch-path "$SCRATCH_PATH" --product upscale-batch >&2
+swift build -c release --scratch-path "$SCRATCH_PATH" --product upscale-bench >&2
+bin="$(swift build -c release --scratch-path "$SCRATCH_PATH" --show-bin-path)"
 exec "$bin/upscale-bench" webhook-load --binary "$bin/upscale-batch" "$@"
