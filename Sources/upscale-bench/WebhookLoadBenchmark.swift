@@ -20,6 +20,8 @@ struct WebhookLoadBenchmark: AsyncParsableCommand {
     @Option(help: "In-flight jobs in the store, one webhook each.") var jobs = 5_000
     @Option(help: "Concurrent connections (and requests in flight).") var connections = 200
     @Option(help: "Pause between the competing writer's transactions, in milliseconds.") var writerPauseMs = 1.0
+    @Option(help: "Jobs a real `upscale-batch run` submits and polls against the simulator meanwhile (0: a plain writer loop instead).")
+    var runJobs = 3_000
     @Option(help: "The upscale-batch binary (default: beside this one).") var binary: String?
     @Flag(help: "Keep the temporary store for inspection.") var keep = false
 
@@ -41,22 +43,75 @@ struct WebhookLoadBenchmark: AsyncParsableCommand {
         print("webhook serve listening on port \(port); \(jobs) jobs, \(connections) connections")
         fflush(nil)
 
-        let writer = CompetingWriter(store: try JobStore.open(at: path), jobs: Int64(jobs), pauseMs: writerPauseMs)
-        writer.start()
+        // The other writer: a real run on its own batch (submissions, request ids, poll answers),
+        // or, with --run-jobs 0, a loop of small transactions.
+        let otherRun = runJobs > 0 ? try startRun(store: path, directory: directory.path) : nil
+        let writer = otherRun == nil ? CompetingWriter(store: try JobStore.open(at: path), jobs: Int64(jobs), pauseMs: writerPauseMs) : nil
+        writer?.start()
+        if otherRun != nil {
+            // Send only once the run is busy writing: submissions recorded, polls under way.
+            var submitted = 0
+            while submitted < min(300, runJobs) {
+                try await Task.sleep(nanoseconds: 20_000_000)
+                submitted = try await store.database.read { db in
+                    try Int.fetchOne(db, sql: """
+                        SELECT count(*) FROM jobs WHERE request_id IS NOT NULL
+                          AND batch_id = (SELECT id FROM batches WHERE name = 'run-load')
+                        """) ?? 0
+                }
+            }
+            print("a run on the same store has submitted \(submitted) of its \(runJobs) jobs; sending the webhooks")
+        }
         let started = ContinuousClock.now
         let results = try await send(port: port, secret: secret)
         let elapsed = ContinuousClock.now - started
-        let writes = writer.stop()
+        let writes = writer?.stop() ?? 0
         let exitStatus = await server.terminate()
+        var runStatus: Int32 = 0
+        if let otherRun {
+            while otherRun.run.isRunning { try await Task.sleep(nanoseconds: 50_000_000) }
+            otherRun.simulator.terminate()
+            runStatus = otherRun.run.terminationStatus
+            let runCompleted = try await store.database.read { db in
+                try Int.fetchOne(db, sql: """
+                    SELECT count(*) FROM jobs WHERE state = 'COMPLETED'
+                      AND batch_id = (SELECT id FROM batches WHERE name = 'run-load')
+                    """) ?? 0
+            }
+            print("the run beside it: exit \(runStatus), \(runCompleted) of \(runJobs) jobs COMPLETED")
+        }
 
         let completed = try await store.database.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs WHERE state = 'COMPLETED' AND result_url IS NOT NULL") ?? 0
+            try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM jobs WHERE state = 'COMPLETED' AND result_url IS NOT NULL
+                  AND batch_id != coalesce((SELECT id FROM batches WHERE name = 'run-load'), -1)
+                """) ?? 0
         }
         let report = LoadReport(results: results, lost: jobs - completed, elapsed: elapsed, writerTransactions: writes)
         print(report.text)
         print("webhook serve exit status after SIGTERM: \(exitStatus)")
         fflush(nil)
-        if report.lost > 0 || report.errors > 0 || exitStatus != 0 { throw ExitCode(1) }
+        if report.lost > 0 || report.errors > 0 || exitStatus != 0 || runStatus != 0 { throw ExitCode(1) }
+    }
+
+    /// Starts `upscale-batch simulate` and an `upscale-batch run` of `runJobs` jobs (batch
+    /// `run-load`) on the same store, both in their own processes.
+    private func startRun(store: String, directory: String) throws -> (simulator: Process, run: Process) {
+        let (simulator, baseURL) = try BenchSupport.startSimulator(["--fast-duration", "1", "--latency-seconds", "0.02"], directory: directory)
+        let csv = directory + "/run-load.csv"
+        try ("url\n" + (0..<runJobs).map { "https://img.example/run-load/\($0).jpg" }.joined(separator: "\n") + "\n")
+            .write(toFile: csv, atomically: true, encoding: .utf8)
+        let environment = ["UPSCALE_DB": store, "ENHANCOR_API_KEY": "sim-key"]
+        try BenchSupport.run(["import", csv, "--batch", "run-load"], environment: environment, directory: directory)
+        let run = Process()
+        run.executableURL = URL(fileURLWithPath: BenchSupport.binary)
+        run.arguments = ["run", "--base-url", baseURL, "--poll-only", "--batch", "run-load", "--concurrency", "32",
+                         "--poll-interval", "0.5", "--quiet"]
+        run.currentDirectoryURL = URL(fileURLWithPath: directory)
+        run.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        run.standardOutput = FileHandle.nullDevice
+        try run.run()
+        return (simulator, run)
     }
 
     /// The in-flight jobs: IN_QUEUE with a request id and a cost, as a run leaves them.
@@ -159,7 +214,7 @@ extension WebhookLoadBenchmark {
                 "p50 \(Self.millis(Self.percentile(latencies, 0.50))) ms",
                 "p99 \(Self.millis(Self.percentile(latencies, 0.99))) ms",
                 "elapsed \(String(format: "%.2f", seconds)) s, \(String(format: "%.0f", Double(results.count) / max(seconds, 1e-9))) webhooks/s",
-                "competing writer: \(writerTransactions) transactions",
+                writerTransactions > 0 ? "competing writer: \(writerTransactions) transactions" : "",
             ]
             if let first = results.first(where: { $0.error != nil })?.error { lines.append("first error: \(first)") }
             return lines.joined(separator: "\n")
