@@ -96,12 +96,12 @@ private struct KeySetup {
         simulator = try await SimulatorProcess.start(key: key)
         runner = BinaryRunner(directory: simulator.directory)
         let csv = "url\n" + (0..<jobs).map { "https://img.example/key-\($0).jpg" }.joined(separator: "\n") + "\n"
-        let imported = try await runner.start(["import", "-"], stdin: csv).finish()
+        let imported = try await runner.start(["import", "-"], stdin: csv).wait(timeout: 180)
         precondition(imported.code == 0, "import failed: \(imported.stderr)")
     }
 
     func run(_ extra: [String], environment: [String: String]) async throws -> BinaryRunner.Result {
-        try await runner.start(["run", "--base-url", simulator.baseURL, "--poll-interval", "0.5"] + extra, environment: environment).finish()
+        try await runner.start(["run", "--base-url", simulator.baseURL, "--poll-interval", "0.5"] + extra, environment: environment).wait(timeout: 180)
     }
 
     func states() throws -> [String] {

@@ -102,14 +102,14 @@ import Testing
         let children = childProcesses(of: first.process.processIdentifier)
         first.signal(SIGKILL)
         for child in children { kill(child, SIGKILL) }
-        #expect(await first.finish().code == 128 + SIGKILL)
+        #expect(await first.wait(timeout: 180).code == 128 + SIGKILL)
         try await waitFor { children.allSatisfy { !isAlive($0) } }
 
         // The next night starts; SIGTERM reaches its run, which stops cleanly: exit 75.
         let third = try home.start()
         try await waitFor { home.log.components(separatedBy: "run started").count == 3 }
         third.signal(SIGTERM)
-        let thirdResult = await third.finish()
+        let thirdResult = await third.wait(timeout: 180)
         #expect(thirdResult.code == 75, "\(thirdResult.stderr)\n\(home.log)")
         #expect(home.log.contains("SIGTERM, stopping the run"))
         #expect(thirdResult.stderr.contains("exit 75"), "cron's mail says how the night ended")
@@ -144,7 +144,7 @@ import Testing
 
         var runner = BinaryRunner(directory: home.elsewhere)
         runner.environment["UPSCALE_DB"] = home.store
-        let json = try await runner.start(["report", "--since", day, "--until", day, "--format", "json"]).finish()
+        let json = try await runner.start(["report", "--since", day, "--until", day, "--format", "json"]).wait(timeout: 180)
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         #expect(object?["total_cost"] as? Int == night.cost)
         #expect(object?["jobs"] as? Int == night.jobs)
@@ -280,7 +280,7 @@ struct NightlyHome {
     }
 
     func run(timeout: Double = 180) async throws -> BinaryRunner.Result {
-        try await start().finish(timeout: timeout)
+        try await start().wait(timeout: timeout)
     }
 }
 
@@ -380,16 +380,5 @@ final class SimulatorProcess {
             running.process.waitUntilExit()
         }
         try? FileManager.default.removeItem(atPath: directory)
-    }
-}
-
-extension RunningBinary {
-    /// Waits for the exit without blocking a thread of the test process (killed after `timeout`).
-    func finish(timeout: Double = 180) async -> BinaryRunner.Result {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { try? await Task.sleep(nanoseconds: 20_000_000) }
-        if process.isRunning { signal(SIGKILL) }
-        process.waitUntilExit()
-        return result()
     }
 }

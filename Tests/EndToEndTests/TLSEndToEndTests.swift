@@ -1,0 +1,32 @@
+import EnhancorSimulator
+import Foundation
+import GRDB
+import Testing
+
+/// The real HTTPS path: the simulator serves TLS with a certificate it made at start, and the
+/// run trusts it only through `--ca-file` (or ENHANCOR_CA_FILE).
+@Suite(.serialized) struct TLSEndToEndTests {
+    @Test func runOverHTTPSTrustsTheSimulatorThroughCAFile() async throws {
+        let caPath = NSTemporaryDirectory() + "upscale-batch-ca-\(UUID().uuidString).pem"
+        defer { try? FileManager.default.removeItem(atPath: caPath) }
+        let fixture = try await EndToEndFixture { config in
+            config.tls = true
+            config.tlsCAOutputPath = caPath
+        }
+        defer { Task { await fixture.shutdown() } }
+        #expect(fixture.simulator.baseURL.hasPrefix("https://"))
+        try await fixture.importJobs(5)
+
+        let untrusted = try await fixture.run(["--poll-only", "--max-wait", "3"])
+        #expect(untrusted.code != 0, "without the CA the certificate is refused")
+        #expect(fixture.simulator.ledger().submissionsByURL.isEmpty, "nothing reached the API over an untrusted connection")
+
+        let trusted = try await fixture.run(["--poll-only", "--ca-file", caPath])
+        #expect(trusted.code == 0, "\(trusted.stderr)")
+        #expect(try fixture.jobs().allSatisfy { $0["state"] as String == "COMPLETED" })
+
+        let fromEnvironment = try await fixture.binary.run(
+            fixture.runArguments(["--poll-only"]), environment: fixture.apiEnvironment.merging(["ENHANCOR_CA_FILE": caPath]) { $1 })
+        #expect(fromEnvironment.code == 0, "nothing left to do, and the CA from the environment is accepted: \(fromEnvironment.stderr)")
+    }
+}
