@@ -109,6 +109,10 @@ extension EnhancorHTTPClient {
         switch TransportFailure(error, headSent: headSent) {
         case .cancelled:
             return .final(.cancelled, serverAnswered: false)
+        case .untrusted(let detail):
+            return .final(
+                .configuration(detail: "the API's TLS certificate is not trusted (give its CA with --ca-file or ENHANCOR_CA_FILE): \(detail)"),
+                serverAnswered: true)
         case .notSent(let detail):
             return .retry(.transient(detail: detail), countsTowardOutage: true)
         case .maybeSent(let detail):

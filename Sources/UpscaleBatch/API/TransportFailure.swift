@@ -27,10 +27,15 @@ enum TransportFailure: Sendable, Equatable {
     case notSent(detail: String)
     case maybeSent(detail: String)
     case cancelled
+    /// The server's TLS certificate failed verification: no retry can help, only configuration
+    /// (`--ca-file`, the system trust store, the base URL's host name).
+    case untrusted(detail: String)
 
     init(_ error: any Error, headSent: Bool) {
         let detail = Self.describe(error)
-        if headSent {
+        if Self.isCertificateRejection(error) {
+            self = .untrusted(detail: detail)
+        } else if headSent {
             self = .maybeSent(detail: detail)
         } else if Self.isCancellation(error) {
             self = .cancelled
@@ -45,6 +50,19 @@ enum TransportFailure: Sendable, Equatable {
     /// error, host and port; none of them can contain a header value such as the key).
     static func describe(_ error: any Error) -> String {
         APIText.cut(String(describing: error), to: 200)
+    }
+
+    /// A handshake that failed because the certificate did not verify (not a network fault).
+    static func isCertificateRejection(_ error: any Error) -> Bool {
+        guard let error = error as? NIOSSLError else { return false }
+        switch error {
+        case .unableToValidateCertificate, .noCertificateToValidate, .cannotMatchULabel:
+            return true
+        case .handshakeFailed:
+            return String(describing: error).contains("CERTIFICATE_VERIFY_FAILED")
+        default:
+            return false
+        }
     }
 
     static func isCancellation(_ error: any Error) -> Bool {

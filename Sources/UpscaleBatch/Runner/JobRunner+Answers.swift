@@ -57,7 +57,11 @@ extension JobRunner {
         case .cancelled:
             // The request never left (the client was stopped while it waited): nothing in doubt.
             try store.recordSubmissionUnresolved(jobID: claim.jobID, error: error.description, keepInDoubt: false)
-        case .transient, .rateLimited, .malformed, .configuration:
+        case .configuration(let detail):
+            // Every request would fail the same way: stop, nothing marked FAILED.
+            try store.recordSubmissionUnresolved(jobID: claim.jobID, error: error.description, keepInDoubt: false)
+            requestStop(.configuration(message: detail))
+        case .transient, .rateLimited, .malformed:
             try store.recordSubmissionUnresolved(jobID: claim.jobID, error: error.description, keepInDoubt: false)
             jobLogger.warning("job \(claim.jobID) stays unsubmitted: \(error.description)")
             state.withLock { $0.statistics.unsubmittedAfterErrors += 1 }
@@ -102,6 +106,7 @@ extension JobRunner {
             queuePollResult(PollResult(claim: claim, answer: answer, nextPollAt: now + Int64(delay * 1000)))
         case .failure(let error):
             if case .unauthorized = error { requestStop(.unauthorized) }
+            if case .configuration(let detail) = error { requestStop(.configuration(message: detail)) }
             let retryIn: Double = if case .cancelled = error { 0 } else { configuration.pollInterval }
             state.withLock { $0.statistics.pollErrors += 1 }
             if case .cancelled = error {} else {

@@ -16,6 +16,8 @@ public enum RunOutcome: Sendable, Equatable {
     case incomplete(unfinished: Int)
     /// `--max-spend` would have been passed by the next submission (exit 75).
     case maxSpendReached(cap: Int64)
+    /// The client cannot reach the API as configured (e.g. an untrusted TLS certificate) (exit 2).
+    case configuration(message: String)
     /// The job store could not be written (e.g. locked by another process past the busy timeout).
     case storeUnavailable(message: String)
 
@@ -25,6 +27,7 @@ public enum RunOutcome: Sendable, Equatable {
         case .allCompleted: 0
         case .someFailed: 1
         case .unauthorized: 3
+        case .configuration: 2
         case .interrupted, .maxWaitReached, .refusalStreak, .incomplete, .storeUnavailable, .maxSpendReached: 75
         }
     }
@@ -40,6 +43,7 @@ public enum RunOutcome: Sendable, Equatable {
         case .refusalStreak(let message): "the API refused several jobs in a row (\(message)); they stay unsubmitted for the next run"
         case .incomplete(let unfinished): "\(unfinished) job(s) not final (the API kept failing); run again to resume"
         case .maxSpendReached(let cap): "--max-spend of \(cap) credits reached; the remaining jobs stay unsubmitted for the next run"
+        case .configuration(let message): "stopped: \(message)"
         case .storeUnavailable(let message): "stopped: \(message); run again to resume"
         }
     }

@@ -86,17 +86,19 @@ import Testing
             let id = try await client.submit(imageURL: "https://i/tls.png", webhookURL: Harness.webhookURL, mode: .fast)
             #expect(try await client.status(requestID: id).cost == 240)
 
-            // Without the CA the handshake fails: before anything is sent, so not ambiguous.
+            // Without the CA the handshake fails before anything is sent (not ambiguous), and no
+            // retry can help: it is a configuration error the runner stops on.
             var untrusting = EnhancorClientConfiguration(
                 baseURL: server.baseURL, apiKey: "sim-key", connectTimeout: 0.5, environment: [:], retry: Harness.fastPolicy)
             untrusting.retry.maxAttempts = 1
             let plain = try EnhancorHTTPClient(configuration: untrusting, logger: Harness.quietLogger)
             let refused = await Harness.result { try await plain.submit(imageURL: "https://i/x.png", webhookURL: Harness.webhookURL, mode: .fast) }
             try await plain.shutdown()
-            guard case .failure(.transient) = refused else {
-                Issue.record("an untrusted certificate should fail as transient, got \(refused)")
+            guard case .failure(.configuration(let detail)) = refused else {
+                Issue.record("an untrusted certificate should fail as a configuration error, got \(refused)")
                 return
             }
+            #expect(detail.contains("--ca-file"))
             #expect(server.ledger().submissionsByURL["https://i/x.png"] == nil)
         }
     }
