@@ -7,7 +7,10 @@ import Testing
 /// The ledger: what it counts, and its JSON form on the admin endpoint.
 @Suite struct LedgerTests {
     @Test func countsEveryAPIRequestByEndpointAndStatus() async throws {
-        try await withSimulator({ $0.fastDuration = 60 }) { sim in
+        try await withSimulator({
+            $0.fastDuration = 60
+            $0.professionalDuration = 60  // nothing may finish while the test looks
+        }) { sim in
             _ = try await HTTPAnswer.send(sim.client, .POST, sim.base + "/queue", body: "{}", apiKey: "wrong")
             let first = try await sim.queue(imageURL: "https://img.example/1.jpg")
             _ = try await sim.queue(imageURL: "https://img.example/1.jpg")

@@ -22,6 +22,10 @@ struct RunOptions: ParsableArguments {
     var rate: Double?
     @Option(help: "Keep the results: download each completed job's image into DIR as the run goes.")
     var download: String?
+    @Option(help: "Give up connecting to the API after this long (the attempt is retried).")
+    var connectTimeout: DurationArgument = DurationArgument(seconds: 10)
+    @Option(help: "Give up waiting for one API answer after this long.")
+    var requestTimeout: DurationArgument = DurationArgument(seconds: 30)
     @Option(help: "Without a terminal: print a progress line every this many seconds.")
     var progressEvery: DurationArgument?
     @Flag(help: "Only warnings, errors and the summary.") var quiet = false
@@ -30,6 +34,9 @@ struct RunOptions: ParsableArguments {
     func validate() throws {
         guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency must be 1...1024") }
         guard pollInterval.seconds > 0 else { throw ValidationError("--poll-interval must be above 0") }
+        guard connectTimeout.seconds > 0, requestTimeout.seconds > 0 else {
+            throw ValidationError("--connect-timeout and --request-timeout must be above 0")
+        }
         if let maxSpend, maxSpend < 0 { throw ValidationError("--max-spend must be 0 or more") }
         if let rate, !(rate > 0) { throw ValidationError("--rate must be above 0") }
         if quiet && verbose { throw ValidationError("--quiet and --verbose exclude each other") }

@@ -41,7 +41,9 @@ struct RunSession {
         do {
             client = try EnhancorHTTPClient(
                 configuration: EnhancorClientConfiguration(
-                    baseURL: baseURL, apiKey: apiKey, maxConnections: options.concurrency, caFilePath: caFile),
+                    baseURL: baseURL, apiKey: apiKey, maxConnections: options.concurrency,
+                    connectTimeout: options.connectTimeout.seconds, requestTimeout: options.requestTimeout.seconds,
+                    caFilePath: caFile),
                 logger: logger)
         } catch {
             throw CommandFailure.exit(ExitCodes.configuration, error.description)
