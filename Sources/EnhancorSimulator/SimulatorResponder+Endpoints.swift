@@ -20,7 +20,10 @@ extension SimulatorResponder {
             return (SimulatorResponses.error(.badRequest, "mode is required: \"fast\" or \"professional\""), nil)
         }
         if let refuse = config.refuseURLSubstring, !refuse.isEmpty, imageURL.contains(refuse) {
-            return (SimulatorResponses.error(HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"), config.refuseMessage), nil)
+            return (
+                SimulatorResponses.error(HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"), config.refuseMessage),
+                nil
+            )
         }
         let (job, delivery) = state.submit(imageURL: imageURL, webhookURL: webhookURL, mode: mode)
         if let delivery {

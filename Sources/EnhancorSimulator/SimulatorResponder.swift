@@ -67,10 +67,14 @@ struct SimulatorResponder: HTTPResponder {
             return (SimulatorResponses.error(.unauthorized, "invalid or missing API key"), nil)
         }
         if let limit = config.concurrencyLimit, inFlight > limit {
-            return (SimulatorResponses.tooManyRequests(retryAfter: config.retryAfter, reason: "too many concurrent requests"), nil)
+            return (
+                SimulatorResponses.tooManyRequests(retryAfter: config.retryAfter, reason: "too many concurrent requests"), nil
+            )
         }
         if !state.takeRateToken(at: .now) {
-            return (SimulatorResponses.tooManyRequests(retryAfter: config.retryAfter, reason: "too many requests per second"), nil)
+            return (
+                SimulatorResponses.tooManyRequests(retryAfter: config.retryAfter, reason: "too many requests per second"), nil
+            )
         }
         if state.chance(config.serverErrorRate) {
             return (SimulatorResponses.serverError(code: state.randomElement([500, 502, 503])), nil)

@@ -1,2 +1,3 @@
 import UpscaleBatch
+
 public enum WebhookReceiverVersion { public static let current = UpscaleBatchVersion.current }

@@ -21,7 +21,9 @@ struct DownloadCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var store: StoreOptions
-    @Option(name: .customLong("out"), help: ArgumentHelp("The directory to keep results in (created if missing; its parent must exist).", valueName: "DIR"))
+    @Option(
+        name: .customLong("out"),
+        help: ArgumentHelp("The directory to keep results in (created if missing; its parent must exist).", valueName: "DIR"))
     var outputDirectory: String
     @Option(help: "Only jobs of this batch.") var batch: String?
     @Option(help: "Downloads at once (1-64).") var concurrency: Int = 4

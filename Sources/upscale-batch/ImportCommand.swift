@@ -26,7 +26,10 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "The mode of rows whose mode column is blank or missing.")
     var mode: Mode = .fast
 
-    @Option(help: ArgumentHelp("The batch to add the jobs to (created if new). Default: FILE's base name and today's UTC date, e.g. nightly.csv@2026-11-25.", valueName: "NAME"))
+    @Option(
+        help: ArgumentHelp(
+            "The batch to add the jobs to (created if new). Default: FILE's base name and today's UTC date, e.g. nightly.csv@2026-11-25.",
+            valueName: "NAME"))
     var batch: String?
 
     @OptionGroup var store: StoreOptions

@@ -52,8 +52,10 @@ struct RunCommand: AsyncParsableCommand {
         let configured = webhookURL ?? environment["ENHANCOR_WEBHOOK_URL"].flatMap { $0.isEmpty ? nil : $0 }
         if pollOnly { return .pollOnly }
         if let configured {
-            guard let url = URL(string: configured), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
-                throw CommandFailure.exit(ExitCodes.configuration, "the webhook URL is not an absolute http(s) URL: \(configured)")
+            guard let url = URL(string: configured), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil
+            else {
+                throw CommandFailure.exit(
+                    ExitCodes.configuration, "the webhook URL is not an absolute http(s) URL: \(configured)")
             }
             return .url(configured, listen: listen)
         }
@@ -61,7 +63,8 @@ struct RunCommand: AsyncParsableCommand {
             if listen.isWildcard {
                 throw CommandFailure.exit(
                     ExitCodes.configuration,
-                    "--listen \(listen.host) is a wildcard address the API cannot call back: give --webhook-url with the public URL")
+                    "--listen \(listen.host) is a wildcard address the API cannot call back: give --webhook-url with the public URL"
+                )
             }
             return .listener(listen)
         }

@@ -62,14 +62,16 @@ enum BenchSupport {
         guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         let hwm = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
-        let kilobytes = hwm.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? 0
+        let kilobytes =
+            hwm.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? 0
         return ((user + system) / ticks, kilobytes * 1024)
     }
 
     /// The simulator's ledger, as JSON (GET /__admin/ledger).
     static func ledger(baseURL: String) async throws -> [String: Any] {
         let origin = baseURL.replacingOccurrences(of: "/api/upscaler/v1", with: "")
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: origin + "/__admin/ledger"), timeout: .seconds(10))
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: origin + "/__admin/ledger"), timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 64 * 1024 * 1024)
         return (try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]) ?? [:]
     }

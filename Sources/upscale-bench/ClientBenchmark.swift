@@ -7,9 +7,9 @@ import Synchronization
 import UpscaleBatch
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Throughput of `EnhancorHTTPClient` driven the way the runner drives it: a serial Dispatch
@@ -47,7 +47,8 @@ struct ClientBenchmark: AsyncParsableCommand {
                 baseURL: server.baseURL, apiKey: simulator.apiKey, maxConnections: concurrency, environment: [:]),
             logger: logger)
 
-        let requestID = try await client.submit(imageURL: "https://bench.example/warm-up.png", webhookURL: "http://127.0.0.1:9/hook", mode: .fast)
+        let requestID = try await client.submit(
+            imageURL: "https://bench.example/warm-up.png", webhookURL: "http://127.0.0.1:9/hook", mode: .fast)
         let total = requests
         let endpoint = self.endpoint
         let failures = Atomic<Int>(0)
@@ -68,7 +69,9 @@ struct ClientBenchmark: AsyncParsableCommand {
                     case .status:
                         client.status(requestID: requestID) { finished($0.isFailure) }
                     case .submit:
-                        client.submit(imageURL: "https://bench.example/\(index).png", webhookURL: "http://127.0.0.1:9/hook", mode: .fast) {
+                        client.submit(
+                            imageURL: "https://bench.example/\(index).png", webhookURL: "http://127.0.0.1:9/hook", mode: .fast
+                        ) {
                             finished($0.isFailure)
                         }
                     }
@@ -84,14 +87,19 @@ struct ClientBenchmark: AsyncParsableCommand {
 
         let rate = Double(total) / elapsed
         let ideal = Double(concurrency) / latency
-        print("client benchmark: \(total) \(endpoint.rawValue) calls, \(concurrency) in flight, server latency \(latency * 1000) ms")
+        print(
+            "client benchmark: \(total) \(endpoint.rawValue) calls, \(concurrency) in flight, server latency \(latency * 1000) ms"
+        )
         print(String(format: "  elapsed            %.2f s", elapsed))
         print(String(format: "  requests/s         %.0f", rate))
         print(String(format: "  ratio to ideal     %.3f  (ideal %.0f req/s; target >= 0.9)", rate / ideal, ideal))
         print("  failures           \(failures.load(ordering: .relaxed))")
         print("  server maxInFlight \(ledger.maxInFlight)")
         print("  connections opened \(counters.connectionsOpened)  (retries \(counters.retries), 429s \(counters.rateLimited))")
-        print(String(format: "  CPU per request    %.1f µs  (user+sys of this process; it includes the in-process simulator)", cpu / Double(total) * 1e6))
+        print(
+            String(
+                format: "  CPU per request    %.1f µs  (user+sys of this process; it includes the in-process simulator)",
+                cpu / Double(total) * 1e6))
         fflush(nil)
         if failures.load(ordering: .relaxed) > 0 { throw ExitCode(1) }
     }
@@ -100,9 +108,9 @@ struct ClientBenchmark: AsyncParsableCommand {
     static func cpuSeconds() -> Double {
         var usage = rusage()
         #if canImport(Glibc)
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+            getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         #else
-        getrusage(RUSAGE_SELF, &usage)
+            getrusage(RUSAGE_SELF, &usage)
         #endif
         func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
         return seconds(usage.ru_utime) + seconds(usage.ru_stime)

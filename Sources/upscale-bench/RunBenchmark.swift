@@ -33,7 +33,8 @@ struct RunBenchmark: AsyncParsableCommand {
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: BenchSupport.binary)
-        process.arguments = ["run", "--base-url", baseURL, "--concurrency", "\(concurrency)", "--poll-interval", "0.1", "--quiet"]
+        process.arguments =
+            ["run", "--base-url", baseURL, "--concurrency", "\(concurrency)", "--poll-interval", "0.1", "--quiet"]
             + (webhooks ? ["--listen", "127.0.0.1:0"] : ["--poll-only"])
             + (rate.map { ["--rate", "\($0)"] } ?? [])
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
@@ -52,11 +53,15 @@ struct RunBenchmark: AsyncParsableCommand {
         let statusCalls = (ledger["requests"] as? [String: [String: Int]])?["status"]?.values.reduce(0, +) ?? 0
         let ideal = Double(concurrency) / latency
         let achieved = Double(requests) / wall
-        print("run benchmark: \(jobs) jobs, \(concurrency) in flight, \(Int(latency * 1000)) ms latency, \(webhooks ? "webhooks" : "poll only")")
+        print(
+            "run benchmark: \(jobs) jobs, \(concurrency) in flight, \(Int(latency * 1000)) ms latency, \(webhooks ? "webhooks" : "poll only")"
+        )
         print(String(format: "  exit code %d, %.1f s", process.terminationStatus, wall))
         if let target = rate {
-            print(String(format: "  requests/s: %.1f = %.3f of --rate %.0f (busiest second at the API: %d)",
-                         achieved, achieved / target, target, ledger["busiest_second"] as? Int ?? -1))
+            print(
+                String(
+                    format: "  requests/s: %.1f = %.3f of --rate %.0f (busiest second at the API: %d)",
+                    achieved, achieved / target, target, ledger["busiest_second"] as? Int ?? -1))
         } else {
             print(String(format: "  requests/s: %.0f = %.2f of the ideal %.0f", achieved, achieved / ideal, ideal))
         }

@@ -20,7 +20,9 @@ struct WebhookLoadBenchmark: AsyncParsableCommand {
     @Option(help: "In-flight jobs in the store, one webhook each.") var jobs = 5_000
     @Option(help: "Concurrent connections (and requests in flight).") var connections = 200
     @Option(help: "Pause between the competing writer's transactions, in milliseconds.") var writerPauseMs = 1.0
-    @Option(help: "Jobs a real `upscale-batch run` submits and polls against the simulator meanwhile (0: a plain writer loop instead).")
+    @Option(
+        help:
+            "Jobs a real `upscale-batch run` submits and polls against the simulator meanwhile (0: a plain writer loop instead).")
     var runJobs = 3_000
     @Option(help: "The upscale-batch binary (default: beside this one).") var binary: String?
     @Flag(help: "Keep the temporary store for inspection.") var keep = false
@@ -46,7 +48,8 @@ struct WebhookLoadBenchmark: AsyncParsableCommand {
         // The other writer: a real run on its own batch (submissions, request ids, poll answers),
         // or, with --run-jobs 0, a loop of small transactions.
         let otherRun = runJobs > 0 ? try startRun(store: path, directory: directory.path) : nil
-        let writer = otherRun == nil ? CompetingWriter(store: try JobStore.open(at: path), jobs: Int64(jobs), pauseMs: writerPauseMs) : nil
+        let writer =
+            otherRun == nil ? CompetingWriter(store: try JobStore.open(at: path), jobs: Int64(jobs), pauseMs: writerPauseMs) : nil
         writer?.start()
         if otherRun != nil {
             // Send only once the run is busy writing: submissions recorded, polls under way.
@@ -54,10 +57,12 @@ struct WebhookLoadBenchmark: AsyncParsableCommand {
             while submitted < min(300, runJobs) {
                 try await Task.sleep(nanoseconds: 20_000_000)
                 submitted = try await store.database.read { db in
-                    try Int.fetchOne(db, sql: """
-                        SELECT count(*) FROM jobs WHERE request_id IS NOT NULL
-                          AND batch_id = (SELECT id FROM batches WHERE name = 'run-load')
-                        """) ?? 0
+                    try Int.fetchOne(
+                        db,
+                        sql: """
+                            SELECT count(*) FROM jobs WHERE request_id IS NOT NULL
+                              AND batch_id = (SELECT id FROM batches WHERE name = 'run-load')
+                            """) ?? 0
                 }
             }
             print("a run on the same store has submitted \(submitted) of its \(runJobs) jobs; sending the webhooks")
@@ -73,19 +78,23 @@ struct WebhookLoadBenchmark: AsyncParsableCommand {
             otherRun.simulator.terminate()
             runStatus = otherRun.run.terminationStatus
             let runCompleted = try await store.database.read { db in
-                try Int.fetchOne(db, sql: """
-                    SELECT count(*) FROM jobs WHERE state = 'COMPLETED'
-                      AND batch_id = (SELECT id FROM batches WHERE name = 'run-load')
-                    """) ?? 0
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT count(*) FROM jobs WHERE state = 'COMPLETED'
+                          AND batch_id = (SELECT id FROM batches WHERE name = 'run-load')
+                        """) ?? 0
             }
             print("the run beside it: exit \(runStatus), \(runCompleted) of \(runJobs) jobs COMPLETED")
         }
 
         let completed = try await store.database.read { db in
-            try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM jobs WHERE state = 'COMPLETED' AND result_url IS NOT NULL
-                  AND batch_id != coalesce((SELECT id FROM batches WHERE name = 'run-load'), -1)
-                """) ?? 0
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT count(*) FROM jobs WHERE state = 'COMPLETED' AND result_url IS NOT NULL
+                      AND batch_id != coalesce((SELECT id FROM batches WHERE name = 'run-load'), -1)
+                    """) ?? 0
         }
         let report = LoadReport(results: results, lost: jobs - completed, elapsed: elapsed, writerTransactions: writes)
         print(report.text)
@@ -97,7 +106,8 @@ struct WebhookLoadBenchmark: AsyncParsableCommand {
     /// Starts `upscale-batch simulate` and an `upscale-batch run` of `runJobs` jobs (batch
     /// `run-load`) on the same store, both in their own processes.
     private func startRun(store: String, directory: String) throws -> (simulator: Process, run: Process) {
-        let (simulator, baseURL) = try BenchSupport.startSimulator(["--fast-duration", "1", "--latency-seconds", "0.02"], directory: directory)
+        let (simulator, baseURL) = try BenchSupport.startSimulator(
+            ["--fast-duration", "1", "--latency-seconds", "0.02"], directory: directory)
         let csv = directory + "/run-load.csv"
         try ("url\n" + (0..<runJobs).map { "https://img.example/run-load/\($0).jpg" }.joined(separator: "\n") + "\n")
             .write(toFile: csv, atomically: true, encoding: .utf8)
@@ -105,8 +115,10 @@ struct WebhookLoadBenchmark: AsyncParsableCommand {
         try BenchSupport.run(["import", csv, "--batch", "run-load"], environment: environment, directory: directory)
         let run = Process()
         run.executableURL = URL(fileURLWithPath: BenchSupport.binary)
-        run.arguments = ["run", "--base-url", baseURL, "--poll-only", "--batch", "run-load", "--concurrency", "32",
-                         "--poll-interval", "0.5", "--quiet"]
+        run.arguments = [
+            "run", "--base-url", baseURL, "--poll-only", "--batch", "run-load", "--concurrency", "32",
+            "--poll-interval", "0.5", "--quiet",
+        ]
         run.currentDirectoryURL = URL(fileURLWithPath: directory)
         run.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         run.standardOutput = FileHandle.nullDevice
@@ -117,16 +129,18 @@ struct WebhookLoadBenchmark: AsyncParsableCommand {
     /// The in-flight jobs: IN_QUEUE with a request id and a cost, as a run leaves them.
     private func seed(_ store: JobStore, count: Int) throws {
         try store.database.write { db in
-            try db.execute(sql: """
-                INSERT INTO batches (name, source_file, imported_at)
-                VALUES ('webhook-load', 'bench.csv', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-                """)
+            try db.execute(
+                sql: """
+                    INSERT INTO batches (name, source_file, imported_at)
+                    VALUES ('webhook-load', 'bench.csv', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+                    """)
             let batch = db.lastInsertedRowID
-            let insert = try db.makeStatement(sql: """
-                INSERT INTO jobs (batch_id, url, mode, state, request_id, cost, submitted_at, created_at, updated_at)
-                VALUES (?, ?, 'fast', 'IN_QUEUE', ?, 120, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-                        strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-                """)
+            let insert = try db.makeStatement(
+                sql: """
+                    INSERT INTO jobs (batch_id, url, mode, state, request_id, cost, submitted_at, created_at, updated_at)
+                    VALUES (?, ?, 'fast', 'IN_QUEUE', ?, 120, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+                            strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+                    """)
             for index in 1...count {
                 try insert.execute(arguments: [batch, "https://images.test/\(index).jpg", "req-\(index)"])
             }
@@ -162,9 +176,11 @@ struct WebhookLoadBenchmark: AsyncParsableCommand {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhook?job=\(jobID)&token=\(secret)")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(string: """
-            {"request_id": "req-\(jobID)", "status": "success", "result": "https://cdn.test/\(jobID).png"}
-            """))
+        request.body = .bytes(
+            ByteBuffer(
+                string: """
+                    {"request_id": "req-\(jobID)", "status": "success", "result": "https://cdn.test/\(jobID).png"}
+                    """))
         let started = ContinuousClock.now
         do {
             let response = try await client.execute(request, timeout: .seconds(120))
@@ -204,7 +220,9 @@ extension WebhookLoadBenchmark {
             for case let status? in results.map(\.status) where status != 200 { others[status, default: 0] += 1 }
             let latencies = results.map(\.latency).sorted()
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            let breakdown = others.isEmpty ? "" : " (" + others.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"
+            let breakdown =
+                others.isEmpty
+                ? "" : " (" + others.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"
             var lines = [
                 "sent \(results.count)",
                 "200s \(ok)",

@@ -32,7 +32,8 @@ import Testing
         #expect(jobs.count == 1500)
         #expect(jobs.allSatisfy { $0["state"] as String == "COMPLETED" }, "every job ended")
         let quoted = jobs.reduce(0) { $0 + (ledger.costByRequestID[$1["request_id"] as String] ?? -1_000_000) }
-        #expect(jobs.reduce(0) { $0 + ($1["cost"] as Int) } == quoted, "each job's cost is the one the API quoted for its request")
+        #expect(
+            jobs.reduce(0) { $0 + ($1["cost"] as Int) } == quoted, "each job's cost is the one the API quoted for its request")
         #expect(Set(ledger.submissionsByURL.keys) == Set(jobs.map { $0["url"] as String }), "every job was submitted")
 
         let extraSubmissions = ledger.submissionsByURL.values.reduce(0) { $0 + ($1 - 1) }
@@ -41,6 +42,8 @@ import Testing
             #expect(job["possible_duplicate"] as Bool, "a job the API saw twice is flagged")
         }
         let flagged = jobs.filter { $0["possible_duplicate"] as Bool }.count
-        print("[crash \(mode)] \(kills) SIGKILLs at \(concurrency) in flight: \(extraSubmissions) duplicate submission(s), \(flagged) job(s) flagged")
+        print(
+            "[crash \(mode)] \(kills) SIGKILLs at \(concurrency) in flight: \(extraSubmissions) duplicate submission(s), \(flagged) job(s) flagged"
+        )
     }
 }

@@ -27,10 +27,18 @@ import Testing
         #expect(first.stderr.contains("job \(broken): result not kept: permanent: result URL expired or gone (HTTP 404)"))
         #expect(fixture.simulator.ledger().resultDownloads == 3)
         let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
-        #expect(files == jobs.prefix(3).map { "\($0["id"] as Int64)-p\(($0["url"] as String).dropFirst("https://img.example/p".count).prefix { $0 != "." }).png" }.sorted())
+        #expect(
+            files
+                == jobs.prefix(3).map {
+                    "\($0["id"] as Int64)-p\(($0["url"] as String).dropFirst("https://img.example/p".count).prefix { $0 != "." }).png"
+                }.sorted())
 
         let rows = try DatabaseQueue(path: fixture.storePath).read { db in
-            try Row.fetchAll(db, sql: "SELECT id, download_path, download_bytes, download_sha256, downloaded_at, download_error FROM jobs ORDER BY id")
+            try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT id, download_path, download_bytes, download_sha256, downloaded_at, download_error FROM jobs ORDER BY id"
+            )
         }
         for row in rows.prefix(3) {
             let path: String = row["download_path"]
@@ -80,7 +88,9 @@ import Testing
         let after = try await fixture.binary.run(["estimate", "--format", "json"])
         #expect(after.code == 0, "\(after.stderr)")
         #expect(after.stdout.hasPrefix(#"{"pending": 5, "expected_cost": 1200, "complete": true"#), "\(after.stdout)")
-        #expect(after.stdout.contains(#"{"mode": "fast", "pending": 5, "known_jobs": 3, "average_cost": 240, "expected_cost": 1200}"#))
+        #expect(
+            after.stdout.contains(#"{"mode": "fast", "pending": 5, "known_jobs": 3, "average_cost": 240, "expected_cost": 1200}"#)
+        )
         let table = try await fixture.binary.run(["estimate"])
         #expect(table.stdout.contains("expected cost (credits): 1200 for 5 pending jobs"))
         #expect(table.stdout.contains("no history yet for professional"))

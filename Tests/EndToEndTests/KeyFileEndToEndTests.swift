@@ -56,7 +56,9 @@ import Testing
         let states = try setup.states()
         #expect(states.count == 4 && states.allSatisfy { $0 == "COMPLETED" })
         let ledger = try await setup.simulator.ledger()
-        #expect(ledger.count("queue", "401") == 0 && ledger.count("queue", "200") == 4, "the key, trimmed of its newline, was the right one")
+        #expect(
+            ledger.count("queue", "401") == 0 && ledger.count("queue", "200") == 4,
+            "the key, trimmed of its newline, was the right one")
         #expect(!result.stdout.contains(key) && !result.stderr.contains(key), "the key is never printed, even with --verbose")
         let stored = try Data(contentsOf: URL(fileURLWithPath: setup.store))
         #expect(stored.range(of: Data(key.utf8)) == nil, "the key is not written to the job store")
@@ -101,7 +103,9 @@ private struct KeySetup {
     }
 
     func run(_ extra: [String], environment: [String: String]) async throws -> BinaryRunner.Result {
-        try await runner.start(["run", "--base-url", simulator.baseURL, "--poll-interval", "0.5"] + extra, environment: environment).wait(timeout: 180)
+        try await runner.start(
+            ["run", "--base-url", simulator.baseURL, "--poll-interval", "0.5"] + extra, environment: environment
+        ).wait(timeout: 180)
     }
 
     func states() throws -> [String] {

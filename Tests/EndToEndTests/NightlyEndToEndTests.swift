@@ -10,7 +10,10 @@ import Testing
 /// scripts/nightly.sh the way cron runs it: `env -i` with PATH=/usr/bin:/bin, no HOME, no TTY,
 /// from an unrelated working directory, against the simulator on a loopback port.
 @Suite(.serialized) struct NightlyEndToEndTests {
-    @Test(.enabled(if: NightlyHome.toolsMissing.isEmpty, "needs \(NightlyHome.toolsMissing.joined(separator: ", ")): apt-get install -y sqlite3 util-linux"))
+    @Test(
+        .enabled(
+            if: NightlyHome.toolsMissing.isEmpty,
+            "needs \(NightlyHome.toolsMissing.joined(separator: ", ")): apt-get install -y sqlite3 util-linux"))
     func twoNightsImportRunReportBackUpAndPruneFromCronsBareEnvironment() async throws {
         let key = "nightly-key-" + UUID().uuidString.prefix(12)
         let simulator = try await SimulatorProcess.start(key: key)
@@ -32,8 +35,11 @@ import Testing
         #expect(home.log.contains("fresh.csv changed"), "the fresh file is said to wait")
         #expect(home.log.contains("broken.csv") && home.log.contains("no url column"), "the refusal's reason is logged")
         #expect(first.stderr.contains("broken.csv"), "a refused file is worth cron's mail even on exit 0")
-        #expect(home.logLines.allSatisfy { $0.range(of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z "#, options: .regularExpression) != nil },
-                "every log line starts with a UTC timestamp")
+        #expect(
+            home.logLines.allSatisfy {
+                $0.range(of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z "#, options: .regularExpression) != nil
+            },
+            "every log line starts with a UTC timestamp")
         var jobs = try home.jobs()
         #expect(jobs.count == 4 && jobs.allSatisfy { $0.state == "COMPLETED" })
         try await checkReports(home, simulator, jobs: jobs)
@@ -42,7 +48,10 @@ import Testing
         // Night 2: a new list under the same name, repeating one URL of night 1; old files to prune.
         let night2 = ["n2-a.jpg,fast", "n2-b.jpg,professional", "n1-b.jpg,fast", "n2-c.jpg,fast"]
         try home.drop("nightly.csv", csv(night2), age: 3600)
-        let old = ["logs/nightly-2020-01-01.log", "reports/2020-01-01.csv", "reports/2020-01-01.txt", "backups/upscale-batch-20200101T021500Z.sqlite3"]
+        let old = [
+            "logs/nightly-2020-01-01.log", "reports/2020-01-01.csv", "reports/2020-01-01.txt",
+            "backups/upscale-batch-20200101T021500Z.sqlite3",
+        ]
         for path in old { try home.write(path, "old\n", age: 40 * 86_400) }
         try home.write("reports/notes.csv", "recent\n", age: 10 * 86_400)
 
@@ -58,8 +67,9 @@ import Testing
         #expect(try home.files("results").filter { $0.hasSuffix(".png") }.count == 7, "each night's results are kept")
         let imported = try home.files("jobs/imported")
         #expect(imported.count == 2 && imported.contains("nightly.csv"))
-        #expect(imported.contains { $0.range(of: #"^nightly-\d{8}T\d{6}Z\.csv$"#, options: .regularExpression) != nil },
-                "a name already in imported/ gets a timestamp: \(imported)")
+        #expect(
+            imported.contains { $0.range(of: #"^nightly-\d{8}T\d{6}Z\.csv$"#, options: .regularExpression) != nil },
+            "a name already in imported/ gets a timestamp: \(imported)")
         #expect(try home.files("jobs/incoming") == ["broken.csv", "fresh.csv"])
 
         // The backup taken before night 2's import: night 1's store, complete and readable.
@@ -76,13 +86,18 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: home.path("reports/notes.csv")))
 
         try await checkReports(home, simulator, jobs: jobs)
-        #expect(try String(contentsOfFile: home.nightReport(), encoding: .utf8) != night1Report, "night 2 rewrote the day's report")
-        let everything = [first.stdout, first.stderr, second.stdout, second.stderr, home.log]
+        #expect(
+            try String(contentsOfFile: home.nightReport(), encoding: .utf8) != night1Report, "night 2 rewrote the day's report")
+        let everything =
+            [first.stdout, first.stderr, second.stdout, second.stderr, home.log]
             + (try home.files("reports").map { try String(contentsOfFile: home.path("reports/" + $0), encoding: .utf8) })
         #expect(everything.allSatisfy { !$0.contains(key) }, "the API key is never printed or stored")
     }
 
-    @Test(.enabled(if: NightlyHome.toolsMissing.isEmpty, "needs \(NightlyHome.toolsMissing.joined(separator: ", ")): apt-get install -y sqlite3 util-linux"))
+    @Test(
+        .enabled(
+            if: NightlyHome.toolsMissing.isEmpty,
+            "needs \(NightlyHome.toolsMissing.joined(separator: ", ")): apt-get install -y sqlite3 util-linux"))
     func aSecondCopyExits75AtOnceAndNeitherSIGKILLNorSIGTERMBlocksTheNextNight() async throws {
         let key = "nightly-key-" + UUID().uuidString.prefix(12)
         let simulator = try await SimulatorProcess.start(key: key, fastDuration: 12)
@@ -127,7 +142,9 @@ import Testing
     private func checkReports(_ home: NightlyHome, _ simulator: SimulatorProcess, jobs: [NightlyHome.Job]) async throws {
         let day = try home.reportDay()
         let reports = try home.files("reports")
-        #expect(reports.contains(day + ".csv") && reports.contains(day + ".txt") && reports.contains(day + "-batches.csv"), "\(reports)")
+        #expect(
+            reports.contains(day + ".csv") && reports.contains(day + ".txt") && reports.contains(day + "-batches.csv"),
+            "\(reports)")
         #expect(try home.files("logs").contains("nightly-\(day).log"))
 
         let night = try parseReport(home.path("reports/\(day).csv"))
@@ -151,8 +168,9 @@ import Testing
 
         let table = try String(contentsOfFile: home.path("reports/\(day).txt"), encoding: .utf8)
         let totals = table.split(separator: "\n").filter { $0.hasPrefix("total") }
-        #expect(totals.count == 2 && totals.allSatisfy { $0.split(separator: " ").contains(Substring(String(storeCost))) },
-                "both tables end with a total of \(storeCost): \(totals)")
+        #expect(
+            totals.count == 2 && totals.allSatisfy { $0.split(separator: " ").contains(Substring(String(storeCost))) },
+            "both tables end with a total of \(storeCost): \(totals)")
     }
 }
 
@@ -161,8 +179,10 @@ private func parseReport(_ path: String) throws -> (keys: [String], jobs: Int, c
     let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
     #expect(lines.first == "key,jobs,completed,failed,cost,completed_cost,failed_cost")
     let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-    return (rows.map { $0[0] }, rows.reduce(0) { $0 + (Int($1[1]) ?? -1) },
-            rows.reduce(0) { $0 + (Int($1[4]) ?? -1) }, rows.reduce(0) { $0 + (Int($1[5]) ?? -1) })
+    return (
+        rows.map { $0[0] }, rows.reduce(0) { $0 + (Int($1[1]) ?? -1) },
+        rows.reduce(0) { $0 + (Int($1[4]) ?? -1) }, rows.reduce(0) { $0 + (Int($1[5]) ?? -1) }
+    )
 }
 
 private func csv(_ rows: [String]) -> String {
@@ -217,7 +237,8 @@ struct NightlyHome {
     /// Writes a file whose last change was `age` seconds ago.
     func write(_ relative: String, _ contents: String, age: TimeInterval) throws {
         let file = path(relative)
-        try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try contents.write(toFile: file, atomically: false, encoding: .utf8)
         try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-age)], ofItemAtPath: file)
     }
@@ -265,7 +286,10 @@ struct NightlyHome {
     func start() throws -> RunningBinary {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["--default-signal=TERM,INT", "-i"] + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } + [Self.script]
+        process.arguments =
+            ["--default-signal=TERM,INT", "-i"] + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } + [
+                Self.script
+            ]
         process.currentDirectoryURL = URL(fileURLWithPath: elsewhere)
         let tag = UUID().uuidString.prefix(8)
         let outPath = elsewhere + "/nightly-out-\(tag).txt"
@@ -333,10 +357,13 @@ final class SimulatorProcess {
         let simulator = running.process.processIdentifier
         let watchdog = Process()
         watchdog.executableURL = URL(fileURLWithPath: "/bin/sh")
-        watchdog.arguments = ["-c", """
+        watchdog.arguments = [
+            "-c",
+            """
             while kill -0 \(getpid()) 2>/dev/null && kill -0 \(simulator) 2>/dev/null; do sleep 1; done
             kill -TERM \(simulator) 2>/dev/null; exit 0
-            """]
+            """,
+        ]
         watchdog.environment = ["PATH": "/usr/bin:/bin"]
         watchdog.standardInput = FileHandle.nullDevice
         watchdog.standardOutput = FileHandle.nullDevice
@@ -347,7 +374,9 @@ final class SimulatorProcess {
         let deadline = Date().addingTimeInterval(60)
         while baseURL == nil && running.process.isRunning && Date() < deadline {
             let out = (try? String(contentsOfFile: running.outPath, encoding: .utf8)) ?? ""
-            baseURL = out.split(separator: "\n").first { $0.hasPrefix("listening on ") }.map { String($0.dropFirst("listening on ".count)) }
+            baseURL = out.split(separator: "\n").first { $0.hasPrefix("listening on ") }.map {
+                String($0.dropFirst("listening on ".count))
+            }
             if baseURL == nil { try await Task.sleep(nanoseconds: 20_000_000) }
         }
         let started = SimulatorProcess(directory: directory, baseURL: baseURL ?? "", running: running)

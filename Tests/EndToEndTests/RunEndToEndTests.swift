@@ -47,7 +47,8 @@ import Testing
             #expect(job["possible_duplicate"] as Bool, "job \(job["id"] as Int64) was submitted twice but not flagged")
         }
         #expect(ledger.maxInFlight <= 16)
-        #expect(ledger.count("queue", "429") + ledger.count("status", "429") + ledger.count("queue", "500")
+        #expect(
+            ledger.count("queue", "429") + ledger.count("status", "429") + ledger.count("queue", "500")
                 + ledger.count("queue", "502") + ledger.count("queue", "503") > 0, "the faults were exercised")
     }
 
@@ -109,9 +110,10 @@ import Testing
         let result = try await fixture.run(["--poll-only", "--concurrency", "1"])
         #expect(result.code == 1, "\(result.stderr)")
         let jobs = try fixture.jobs()
-        #expect(jobs.filter { ($0["url"] as String).contains("tooLarge") }.allSatisfy {
-            $0["state"] as String == "FAILED" && ($0["error"] as String?) == "insufficient credits"
-        })
+        #expect(
+            jobs.filter { ($0["url"] as String).contains("tooLarge") }.allSatisfy {
+                $0["state"] as String == "FAILED" && ($0["error"] as String?) == "insufficient credits"
+            })
         #expect(jobs.filter { !($0["url"] as String).contains("tooLarge") }.allSatisfy { $0["state"] as String == "COMPLETED" })
     }
 
@@ -155,9 +157,10 @@ import Testing
         try await Task.sleep(nanoseconds: 1_000_000_000)
         let timedOut = try await fixture.run(["--poll-only", "--job-timeout", "1s"])
         #expect(timedOut.code == 1, "\(timedOut.stderr)")
-        #expect(try fixture.jobs().allSatisfy {
-            $0["state"] as String == "FAILED" && ($0["error"] as String?)?.contains("--job-timeout") == true
-        })
+        #expect(
+            try fixture.jobs().allSatisfy {
+                $0["state"] as String == "FAILED" && ($0["error"] as String?)?.contains("--job-timeout") == true
+            })
     }
 }
 

@@ -20,8 +20,9 @@ import Testing
         let untrusted = try await fixture.run(["--poll-only"])
         #expect(untrusted.code == 2, "without the CA the certificate is refused at once: \(untrusted.stderr)")
         #expect(untrusted.stdout.contains("--ca-file"), "the summary says what to do: \(untrusted.stdout)")
-        #expect(try fixture.jobs().allSatisfy { $0["state"] as String == "PENDING" && !($0["submitting"] as Bool) },
-                "nothing failed and nothing is in doubt")
+        #expect(
+            try fixture.jobs().allSatisfy { $0["state"] as String == "PENDING" && !($0["submitting"] as Bool) },
+            "nothing failed and nothing is in doubt")
         #expect(fixture.simulator.ledger().submissionsByURL.isEmpty, "nothing reached the API over an untrusted connection")
 
         let trusted = try await fixture.run(["--poll-only", "--ca-file", caPath])
@@ -29,7 +30,10 @@ import Testing
         #expect(try fixture.jobs().allSatisfy { $0["state"] as String == "COMPLETED" })
 
         let fromEnvironment = try await fixture.binary.run(
-            fixture.runArguments(["--poll-only"]), environment: fixture.apiEnvironment.merging(["ENHANCOR_CA_FILE": caPath]) { $1 })
-        #expect(fromEnvironment.code == 0, "nothing left to do, and the CA from the environment is accepted: \(fromEnvironment.stderr)")
+            fixture.runArguments(["--poll-only"]),
+            environment: fixture.apiEnvironment.merging(["ENHANCOR_CA_FILE": caPath]) { $1 })
+        #expect(
+            fromEnvironment.code == 0,
+            "nothing left to do, and the CA from the environment is accepted: \(fromEnvironment.stderr)")
     }
 }

@@ -10,7 +10,8 @@ import Testing
         try await withSimulator { sim in
             let body = #"{"img_url": "https://img.example/a.jpg", "webhookUrl": "https://w.invalid/", "mode": "fast"}"#
             let missing = try await HTTPAnswer.send(sim.client, .POST, sim.base + "/queue", body: body, apiKey: nil)
-            let wrong = try await HTTPAnswer.send(sim.client, .POST, sim.base + "/status", body: #"{"request_id": "x"}"#, apiKey: "nope")
+            let wrong = try await HTTPAnswer.send(
+                sim.client, .POST, sim.base + "/status", body: #"{"request_id": "x"}"#, apiKey: "nope")
             #expect(missing.status == 401)
             #expect(wrong.status == 401)
             #expect(missing.object?["success"] as? Bool == false)

@@ -1,5 +1,6 @@
-@testable import EnhancorSimulator
 import Testing
+
+@testable import EnhancorSimulator
 
 /// Which webhook targets the simulator may contact: loopback only.
 @Suite struct LoopbackHostTests {

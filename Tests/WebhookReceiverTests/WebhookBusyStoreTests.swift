@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 import Testing
-@testable import UpscaleBatch
 import WebhookReceiver
+
+@testable import UpscaleBatch
 
 /// A store locked by another process's transaction: the webhook is answered 503 (the sender
 /// retries), never 200 for something not recorded, and goes through once the lock is gone.

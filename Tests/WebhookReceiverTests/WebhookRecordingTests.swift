@@ -102,7 +102,8 @@ import WebhookReceiver
             let before = try await store.row(withResult)
             try await TestServer.with(store: store.store) { server async throws in
                 #expect(try await server.deliver(job: withResult, requestID: "req-1", result: "https://cdn.test/hook.png") == 200)
-                #expect(try await server.deliver(job: withoutResult, requestID: "req-2", result: "https://cdn.test/hook2.png") == 200)
+                #expect(
+                    try await server.deliver(job: withoutResult, requestID: "req-2", result: "https://cdn.test/hook2.png") == 200)
             }
             #expect(try await store.row(withResult) == before)
             let added = try await store.row(withoutResult)

@@ -30,7 +30,9 @@ import WebhookReceiver
                 let json = #"{"request_id": "req-1", "status": "success", "result": "https://cdn.test/x.png"}"#
                 let wrong = String(server.secret.dropLast()) + (server.secret.hasSuffix("0") ? "1" : "0")
                 #expect(try await server.post("/webhook?\(server.query(job: id, token: wrong))", json: json).status == 401)
-                #expect(try await server.post("/webhook?\(server.query(job: id, token: server.secret + "00"))", json: json).status == 401)
+                #expect(
+                    try await server.post("/webhook?\(server.query(job: id, token: server.secret + "00"))", json: json).status
+                        == 401)
                 #expect(try await server.post("/webhook?\(server.query(job: id, token: ""))", json: json).status == 401)
             }
             #expect(try await store.row(id) == before)

@@ -21,11 +21,13 @@ import UpscaleBatch
 
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             do {
-                let health = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(30))
+                let health = try await client.execute(
+                    HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(30))
                 #expect(health.status == .ok)
                 var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhook?job=\(id)&token=\(secret)")
                 request.method = .POST
-                request.body = .bytes(ByteBuffer(string: #"{"request_id": "req-1", "status": "success", "result": "https://cdn.test/e2e.png"}"#))
+                request.body = .bytes(
+                    ByteBuffer(string: #"{"request_id": "req-1", "status": "success", "result": "https://cdn.test/e2e.png"}"#))
                 let answer = try await client.execute(request, timeout: .seconds(30))
                 #expect(answer.status == .ok)
                 try await client.shutdown()

@@ -17,7 +17,8 @@ enum APIText {
     /// removed should a server ever echo it.
     static func excerpt(_ body: Data, redacting secret: String) -> String {
         let text = String(decoding: body.prefix(excerptLimit * 4), as: UTF8.self)
-        var printable = String(text.map { $0.isNewline || $0 == "\t" ? " " : $0 }.filter { !$0.isASCII || $0.asciiValue! >= 0x20 })
+        var printable = String(
+            text.map { $0.isNewline || $0 == "\t" ? " " : $0 }.filter { !$0.isASCII || $0.asciiValue! >= 0x20 })
         if !secret.isEmpty { printable = printable.replacingOccurrences(of: secret, with: "[REDACTED]") }
         if printable.isEmpty { return "(empty body)" }
         return cut(printable, to: excerptLimit)

@@ -17,6 +17,8 @@ struct AnswerFields: Decodable, Sendable {
     /// `message`, `error` or `reason` (one level of nesting looked into), cut to 500 characters.
     var message: String?
 
+    // The API's own spellings, snake case included.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     private enum Key: String, CodingKey {
         case success, requestId, status, cost, result, resultUrl, result_url, resultURL, message, error, reason
     }

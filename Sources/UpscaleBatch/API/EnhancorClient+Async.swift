@@ -13,7 +13,8 @@ extension EnhancorClient {
 
     /// POST /status; returns the answer or throws an `EnhancorError`.
     public func status(requestID: String) async throws(EnhancorError) -> StatusAnswer {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<StatusAnswer, EnhancorError>, Never>) in
+        let result = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<StatusAnswer, EnhancorError>, Never>) in
             status(requestID: requestID) { continuation.resume(returning: $0) }
         }
         return try result.get()

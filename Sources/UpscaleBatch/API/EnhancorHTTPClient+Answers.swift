@@ -38,7 +38,8 @@ extension EnhancorHTTPClient {
                 return .final(.ambiguous(detail: "HTTP \(response.status), \(reason): \(excerpt)"), serverAnswered: true)
             }
         }
-        let message = QueueAnswer.refusalMessage(in: body) ?? "HTTP \(response.status): \(APIText.excerpt(body, redacting: apiKey))"
+        let message =
+            QueueAnswer.refusalMessage(in: body) ?? "HTTP \(response.status): \(APIText.excerpt(body, redacting: apiKey))"
         return .final(.rejected(status: response.status, message: message), serverAnswered: true)
     }
 
@@ -58,9 +59,12 @@ extension EnhancorHTTPClient {
                 }
             }
             let excerpt = "\(unreadable): \(APIText.excerpt(body, redacting: apiKey))"
-            return .retry(.malformed(status: response.status, excerpt: APIText.cut(excerpt, to: APIText.excerptLimit)), countsTowardOutage: false)
+            return .retry(
+                .malformed(status: response.status, excerpt: APIText.cut(excerpt, to: APIText.excerptLimit)),
+                countsTowardOutage: false)
         }
-        let message = QueueAnswer.refusalMessage(in: body) ?? "HTTP \(response.status): \(APIText.excerpt(body, redacting: apiKey))"
+        let message =
+            QueueAnswer.refusalMessage(in: body) ?? "HTTP \(response.status): \(APIText.excerpt(body, redacting: apiKey))"
         return .final(.rejected(status: response.status, message: message), serverAnswered: true)
     }
 }

@@ -93,9 +93,11 @@ extension EnhancorHTTPClient {
             switch result {
             case .success(let response):
                 if !(200...299).contains(response.status) {
-                    call.logger.debug("API answered with an error status", metadata: [
-                        "api.endpoint": "\(call.endpoint.rawValue)", "api.status": "\(response.status)",
-                    ])
+                    call.logger.debug(
+                        "API answered with an error status",
+                        metadata: [
+                            "api.endpoint": "\(call.endpoint.rawValue)", "api.status": "\(response.status)",
+                        ])
                 }
                 verdict = call.judge(response)
             case .failure(let error):
@@ -111,7 +113,9 @@ extension EnhancorHTTPClient {
             return .final(.cancelled, serverAnswered: false)
         case .untrusted(let detail):
             return .final(
-                .configuration(detail: "the API's TLS certificate is not trusted (give its CA with --ca-file or ENHANCOR_CA_FILE): \(detail)"),
+                .configuration(
+                    detail: "the API's TLS certificate is not trusted (give its CA with --ca-file or ENHANCOR_CA_FILE): \(detail)"
+                ),
                 serverAnswered: true)
         case .notSent(let detail):
             return .retry(.transient(detail: detail), countsTowardOutage: true)
@@ -140,7 +144,8 @@ extension EnhancorHTTPClient {
                 }
                 pump()
             }
-            call.logger.debug("API call failed", metadata: ["api.endpoint": "\(call.endpoint.rawValue)", "api.error": "\(error)"])
+            call.logger.debug(
+                "API call failed", metadata: ["api.endpoint": "\(call.endpoint.rawValue)", "api.error": "\(error)"])
             finish(call, .failure(error))
         case .rateLimited(let header):
             rateLimited(call, header: header, now: now)
@@ -176,10 +181,12 @@ extension EnhancorHTTPClient {
             return (outcome.newPause, outcome.released)
         }
         if newPause {
-            logger.warning("rate limited by the API; pausing every request", metadata: [
-                "api.endpoint": "\(call.endpoint.rawValue)", "api.status": "429",
-                "api.retry_after": "\(pause)",
-            ])
+            logger.warning(
+                "rate limited by the API; pausing every request",
+                metadata: [
+                    "api.endpoint": "\(call.endpoint.rawValue)", "api.status": "429",
+                    "api.retry_after": "\(pause)",
+                ])
         }
         for waiting in released { waiting.resume(false) }
         if giveUp {
@@ -222,13 +229,16 @@ extension EnhancorHTTPClient {
         case .cancel:
             finish(call, .failure(.cancelled))
         case .fail:
-            call.logger.debug("API call failed after retries", metadata: ["api.endpoint": "\(call.endpoint.rawValue)", "api.error": "\(error)"])
+            call.logger.debug(
+                "API call failed after retries", metadata: ["api.endpoint": "\(call.endpoint.rawValue)", "api.error": "\(error)"])
             finish(call, .failure(error))
         case .park(let started):
             if started {
-                logger.warning("the API keeps failing; pausing all requests and probing", metadata: [
-                    "api.endpoint": "\(call.endpoint.rawValue)", "api.error": "\(error)",
-                ])
+                logger.warning(
+                    "the API keeps failing; pausing all requests and probing",
+                    metadata: [
+                        "api.endpoint": "\(call.endpoint.rawValue)", "api.error": "\(error)",
+                    ])
             }
             pump()
         case .retry(let delay):
@@ -249,10 +259,15 @@ extension EnhancorHTTPClient {
 
 /// What `admit` decided under the lock.
 private enum AdmitStep {
-    case cancel, send(probe: Bool), wait(until: Double), queued
+    case cancel
+    case send(probe: Bool)
+    case wait(until: Double)
+    case queued
 }
 
 /// What `retry` decided under the lock.
 private enum RetryStep {
-    case cancel, fail, park(started: Bool), retry(after: Double)
+    case cancel, fail
+    case park(started: Bool)
+    case retry(after: Double)
 }

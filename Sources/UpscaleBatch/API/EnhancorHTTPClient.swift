@@ -62,7 +62,8 @@ public final class EnhancorHTTPClient: EnhancorClient {
         headers.add(name: "x-api-key", value: configuration.apiKey)
         do {
             queueTemplate = try HTTPClient.Request(url: configuration.trimmedBaseURL + "/queue", method: .POST, headers: headers)
-            statusTemplate = try HTTPClient.Request(url: configuration.trimmedBaseURL + "/status", method: .POST, headers: headers)
+            statusTemplate = try HTTPClient.Request(
+                url: configuration.trimmedBaseURL + "/status", method: .POST, headers: headers)
         } catch {
             throw .configuration(detail: "base URL is not usable: \(EnhancorClientConfiguration.redacted(configuration.baseURL))")
         }
@@ -88,9 +89,10 @@ public final class EnhancorHTTPClient: EnhancorClient {
         var request = queueTemplate
         request.body = .byteBuffer(RequestBody.queue(imageURL: imageURL, webhookURL: webhookURL, mode: mode))
         let apiKey = configuration.apiKey
-        start(PendingCall(
-            id: control.withLock { $0.makeID() }, endpoint: .queue, request: request,
-            logger: logger, judge: { Self.queueVerdict($0, apiKey: apiKey) }, completion: completion))
+        start(
+            PendingCall(
+                id: control.withLock { $0.makeID() }, endpoint: .queue, request: request,
+                logger: logger, judge: { Self.queueVerdict($0, apiKey: apiKey) }, completion: completion))
     }
 
     public func status(
@@ -105,16 +107,18 @@ public final class EnhancorHTTPClient: EnhancorClient {
             logger[metadataKey: "job.request_id"] = "\(requestID)"
             return logger
         }()
-        start(PendingCall(
-            id: control.withLock { $0.makeID() }, endpoint: .status, request: request,
-            logger: callLogger, judge: { Self.statusVerdict($0, apiKey: apiKey) },
-            completion: { result in
-                if case .success(let answer) = result, answer.state == nil {
-                    // api-notes.md: an unknown status value means "still in flight"; log it.
-                    callLogger.warning("unknown status value from the API", metadata: ["api.raw_status": "\(answer.rawStatus)"])
-                }
-                completion(result)
-            }))
+        start(
+            PendingCall(
+                id: control.withLock { $0.makeID() }, endpoint: .status, request: request,
+                logger: callLogger, judge: { Self.statusVerdict($0, apiKey: apiKey) },
+                completion: { result in
+                    if case .success(let answer) = result, answer.state == nil {
+                        // api-notes.md: an unknown status value means "still in flight"; log it.
+                        callLogger.warning(
+                            "unknown status value from the API", metadata: ["api.raw_status": "\(answer.rawStatus)"])
+                    }
+                    completion(result)
+                }))
     }
 
     // MARK: Control

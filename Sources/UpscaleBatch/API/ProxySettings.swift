@@ -29,7 +29,9 @@ public struct ProxySettings: Sendable, Equatable, CustomStringConvertible {
 
     /// The proxy to use for `scheme://host`, or nil for a direct connection.
     /// Throws a description of the problem when the proxy value cannot be used.
-    public static func resolve(scheme: String, host: String, environment: [String: String]) throws(EnhancorError) -> ProxySettings? {
+    public static func resolve(scheme: String, host: String, environment: [String: String]) throws(EnhancorError)
+        -> ProxySettings?
+    {
         let scheme = scheme.lowercased()
         let names = scheme == "https" ? ["https_proxy", "HTTPS_PROXY"] : ["http_proxy", "HTTP_PROXY"]
         guard let value = first(of: names + ["all_proxy", "ALL_PROXY"], in: environment) else { return nil }

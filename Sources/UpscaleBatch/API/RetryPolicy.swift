@@ -59,7 +59,10 @@ public struct RetryPolicy: Sendable, Equatable {
     private static func pow2(_ exponent: Double) -> Double {
         var value = 1.0
         var remaining = Int(exponent)
-        while remaining > 0 { value *= 2; remaining -= 1 }
+        while remaining > 0 {
+            value *= 2
+            remaining -= 1
+        }
         return value
     }
 }

@@ -9,9 +9,10 @@ enum StatusAnswerReader {
         guard let fields = APIText.fields(body) else { return .failure(Unreadable(reason: "not a JSON object")) }
         guard let raw = fields.status else { return .failure(Unreadable(reason: "no string status field")) }
         let normalized = raw.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
-        return .success(StatusAnswer(
-            state: JobState(rawValue: normalized), rawStatus: APIText.cut(raw, to: 100), cost: fields.cost,
-            resultURL: fields.resultURL, error: fields.message))
+        return .success(
+            StatusAnswer(
+                state: JobState(rawValue: normalized), rawStatus: APIText.cut(raw, to: 100), cost: fields.cost,
+                resultURL: fields.resultURL, error: fields.message))
     }
 
     /// Why an answer could not be read.

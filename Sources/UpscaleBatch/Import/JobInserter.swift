@@ -57,7 +57,8 @@ final class JobInserter {
     private func makeStatement(rows: Int) throws -> Statement {
         let values = (0..<rows).map { "(?1, ?\(3 + 2 * $0), ?\(4 + 2 * $0), ?2, ?2)" }.joined(separator: ", ")
         let statement = try database.makeStatement(
-            sql: "INSERT INTO jobs (batch_id, url, mode, created_at, updated_at) VALUES \(values) ON CONFLICT (url, mode) DO NOTHING"
+            sql:
+                "INSERT INTO jobs (batch_id, url, mode, created_at, updated_at) VALUES \(values) ON CONFLICT (url, mode) DO NOTHING"
         )
         let handle = statement.sqliteStatement
         try check(sqlite3_bind_int64(handle, 1, batchID))

@@ -93,7 +93,10 @@ public struct RowValidator: Sendable {
             return "URL is not absolute (expected \(scheme)://host/...): \(quoted(url))"
         }
         let authorityStart = afterScheme.startIndex + 2
-        let authorityEnd = url[authorityStart...].firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) ?? url.endIndex
+        let authorityEnd =
+            url[authorityStart...].firstIndex(where: {
+                $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#")
+            }) ?? url.endIndex
         var hostPort = url[authorityStart..<authorityEnd]
         if let at = hostPort.lastIndex(of: UInt8(ascii: "@")) {
             hostPort = hostPort[(at + 1)...]

@@ -30,7 +30,7 @@ public enum CostReportRenderer {
     public static func csv(_ report: CostReport) -> String {
         var out = csvHeader.joined(separator: ",") + "\n"
         for group in report.groups {
-            out += [TextEscaping.csv(group.key)] .joined() + ","
+            out += [TextEscaping.csv(group.key)].joined() + ","
             out += [group.jobs, group.completed, group.failed].map(String.init).joined(separator: ",") + ","
             out += [group.costs.total, group.costs.completed, group.costs.failed].map(String.init).joined(separator: ",") + "\n"
         }
@@ -53,6 +53,7 @@ public enum CostReportRenderer {
             String(report.groups.reduce(0) { $0 + $1.failed }), String(totals.total), String(totals.completed),
             String(totals.failed),
         ])
-        return table.render() + "Costs in credits. Jobs that failed are reported as refunded by the API's users; their quoted cost is shown apart.\n"
+        return table.render()
+            + "Costs in credits. Jobs that failed are reported as refunded by the API's users; their quoted cost is shown apart.\n"
     }
 }

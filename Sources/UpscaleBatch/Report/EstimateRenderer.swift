@@ -19,7 +19,8 @@ public enum EstimateRenderer {
     }
 
     public static func table(_ estimate: CostEstimate) -> String {
-        var table = TextTable(header: ["mode", "pending", "known jobs", "average cost", "expected cost"], numericColumns: [1, 2, 3, 4])
+        var table = TextTable(
+            header: ["mode", "pending", "known jobs", "average cost", "expected cost"], numericColumns: [1, 2, 3, 4])
         for mode in estimate.modes {
             table.append([
                 mode.mode.rawValue, String(mode.pending), String(mode.knownJobs),
@@ -27,7 +28,8 @@ public enum EstimateRenderer {
             ])
         }
         var out = table.render()
-        out += "expected cost (credits): \(estimate.expectedCost) for \(estimate.pending) pending job\(estimate.pending == 1 ? "" : "s")"
+        out +=
+            "expected cost (credits): \(estimate.expectedCost) for \(estimate.pending) pending job\(estimate.pending == 1 ? "" : "s")"
         if !estimate.isComplete {
             out += " (\(estimate.unestimatedJobs) not estimated: no cost history for their mode)"
         }

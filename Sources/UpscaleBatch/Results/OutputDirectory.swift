@@ -11,7 +11,8 @@ public enum OutputDirectory {
         if path.hasPrefix("/") {
             absolute = (path as NSString).standardizingPath
         } else {
-            absolute = ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path) as NSString)
+            absolute =
+                ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path) as NSString)
                 .standardizingPath
         }
         var isDirectory: ObjCBool = false

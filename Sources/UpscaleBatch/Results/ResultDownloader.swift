@@ -60,7 +60,9 @@ public final class ResultDownloader: Sendable {
     /// downloaded before this pass; `notRetried` the earlier permanent failures left alone
     /// (tried again when `retryPermanentFailures`). Throws `StoreError` when the store fails
     /// (`.busy`: try again later); per-job failures are counted, never thrown.
-    public func downloadPending(batch: String? = nil, retryPermanentFailures: Bool = false) async throws(StoreError) -> DownloadSummary {
+    public func downloadPending(batch: String? = nil, retryPermanentFailures: Bool = false) async throws(StoreError)
+        -> DownloadSummary
+    {
         let counts = try store.downloadCounts(batch: batch)
         var summary = try await sweep(batch: batch, retryPermanentFailures: retryPermanentFailures)
         summary.skipped += counts.downloaded

@@ -57,7 +57,7 @@ public enum ResultFileName {
             case 0x300...0x36F: continue  // combining accents left by the decomposition
             default: character = "_"
             }
-            if (character == "_" || character == "."), previous == character { continue }
+            if character == "_" || character == ".", previous == character { continue }
             out.append(character)
             previous = character
             if out.count >= maxBaseLength * 2 { break }  // long enough; the rest is trimmed anyway

@@ -49,7 +49,8 @@ extension JobRunner {
             // The API may have created a request we cannot name: keep the attempt in doubt, so
             // the next submission of this job is flagged as a possible duplicate charge.
             try store.recordSubmissionUnresolved(jobID: claim.jobID, error: error.description, keepInDoubt: true)
-            jobLogger.warning("submission of job \(claim.jobID) got no readable answer; resubmitting it (possible duplicate charge)")
+            jobLogger.warning(
+                "submission of job \(claim.jobID) got no readable answer; resubmitting it (possible duplicate charge)")
             state.withLock { state in
                 state.statistics.ambiguous += 1
                 if state.stopOutcome == nil && !state.submissionsStopped { state.resubmit.append(claim) }
@@ -84,7 +85,8 @@ extension JobRunner {
                 state.submissionsStopped = true
                 state.refusalStopMessage = message
             }
-            logger.error("the API refused \(jobs.count) jobs in a row with \"\(message)\": stopped submitting; they stay unsubmitted")
+            logger.error(
+                "the API refused \(jobs.count) jobs in a row with \"\(message)\": stopped submitting; they stay unsubmitted")
         }
     }
 
@@ -109,7 +111,8 @@ extension JobRunner {
             if case .configuration(let detail) = error { requestStop(.configuration(message: detail)) }
             let retryIn: Double = if case .cancelled = error { 0 } else { configuration.pollInterval }
             state.withLock { $0.statistics.pollErrors += 1 }
-            if case .cancelled = error {} else {
+            if case .cancelled = error {
+            } else {
                 logger.warning("status of request \(claim.requestID) (job \(claim.jobID)): \(error.description)")
             }
             queuePollResult(PollResult(claim: claim, answer: nil, nextPollAt: now + Int64(retryIn * 1000)))

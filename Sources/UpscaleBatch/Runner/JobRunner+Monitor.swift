@@ -12,8 +12,10 @@ extension JobRunner {
     func monitor() {
         let now = Date()
         let snapshot = state.withLock { state in
-            (state.stopOutcome, state.stopRequestedAt, state.inFlight, state.submissionsDone,
-             state.pendingPollResults.isEmpty && !state.flushScheduled, state.finished)
+            (
+                state.stopOutcome, state.stopRequestedAt, state.inFlight, state.submissionsDone,
+                state.pendingPollResults.isEmpty && !state.flushScheduled, state.finished
+            )
         }
         let (stopOutcome, stopRequestedAt, inFlight, submissionsDone, commitsIdle, finished) = snapshot
         if finished { return }
@@ -22,7 +24,9 @@ extension JobRunner {
             let graceOver = now.timeIntervalSince(stopRequestedAt ?? now) >= configuration.shutdownGrace
             if inFlight == 0 || graceOver {
                 if inFlight > 0 {
-                    logger.warning("\(inFlight) request(s) still in flight after the grace period; their jobs will be checked by the next run")
+                    logger.warning(
+                        "\(inFlight) request(s) still in flight after the grace period; their jobs will be checked by the next run"
+                    )
                 }
                 finish(stopOutcome)
                 return
@@ -72,7 +76,9 @@ extension JobRunner {
                 }
                 return !wasActive && state.webhooksActive
             }
-            if newlyActive { logger.info("webhooks are finishing jobs: polls become a slow fallback for jobs whose cost is known") }
+            if newlyActive {
+                logger.info("webhooks are finishing jobs: polls become a slow fallback for jobs whose cost is known")
+            }
         } catch {
             storeFailed(error, while: "housekeeping")
         }

@@ -40,9 +40,11 @@ public enum RunOutcome: Sendable, Equatable {
         case .unauthorized: "the API refused the key: nothing was marked FAILED; fix ENHANCOR_API_KEY and run again"
         case .interrupted: "stopped by a signal; run again to resume"
         case .maxWaitReached: "--max-wait reached; run again to resume"
-        case .refusalStreak(let message): "the API refused several jobs in a row (\(message)); they stay unsubmitted for the next run"
+        case .refusalStreak(let message):
+            "the API refused several jobs in a row (\(message)); they stay unsubmitted for the next run"
         case .incomplete(let unfinished): "\(unfinished) job(s) not final (the API kept failing); run again to resume"
-        case .maxSpendReached(let cap): "--max-spend of \(cap) credits reached; the remaining jobs stay unsubmitted for the next run"
+        case .maxSpendReached(let cap):
+            "--max-spend of \(cap) credits reached; the remaining jobs stay unsubmitted for the next run"
         case .configuration(let message): "stopped: \(message)"
         case .storeUnavailable(let message): "stopped: \(message); run again to resume"
         }

@@ -43,12 +43,15 @@ public struct RunSummary: Sendable {
                     + "\(group.costs.failed) quoted on \(group.failed) failed")
         }
         let costs = status.costs
-        lines.append("cost: spent \(costs.completed) credits (completed), \(costs.failed) quoted on failed jobs (reported as refunded), \(costs.total) quoted in all")
+        lines.append(
+            "cost: spent \(costs.completed) credits (completed), \(costs.failed) quoted on failed jobs (reported as refunded), \(costs.total) quoted in all"
+        )
         lines.append(
             "possible duplicate charges: \(status.possibleDuplicates) (submissions resent after an answer was lost)")
         lines.append(
-            String(format: "took %.1f s, %.1f jobs/s; %d submissions, %d status calls, at most %d in flight",
-                   duration, jobsPerSecond, statistics.submissions, statistics.polls, statistics.maxInFlight))
+            String(
+                format: "took %.1f s, %.1f jobs/s; %d submissions, %d status calls, at most %d in flight",
+                duration, jobsPerSecond, statistics.submissions, statistics.polls, statistics.maxInFlight))
         return lines.joined(separator: "\n") + "\n"
     }
 }

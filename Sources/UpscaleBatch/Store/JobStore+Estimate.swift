@@ -22,20 +22,24 @@ extension JobStore {
             for row in try Row.fetchAll(db, sql: pendingSQL, arguments: arguments) { pending[row["mode"]] = row["n"] }
 
             var history: [String: (jobs: Int, cost: Int64)] = [:]
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT mode, count(*) AS n, sum(cost) AS total FROM (
-                    SELECT mode, cost FROM jobs WHERE cost IS NOT NULL
-                    UNION ALL
-                    SELECT j.mode, a.cost FROM job_attempts a JOIN jobs j ON j.id = a.job_id
-                    WHERE a.cost IS NOT NULL AND a.request_id IS NOT j.request_id
-                ) GROUP BY mode
-                """)
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT mode, count(*) AS n, sum(cost) AS total FROM (
+                        SELECT mode, cost FROM jobs WHERE cost IS NOT NULL
+                        UNION ALL
+                        SELECT j.mode, a.cost FROM job_attempts a JOIN jobs j ON j.id = a.job_id
+                        WHERE a.cost IS NOT NULL AND a.request_id IS NOT j.request_id
+                    ) GROUP BY mode
+                    """)
             for row in rows { history[row["mode"]] = (row["n"], row["total"]) }
 
-            return CostEstimate(modes: Mode.allCases.map { mode in
-                let seen = history[mode.rawValue] ?? (0, 0)
-                return ModeEstimate(mode: mode, pending: pending[mode.rawValue] ?? 0, knownJobs: seen.jobs, knownCost: seen.cost)
-            })
+            return CostEstimate(
+                modes: Mode.allCases.map { mode in
+                    let seen = history[mode.rawValue] ?? (0, 0)
+                    return ModeEstimate(
+                        mode: mode, pending: pending[mode.rawValue] ?? 0, knownJobs: seen.jobs, knownCost: seen.cost)
+                })
         }
     }
 }

@@ -49,11 +49,14 @@ extension JobStore {
     /// One job by id, or nil.
     public func job(id: Int64) throws(StoreError) -> Job? {
         try read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT j.id, b.name AS batch, j.url, j.mode, j.state, j.request_id, j.cost, j.result_url,
-                       j.error, j.attempts, j.possible_duplicate
-                FROM jobs j JOIN batches b ON b.id = j.batch_id WHERE j.id = ?
-                """, arguments: [id]).map(Job.init(row:))
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT j.id, b.name AS batch, j.url, j.mode, j.state, j.request_id, j.cost, j.result_url,
+                           j.error, j.attempts, j.possible_duplicate
+                    FROM jobs j JOIN batches b ON b.id = j.batch_id WHERE j.id = ?
+                    """, arguments: [id]
+            ).map(Job.init(row:))
         }
     }
 }

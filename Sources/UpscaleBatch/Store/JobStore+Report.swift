@@ -35,22 +35,26 @@ extension JobStore {
                 _ = arguments.append(contentsOf: [until])
             }
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT \(key) AS key,
-                       count(*) AS jobs,
-                       sum(j.state = 'COMPLETED') AS completed,
-                       sum(j.state = 'FAILED') AS failed,
-                       coalesce(sum(j.cost), 0) AS cost,
-                       coalesce(sum(CASE WHEN j.state = 'COMPLETED' THEN j.cost END), 0) AS completed_cost,
-                       coalesce(sum(CASE WHEN j.state = 'FAILED' THEN j.cost END), 0) AS failed_cost
-                FROM jobs j \(join) \(whereClause)
-                GROUP BY 1 ORDER BY 1
-                """, arguments: arguments)
-            return CostReport(grouping: grouping, groups: rows.map { row in
-                ReportGroup(
-                    key: row["key"], jobs: row["jobs"], completed: row["completed"], failed: row["failed"],
-                    costs: CostTotals(total: row["cost"], completed: row["completed_cost"], failed: row["failed_cost"]))
-            })
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(key) AS key,
+                           count(*) AS jobs,
+                           sum(j.state = 'COMPLETED') AS completed,
+                           sum(j.state = 'FAILED') AS failed,
+                           coalesce(sum(j.cost), 0) AS cost,
+                           coalesce(sum(CASE WHEN j.state = 'COMPLETED' THEN j.cost END), 0) AS completed_cost,
+                           coalesce(sum(CASE WHEN j.state = 'FAILED' THEN j.cost END), 0) AS failed_cost
+                    FROM jobs j \(join) \(whereClause)
+                    GROUP BY 1 ORDER BY 1
+                    """, arguments: arguments)
+            return CostReport(
+                grouping: grouping,
+                groups: rows.map { row in
+                    ReportGroup(
+                        key: row["key"], jobs: row["jobs"], completed: row["completed"], failed: row["failed"],
+                        costs: CostTotals(total: row["cost"], completed: row["completed_cost"], failed: row["failed_cost"]))
+                })
         }
     }
 }

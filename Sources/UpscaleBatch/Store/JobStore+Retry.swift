@@ -15,21 +15,23 @@ extension JobStore {
                 condition += " AND batch_id = (SELECT id FROM batches WHERE name = ?)"
                 arguments = [batch]
             }
-            try db.execute(sql: """
-                INSERT INTO job_attempts (job_id, request_id, state, cost, result_url, error,
-                                          possible_duplicate, submitted_at, finished_at, archived_at, reason)
-                SELECT id, request_id, state, cost, result_url, error, possible_duplicate, submitted_at, finished_at,
-                       \(StoreSQL.now), 'retry'
-                FROM jobs WHERE \(condition)
-                """, arguments: arguments)
+            try db.execute(
+                sql: """
+                    INSERT INTO job_attempts (job_id, request_id, state, cost, result_url, error,
+                                              possible_duplicate, submitted_at, finished_at, archived_at, reason)
+                    SELECT id, request_id, state, cost, result_url, error, possible_duplicate, submitted_at, finished_at,
+                           \(StoreSQL.now), 'retry'
+                    FROM jobs WHERE \(condition)
+                    """, arguments: arguments)
             // FAILED -> PENDING is the one move back the state machine allows, and only here.
-            try db.execute(sql: """
-                UPDATE jobs SET state = 'PENDING', request_id = NULL, cost = NULL, result_url = NULL,
-                       error = NULL, submitting = 0, possible_duplicate = 0, next_poll_at = NULL, polling = 0,
-                       poll_count = 0, submitted_at = NULL, finished_at = NULL, finished_by = NULL,
-                       updated_at = \(StoreSQL.now)
-                WHERE \(condition)
-                """, arguments: arguments)
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET state = 'PENDING', request_id = NULL, cost = NULL, result_url = NULL,
+                           error = NULL, submitting = 0, possible_duplicate = 0, next_poll_at = NULL, polling = 0,
+                           poll_count = 0, submitted_at = NULL, finished_at = NULL, finished_by = NULL,
+                           updated_at = \(StoreSQL.now)
+                    WHERE \(condition)
+                    """, arguments: arguments)
             return db.changesCount
         }
     }

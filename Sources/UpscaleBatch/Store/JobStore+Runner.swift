@@ -37,8 +37,9 @@ extension JobStore {
                 arguments: [runID] + batchArguments)
             let scope = db.changesCount
             // Status calls left in flight by a run that died are owed again now.
-            try db.execute(sql: "UPDATE jobs SET polling = 0, next_poll_at = min(next_poll_at, ?) WHERE polling = 1",
-                           arguments: [StoreClock.millis()])
+            try db.execute(
+                sql: "UPDATE jobs SET polling = 0, next_poll_at = min(next_poll_at, ?) WHERE polling = 1",
+                arguments: [StoreClock.millis()])
             try db.execute(
                 sql: """
                     UPDATE jobs SET next_poll_at = ?
@@ -54,11 +55,13 @@ extension JobStore {
     /// run lock makes this process the only submitter, and `markSubmitting` re-checks each job.
     public func unsubmittedJobs(runID: String, afterID: Int64, limit: Int) throws(StoreError) -> [SubmissionClaim] {
         try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT id, url, mode FROM jobs
-                WHERE run_id = ? AND id > ? AND state = 'PENDING' AND request_id IS NULL
-                ORDER BY id LIMIT ?
-                """, arguments: [runID, afterID, limit]
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, url, mode FROM jobs
+                    WHERE run_id = ? AND id > ? AND state = 'PENDING' AND request_id IS NULL
+                    ORDER BY id LIMIT ?
+                    """, arguments: [runID, afterID, limit]
             ).map { SubmissionClaim(jobID: $0["id"], url: $0["url"], mode: Mode(rawValue: $0["mode"]) ?? .fast) }
         }
     }
@@ -70,23 +73,27 @@ extension JobStore {
     /// attempt is a possible duplicate.
     public func markSubmitting(jobID: Int64) throws(StoreError) -> Bool? {
         try write { db in
-            try Bool.fetchOne(db.cachedStatement(sql: """
-                UPDATE jobs SET submitting = 1, attempts = attempts + 1,
-                       possible_duplicate = (possible_duplicate OR submitting), updated_at = \(StoreSQL.now)
-                WHERE id = ? AND state = 'PENDING' AND request_id IS NULL
-                RETURNING possible_duplicate
-                """), arguments: [jobID])
+            try Bool.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE jobs SET submitting = 1, attempts = attempts + 1,
+                               possible_duplicate = (possible_duplicate OR submitting), updated_at = \(StoreSQL.now)
+                        WHERE id = ? AND state = 'PENDING' AND request_id IS NULL
+                        RETURNING possible_duplicate
+                        """), arguments: [jobID])
         }
     }
 
     /// Records the request id the moment /queue answered, in its own transaction.
     public func recordSubmitted(jobID: Int64, requestID: String, firstPollAt: Int64) throws(StoreError) {
         try write { db in
-            try db.cachedStatement(sql: """
-                UPDATE jobs SET request_id = coalesce(request_id, ?), submitting = 0, error = NULL,
-                       submitted_at = \(StoreSQL.now), next_poll_at = ?, poll_count = 0, updated_at = \(StoreSQL.now)
-                WHERE id = ?
-                """).execute(arguments: [requestID, firstPollAt, jobID])
+            try db.cachedStatement(
+                sql: """
+                    UPDATE jobs SET request_id = coalesce(request_id, ?), submitting = 0, error = NULL,
+                           submitted_at = \(StoreSQL.now), next_poll_at = ?, poll_count = 0, updated_at = \(StoreSQL.now)
+                    WHERE id = ?
+                    """
+            ).execute(arguments: [requestID, firstPollAt, jobID])
         }
     }
 
@@ -95,10 +102,11 @@ extension JobStore {
     /// cleared and the job stays unsubmitted with `error` as its last error.
     public func recordSubmissionUnresolved(jobID: Int64, error: String, keepInDoubt: Bool) throws(StoreError) {
         try write { db in
-            try db.execute(sql: """
-                UPDATE jobs SET submitting = ?, error = ?, updated_at = \(StoreSQL.now)
-                WHERE id = ? AND request_id IS NULL
-                """, arguments: [keepInDoubt, error, jobID])
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET submitting = ?, error = ?, updated_at = \(StoreSQL.now)
+                    WHERE id = ? AND request_id IS NULL
+                    """, arguments: [keepInDoubt, error, jobID])
         }
     }
 
@@ -107,11 +115,12 @@ extension JobStore {
         guard !jobIDs.isEmpty else { return }
         try write { db in
             for id in jobIDs {
-                try db.execute(sql: """
-                    UPDATE jobs SET state = 'FAILED', submitting = 0, error = ?, finished_at = \(StoreSQL.now),
-                           finished_by = 'refusal', updated_at = \(StoreSQL.now)
-                    WHERE id = ? AND state = 'PENDING' AND request_id IS NULL
-                    """, arguments: [message, id])
+                try db.execute(
+                    sql: """
+                        UPDATE jobs SET state = 'FAILED', submitting = 0, error = ?, finished_at = \(StoreSQL.now),
+                               finished_by = 'refusal', updated_at = \(StoreSQL.now)
+                        WHERE id = ? AND state = 'PENDING' AND request_id IS NULL
+                        """, arguments: [message, id])
             }
         }
     }
@@ -123,12 +132,14 @@ extension JobStore {
         return try write { db in
             let batchCondition = batch == nil ? "" : " AND batch_id = (SELECT id FROM batches WHERE name = ?)"
             let arguments: StatementArguments = [now] + (batch.map { [$0] } ?? []) + [limit]
-            return try Row.fetchAll(db.cachedStatement(sql: """
-                UPDATE jobs SET polling = 1
-                WHERE id IN (SELECT id FROM jobs WHERE next_poll_at <= ? AND polling = 0\(batchCondition)
-                             ORDER BY next_poll_at LIMIT ?)
-                RETURNING id, request_id, poll_count
-                """), arguments: arguments
+            return try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE jobs SET polling = 1
+                        WHERE id IN (SELECT id FROM jobs WHERE next_poll_at <= ? AND polling = 0\(batchCondition)
+                                     ORDER BY next_poll_at LIMIT ?)
+                        RETURNING id, request_id, poll_count
+                        """), arguments: arguments
             ).compactMap { row in
                 guard let requestID: String = row["request_id"] else { return nil }
                 return PollClaim(jobID: row["id"], requestID: requestID, pollCount: row["poll_count"])
@@ -162,25 +173,33 @@ extension JobStore {
                 }
                 if let state = answer.state, state != .pending {
                     let allowed = JobState.predecessors(of: state).map { "'\($0.rawValue)'" }.joined(separator: ", ")
-                    try db.cachedStatement(sql: """
-                        UPDATE jobs SET state = ?,
-                               finished_at = CASE WHEN ? THEN \(StoreSQL.now) ELSE finished_at END,
-                               finished_by = CASE WHEN ? AND state != ? THEN 'poll' ELSE finished_by END
-                        WHERE id = ? AND request_id = ? AND state IN (\(allowed))
-                        """).execute(arguments: [state.rawValue, state.isFinal, state.isFinal, state.rawValue,
-                                                  result.claim.jobID, result.claim.requestID])
+                    try db.cachedStatement(
+                        sql: """
+                            UPDATE jobs SET state = ?,
+                                   finished_at = CASE WHEN ? THEN \(StoreSQL.now) ELSE finished_at END,
+                                   finished_by = CASE WHEN ? AND state != ? THEN 'poll' ELSE finished_by END
+                            WHERE id = ? AND request_id = ? AND state IN (\(allowed))
+                            """
+                    ).execute(arguments: [
+                        state.rawValue, state.isFinal, state.isFinal, state.rawValue,
+                        result.claim.jobID, result.claim.requestID,
+                    ])
                 }
-                try db.cachedStatement(sql: """
-                    UPDATE jobs SET cost = coalesce(?, cost),
-                           result_url = coalesce(result_url, ?),
-                           error = CASE WHEN state = 'FAILED' THEN coalesce(?, error, 'the API reported FAILED') ELSE error END,
-                           poll_count = poll_count + 1, polling = 0,
-                           next_poll_at = CASE WHEN state IN \(StoreSQL.finalStates) AND coalesce(?, cost) IS NOT NULL
-                                               THEN NULL ELSE ? END,
-                           updated_at = \(StoreSQL.now)
-                    WHERE id = ? AND request_id = ?
-                    """).execute(arguments: [answer.cost, answer.resultURL, answer.error, answer.cost, result.nextPollAt,
-                                              result.claim.jobID, result.claim.requestID])
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE jobs SET cost = coalesce(?, cost),
+                               result_url = coalesce(result_url, ?),
+                               error = CASE WHEN state = 'FAILED' THEN coalesce(?, error, 'the API reported FAILED') ELSE error END,
+                               poll_count = poll_count + 1, polling = 0,
+                               next_poll_at = CASE WHEN state IN \(StoreSQL.finalStates) AND coalesce(?, cost) IS NOT NULL
+                                                   THEN NULL ELSE ? END,
+                               updated_at = \(StoreSQL.now)
+                        WHERE id = ? AND request_id = ?
+                        """
+                ).execute(arguments: [
+                    answer.cost, answer.resultURL, answer.error, answer.cost, result.nextPollAt,
+                    result.claim.jobID, result.claim.requestID,
+                ])
             }
         }
     }
@@ -189,11 +208,12 @@ extension JobStore {
     public func failTimedOut(runID: String, submittedBefore cutoff: Date, reason: String) throws(StoreError) -> Int {
         let cutoffText = ISO8601DateFormatter.store.string(from: cutoff)
         return try write { db in
-            try db.execute(sql: """
-                UPDATE jobs SET state = 'FAILED', error = ?, finished_at = \(StoreSQL.now), finished_by = 'timeout',
-                       next_poll_at = CASE WHEN cost IS NULL THEN next_poll_at ELSE NULL END, updated_at = \(StoreSQL.now)
-                WHERE run_id = ? AND request_id IS NOT NULL AND state NOT IN \(StoreSQL.finalStates) AND submitted_at < ?
-                """, arguments: [reason, runID, cutoffText])
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET state = 'FAILED', error = ?, finished_at = \(StoreSQL.now), finished_by = 'timeout',
+                           next_poll_at = CASE WHEN cost IS NULL THEN next_poll_at ELSE NULL END, updated_at = \(StoreSQL.now)
+                    WHERE run_id = ? AND request_id IS NOT NULL AND state NOT IN \(StoreSQL.finalStates) AND submitted_at < ?
+                    """, arguments: [reason, runID, cutoffText])
             return db.changesCount
         }
     }
@@ -201,13 +221,17 @@ extension JobStore {
     /// What still keeps a run going: jobs of its scope in flight, and jobs waiting for a poll.
     public func runOutstanding(runID: String, batch: String?) throws(StoreError) -> (inFlight: Int, awaitingPoll: Int) {
         try read { db in
-            let inFlight = try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM jobs WHERE run_id = ? AND request_id IS NOT NULL AND state NOT IN \(StoreSQL.finalStates)
-                """, arguments: [runID]) ?? 0
+            let inFlight =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT count(*) FROM jobs WHERE run_id = ? AND request_id IS NOT NULL AND state NOT IN \(StoreSQL.finalStates)
+                        """, arguments: [runID]) ?? 0
             let batchCondition = batch == nil ? "" : " AND batch_id = (SELECT id FROM batches WHERE name = ?)"
-            let awaiting = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM jobs WHERE next_poll_at IS NOT NULL\(batchCondition)",
-                arguments: batch.map { [$0] } ?? []) ?? 0
+            let awaiting =
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM jobs WHERE next_poll_at IS NOT NULL\(batchCondition)",
+                    arguments: batch.map { [$0] } ?? []) ?? 0
             return (inFlight, awaiting)
         }
     }
@@ -215,7 +239,8 @@ extension JobStore {
     /// How many jobs of the run a webhook finished: the sign that webhooks arrive.
     public func webhookCompletions(runID: String) throws(StoreError) -> Int {
         try read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs WHERE run_id = ? AND finished_by = 'webhook'", arguments: [runID]) ?? 0
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM jobs WHERE run_id = ? AND finished_by = 'webhook'", arguments: [runID]) ?? 0
         }
     }
 }

@@ -16,16 +16,18 @@ extension JobStore {
                 _ = arguments.append(contentsOf: [runID])
             }
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT state,
-                       count(*) AS jobs,
-                       sum(request_id IS NOT NULL AND state NOT IN \(StoreSQL.finalStates)) AS in_flight,
-                       sum(request_id IS NULL AND state = 'PENDING') AS unsubmitted,
-                       sum(possible_duplicate) AS duplicates,
-                       coalesce(sum(cost), 0) AS cost
-                FROM jobs \(whereClause)
-                GROUP BY state
-                """, arguments: arguments)
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT state,
+                           count(*) AS jobs,
+                           sum(request_id IS NOT NULL AND state NOT IN \(StoreSQL.finalStates)) AS in_flight,
+                           sum(request_id IS NULL AND state = 'PENDING') AS unsubmitted,
+                           sum(possible_duplicate) AS duplicates,
+                           coalesce(sum(cost), 0) AS cost
+                    FROM jobs \(whereClause)
+                    GROUP BY state
+                    """, arguments: arguments)
             var snapshot = StatusSnapshot(
                 counts: Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0, 0) }),
                 inFlight: 0, unsubmitted: 0, possibleDuplicates: 0, costs: CostTotals())

@@ -141,7 +141,9 @@ extension JobStore {
         return .alreadyRecorded(jobID: job.id)
     }
 
-    private static func fetchJob(_ db: Database, sql condition: String, _ value: some DatabaseValueConvertible) throws -> MatchedJob? {
+    private static func fetchJob(_ db: Database, sql condition: String, _ value: some DatabaseValueConvertible) throws
+        -> MatchedJob?
+    {
         let row = try Row.fetchOne(
             db, sql: "SELECT id, state, request_id, result_url IS NOT NULL AS has_result FROM jobs WHERE \(condition) LIMIT 1",
             arguments: [value])

@@ -9,80 +9,81 @@ enum StoreSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE meta (
-                    key TEXT PRIMARY KEY NOT NULL,
-                    value TEXT NOT NULL
-                ) STRICT;
+            try db.execute(
+                sql: """
+                    CREATE TABLE meta (
+                        key TEXT PRIMARY KEY NOT NULL,
+                        value TEXT NOT NULL
+                    ) STRICT;
 
-                CREATE TABLE batches (
-                    id INTEGER PRIMARY KEY,
-                    name TEXT NOT NULL UNIQUE,
-                    source_file TEXT NOT NULL,
-                    imported_at TEXT NOT NULL
-                ) STRICT;
+                    CREATE TABLE batches (
+                        id INTEGER PRIMARY KEY,
+                        name TEXT NOT NULL UNIQUE,
+                        source_file TEXT NOT NULL,
+                        imported_at TEXT NOT NULL
+                    ) STRICT;
 
-                CREATE TABLE jobs (
-                    id INTEGER PRIMARY KEY,
-                    batch_id INTEGER NOT NULL REFERENCES batches(id),
-                    url TEXT NOT NULL,
-                    mode TEXT NOT NULL CHECK (mode IN ('fast', 'professional')),
-                    state TEXT NOT NULL DEFAULT 'PENDING'
-                        CHECK (state IN ('PENDING', 'IN_QUEUE', 'IN_PROGRESS', 'COMPLETED', 'FAILED')),
-                    request_id TEXT,
-                    cost INTEGER,
-                    result_url TEXT,
-                    error TEXT,
-                    attempts INTEGER NOT NULL DEFAULT 0,
-                    submitting INTEGER NOT NULL DEFAULT 0,
-                    possible_duplicate INTEGER NOT NULL DEFAULT 0,
-                    run_id TEXT,
-                    poll_count INTEGER NOT NULL DEFAULT 0,
-                    next_poll_at INTEGER,
-                    polling INTEGER NOT NULL DEFAULT 0,
-                    finished_by TEXT,
-                    download_path TEXT,
-                    download_bytes INTEGER,
-                    download_sha256 TEXT,
-                    downloaded_at TEXT,
-                    download_error TEXT,
-                    created_at TEXT NOT NULL,
-                    submitted_at TEXT,
-                    finished_at TEXT,
-                    updated_at TEXT NOT NULL,
-                    UNIQUE (url, mode)
-                ) STRICT;
+                    CREATE TABLE jobs (
+                        id INTEGER PRIMARY KEY,
+                        batch_id INTEGER NOT NULL REFERENCES batches(id),
+                        url TEXT NOT NULL,
+                        mode TEXT NOT NULL CHECK (mode IN ('fast', 'professional')),
+                        state TEXT NOT NULL DEFAULT 'PENDING'
+                            CHECK (state IN ('PENDING', 'IN_QUEUE', 'IN_PROGRESS', 'COMPLETED', 'FAILED')),
+                        request_id TEXT,
+                        cost INTEGER,
+                        result_url TEXT,
+                        error TEXT,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        submitting INTEGER NOT NULL DEFAULT 0,
+                        possible_duplicate INTEGER NOT NULL DEFAULT 0,
+                        run_id TEXT,
+                        poll_count INTEGER NOT NULL DEFAULT 0,
+                        next_poll_at INTEGER,
+                        polling INTEGER NOT NULL DEFAULT 0,
+                        finished_by TEXT,
+                        download_path TEXT,
+                        download_bytes INTEGER,
+                        download_sha256 TEXT,
+                        downloaded_at TEXT,
+                        download_error TEXT,
+                        created_at TEXT NOT NULL,
+                        submitted_at TEXT,
+                        finished_at TEXT,
+                        updated_at TEXT NOT NULL,
+                        UNIQUE (url, mode)
+                    ) STRICT;
 
-                -- The poller's claim: jobs whose next status call is due (`polling` marks a call in
-                -- flight; a new run clears it, as the run lock makes it the only poller). Only jobs that need
-                -- polling have a next_poll_at, so the index stays small and import pays nothing.
-                CREATE INDEX jobs_next_poll ON jobs(next_poll_at) WHERE next_poll_at IS NOT NULL;
-                -- A run's scope, its progress and its summary (run_id is set when a run starts).
-                CREATE INDEX jobs_run ON jobs(run_id, state) WHERE run_id IS NOT NULL;
-                -- Results still to download (`download`, `run --download`).
-                CREATE INDEX jobs_to_download ON jobs(id)
-                    WHERE state = 'COMPLETED' AND result_url IS NOT NULL AND downloaded_at IS NULL;
-                -- Looking a job up by the API's request id (status answers, webhooks).
-                CREATE INDEX jobs_request ON jobs(request_id) WHERE request_id IS NOT NULL;
+                    -- The poller's claim: jobs whose next status call is due (`polling` marks a call in
+                    -- flight; a new run clears it, as the run lock makes it the only poller). Only jobs that need
+                    -- polling have a next_poll_at, so the index stays small and import pays nothing.
+                    CREATE INDEX jobs_next_poll ON jobs(next_poll_at) WHERE next_poll_at IS NOT NULL;
+                    -- A run's scope, its progress and its summary (run_id is set when a run starts).
+                    CREATE INDEX jobs_run ON jobs(run_id, state) WHERE run_id IS NOT NULL;
+                    -- Results still to download (`download`, `run --download`).
+                    CREATE INDEX jobs_to_download ON jobs(id)
+                        WHERE state = 'COMPLETED' AND result_url IS NOT NULL AND downloaded_at IS NULL;
+                    -- Looking a job up by the API's request id (status answers, webhooks).
+                    CREATE INDEX jobs_request ON jobs(request_id) WHERE request_id IS NOT NULL;
 
-                -- Earlier attempts of a job: `retry` and resubmissions move what the API once
-                -- said here, so no quoted cost is ever forgotten.
-                CREATE TABLE job_attempts (
-                    id INTEGER PRIMARY KEY,
-                    job_id INTEGER NOT NULL REFERENCES jobs(id),
-                    request_id TEXT,
-                    state TEXT NOT NULL,
-                    cost INTEGER,
-                    result_url TEXT,
-                    error TEXT,
-                    possible_duplicate INTEGER NOT NULL DEFAULT 0,
-                    submitted_at TEXT,
-                    finished_at TEXT,
-                    archived_at TEXT NOT NULL,
-                    reason TEXT NOT NULL
-                ) STRICT;
-                CREATE INDEX job_attempts_job ON job_attempts(job_id);
-                """)
+                    -- Earlier attempts of a job: `retry` and resubmissions move what the API once
+                    -- said here, so no quoted cost is ever forgotten.
+                    CREATE TABLE job_attempts (
+                        id INTEGER PRIMARY KEY,
+                        job_id INTEGER NOT NULL REFERENCES jobs(id),
+                        request_id TEXT,
+                        state TEXT NOT NULL,
+                        cost INTEGER,
+                        result_url TEXT,
+                        error TEXT,
+                        possible_duplicate INTEGER NOT NULL DEFAULT 0,
+                        submitted_at TEXT,
+                        finished_at TEXT,
+                        archived_at TEXT NOT NULL,
+                        reason TEXT NOT NULL
+                    ) STRICT;
+                    CREATE INDEX job_attempts_job ON job_attempts(job_id);
+                    """)
             try db.execute(
                 sql: "INSERT INTO meta(key, value) VALUES ('webhook_secret', ?), ('created_at', \(StoreSQL.now))",
                 arguments: [WebhookSecret.generate()])

@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 
 /// A duration as cli.md writes it: seconds with decimals (`0.25`) or a suffix `s`, `m`, `h`
 /// (`90s`, `30m`, `6h`). A bad value is a usage error (exit 64).

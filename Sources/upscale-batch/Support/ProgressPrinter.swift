@@ -51,8 +51,9 @@ final class ProgressPrinter: Sendable {
         let eta = rate > 0 ? Self.duration(Double(remaining) / rate) : "-"
         let states = [JobState.pending, .inQueue, .inProgress, .completed, .failed]
             .map { "\($0.rawValue.lowercased()) \(snapshot.counts[$0] ?? 0)" }.joined(separator: " ")
-        let line = String(format: "%d/%d done (%@) | spent %lld credits | %.1f jobs/s | ETA %@",
-                          done, snapshot.total, states, snapshot.costs.completed, rate, eta)
+        let line = String(
+            format: "%d/%d done (%@) | spent %lld credits | %.1f jobs/s | ETA %@",
+            done, snapshot.total, states, snapshot.costs.completed, rate, eta)
         if live {
             FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
         } else {
@@ -62,6 +63,7 @@ final class ProgressPrinter: Sendable {
 
     static func duration(_ seconds: Double) -> String {
         let total = Int(seconds.rounded())
-        return total >= 3600 ? "\(total / 3600)h\((total % 3600) / 60)m" : total >= 60 ? "\(total / 60)m\(total % 60)s" : "\(total)s"
+        return total >= 3600
+            ? "\(total / 3600)h\((total % 3600) / 60)m" : total >= 60 ? "\(total / 60)m\(total % 60)s" : "\(total)s"
     }
 }

@@ -35,8 +35,11 @@ struct RunSession {
 
         let downloader = try makeDownloader(logger: logger)
         // --max-spend starts from what this store's jobs have cost so far, per mode.
-        let costHistory = options.maxSpend == nil ? [:] : RunConfiguration.costHistory(
-            from: try CommandFailure.wrap { () throws(StoreError) in try store.costEstimate() })
+        let costHistory =
+            options.maxSpend == nil
+            ? [:]
+            : RunConfiguration.costHistory(
+                from: try CommandFailure.wrap { () throws(StoreError) in try store.costEstimate() })
         let client: EnhancorHTTPClient
         do {
             client = try EnhancorHTTPClient(
@@ -92,13 +95,16 @@ struct RunSession {
             let scope = try runner.prepare()
             if !options.quiet {
                 let listening = listener.map { " receiving webhooks on port \($0.port)," } ?? ""
-                logger.info("run started: \(scope) job(s) in scope,\(listening) at most \(options.concurrency) requests in flight")
+                logger.info(
+                    "run started: \(scope) job(s) in scope,\(listening) at most \(options.concurrency) requests in flight")
             }
             let progress = ProgressPrinter(store: store, runner: runner, options: options)
             progress.start()
             let trap = SignalTrap { signo in
                 progress.clear()
-                printError("\(signo == SIGTERM ? "SIGTERM" : "interrupt"): stopping; letting requests in flight finish (Ctrl-C again exits at once)")
+                printError(
+                    "\(signo == SIGTERM ? "SIGTERM" : "interrupt"): stopping; letting requests in flight finish (Ctrl-C again exits at once)"
+                )
                 runner.requestStop(.interrupted)
             }
             outcome = await runner.run()
@@ -135,7 +141,8 @@ struct RunSession {
         }
     }
 
-    private func startListener(_ address: ListenAddress, logger: Logger, client: EnhancorHTTPClient) async throws -> WebhookServer {
+    private func startListener(_ address: ListenAddress, logger: Logger, client: EnhancorHTTPClient) async throws -> WebhookServer
+    {
         do {
             // The server's own start-up chatter is for --verbose; its warnings always show.
             var serverLogger = logger

@@ -4,7 +4,10 @@ import UpscaleBatch
 
 /// `--db PATH`, shared by every command that touches the job store.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: ArgumentHelp("The job store (SQLite file).", discussion: "Default: $UPSCALE_DB, else ./upscale-batch.sqlite3", valueName: "PATH"))
+    @Option(
+        name: .customLong("db"),
+        help: ArgumentHelp(
+            "The job store (SQLite file).", discussion: "Default: $UPSCALE_DB, else ./upscale-batch.sqlite3", valueName: "PATH"))
     var path: String?
 
     /// The store path after the flag, the environment and the default, in that order.

@@ -39,7 +39,9 @@ struct BinaryRunner: Sendable {
     /// Runs to completion (killed after `timeout` seconds, which fails the calling test's checks).
     /// Waits without blocking a thread: tests share Swift's small cooperative pool with the
     /// in-process simulators, and a blocked thread there would stall every server.
-    func run(_ arguments: [String], stdin: String? = nil, environment extra: [String: String] = [:], timeout: Double = 120) async throws -> Result {
+    func run(_ arguments: [String], stdin: String? = nil, environment extra: [String: String] = [:], timeout: Double = 120)
+        async throws -> Result
+    {
         let process = try start(arguments, environment: extra, stdin: stdin)
         return await process.wait(timeout: timeout)
     }

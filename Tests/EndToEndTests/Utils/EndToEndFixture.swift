@@ -26,7 +26,8 @@ final class EndToEndFixture: Sendable {
 
     /// Imports `count` fast jobs (URLs `https://img.example/<prefix><n>.jpg`).
     func importJobs(_ count: Int, prefix: String = "p", mode: String = "fast") async throws {
-        let csv = "url,mode\n" + (0..<count).map { "https://img.example/\(prefix)\($0).jpg,\(mode)" }.joined(separator: "\n") + "\n"
+        let csv =
+            "url,mode\n" + (0..<count).map { "https://img.example/\(prefix)\($0).jpg,\(mode)" }.joined(separator: "\n") + "\n"
         try await importCSV(csv)
     }
 
@@ -55,7 +56,11 @@ final class EndToEndFixture: Sendable {
     /// Every job's row, read straight from the store file.
     func jobs() throws -> [Row] {
         try DatabaseQueue(path: storePath).read { db in
-            try Row.fetchAll(db, sql: "SELECT id, url, state, request_id, cost, result_url, error, submitting, possible_duplicate FROM jobs ORDER BY id")
+            try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT id, url, state, request_id, cost, result_url, error, submitting, possible_duplicate FROM jobs ORDER BY id"
+            )
         }
     }
 

@@ -31,7 +31,9 @@ struct SimulatorHarness: Sendable {
     }
 
     /// POST /queue with the documented body; returns the answer.
-    func queue(imageURL: String = "https://img.example/a.jpg", webhookURL: String = "https://webhook.invalid/x", mode: String = "fast") async throws -> HTTPAnswer {
+    func queue(
+        imageURL: String = "https://img.example/a.jpg", webhookURL: String = "https://webhook.invalid/x", mode: String = "fast"
+    ) async throws -> HTTPAnswer {
         let body = #"{"img_url": "\#(imageURL)", "webhookUrl": "\#(webhookURL)", "mode": "\#(mode)"}"#
         return try await HTTPAnswer.send(client, .POST, base + "/queue", body: body)
     }

@@ -22,7 +22,9 @@ import Testing
     }
 
     @Test func queueRefusalKeepsTheMessageCut() {
-        #expect(QueueAnswer.read(data(#"{"success": false, "message": "insufficient credits"}"#)) == .refused(message: "insufficient credits"))
+        #expect(
+            QueueAnswer.read(data(#"{"success": false, "message": "insufficient credits"}"#))
+                == .refused(message: "insufficient credits"))
         #expect(QueueAnswer.read(data(#"{"success": false, "error": "bad url"}"#)) == .refused(message: "bad url"))
         #expect(QueueAnswer.read(data(#"{"success": false, "reason": "nope"}"#)) == .refused(message: "nope"))
         #expect(QueueAnswer.read(data(#"{"success": false}"#)) == .refused(message: "refused without a message"))
@@ -35,8 +37,10 @@ import Testing
     }
 
     @Test func statusTolerantReader() throws {
-        let answer = try StatusAnswerReader.read(data(
-            #"{"requestId": "r", "status": "COMPLETED", "cost": 480, "result": "https://x/y.png", "thumb": "t"}"#)).get()
+        let answer = try StatusAnswerReader.read(
+            data(
+                #"{"requestId": "r", "status": "COMPLETED", "cost": 480, "result": "https://x/y.png", "thumb": "t"}"#)
+        ).get()
         #expect(answer == StatusAnswer(state: .completed, rawStatus: "COMPLETED", cost: 480, resultURL: "https://x/y.png"))
 
         let alt = try StatusAnswerReader.read(data(#"{"status": "IN_QUEUE", "cost": 240.0, "result_url": "u"}"#)).get()
@@ -78,20 +82,26 @@ import Testing
             }
         }
         let key = "k"
-        #expect(kind(EnhancorHTTPClient.queueVerdict(response(200, #"{"success":true,"requestId":"r1"}"#), apiKey: key)) == "success r1")
+        #expect(
+            kind(EnhancorHTTPClient.queueVerdict(response(200, #"{"success":true,"requestId":"r1"}"#), apiKey: key))
+                == "success r1")
         #expect(kind(EnhancorHTTPClient.queueVerdict(response(401, ""), apiKey: key)).hasPrefix("final the API refused the key"))
         #expect(kind(EnhancorHTTPClient.queueVerdict(response(403, ""), apiKey: key)).hasPrefix("final the API refused the key"))
-        #expect(kind(EnhancorHTTPClient.queueVerdict(response(402, #"{"success":false,"message":"no credits"}"#), apiKey: key))
-            == "final the API refused the request (HTTP 402): no credits")
+        #expect(
+            kind(EnhancorHTTPClient.queueVerdict(response(402, #"{"success":false,"message":"no credits"}"#), apiKey: key))
+                == "final the API refused the request (HTTP 402): no credits")
         #expect(kind(EnhancorHTTPClient.queueVerdict(response(503, "down"), apiKey: key)).hasPrefix("retry"))
         #expect(kind(EnhancorHTTPClient.queueVerdict(response(429, "", retryAfter: "3"), apiKey: key)) == "429 3")
         #expect(kind(EnhancorHTTPClient.queueVerdict(response(200, "<html>"), apiKey: key)).hasPrefix("final no readable answer"))
-        #expect(kind(EnhancorHTTPClient.queueVerdict(response(200, #"{"success":false,"error":"bad"}"#), apiKey: key))
-            == "final the API refused the request (HTTP 200): bad")
+        #expect(
+            kind(EnhancorHTTPClient.queueVerdict(response(200, #"{"success":false,"error":"bad"}"#), apiKey: key))
+                == "final the API refused the request (HTTP 200): bad")
     }
 
     @Test func statusVerdicts() {
-        if case .retry(.malformed(200, _), countsTowardOutage: false) = EnhancorHTTPClient.statusVerdict(response(200, "<html>"), apiKey: "k") {
+        if case .retry(.malformed(200, _), countsTowardOutage: false) = EnhancorHTTPClient.statusVerdict(
+            response(200, "<html>"), apiKey: "k")
+        {
         } else {
             Issue.record("an unreadable 2xx status answer is retried, then malformed")
         }
@@ -104,9 +114,11 @@ import Testing
     }
 
     @Test func requestBodiesAreValidJSON() throws {
-        let body = RequestBody.queue(imageURL: "https://x/a\"b\\c\n.png?q=1&r=/", webhookURL: "https://h/w?job=1", mode: .professional)
+        let body = RequestBody.queue(
+            imageURL: "https://x/a\"b\\c\n.png?q=1&r=/", webhookURL: "https://h/w?job=1", mode: .professional)
         let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: String]
-        #expect(object == ["img_url": "https://x/a\"b\\c\n.png?q=1&r=/", "webhookUrl": "https://h/w?job=1", "mode": "professional"])
+        #expect(
+            object == ["img_url": "https://x/a\"b\\c\n.png?q=1&r=/", "webhookUrl": "https://h/w?job=1", "mode": "professional"])
         let status = RequestBody.status(requestID: "id\u{01}")
         let decoded = try JSONSerialization.jsonObject(with: Data(status.readableBytesView)) as? [String: String]
         #expect(decoded == ["request_id": "id\u{01}"])

@@ -9,7 +9,10 @@ import Testing
     typealias Harness = APISimulatorHarness
 
     @Test func submitThenStatusUntilCompleted() async throws {
-        try await Harness.with(simulator: { $0.fastDuration = 0.3; $0.durationJitter = 0 }) { client, server in
+        try await Harness.with(simulator: {
+            $0.fastDuration = 0.3
+            $0.durationJitter = 0
+        }) { client, server in
             let id = try await client.submit(imageURL: "https://img.example/a.png", webhookURL: Harness.webhookURL, mode: .fast)
             #expect(!id.isEmpty)
             let first = try await client.status(requestID: id)
@@ -33,7 +36,9 @@ import Testing
 
     @Test func wrongKeyIsUnauthorized() async throws {
         try await Harness.with(client: { $0.apiKey = "wrong-key" }) { client, server in
-            let result = await Harness.result { try await client.submit(imageURL: "https://i/a.png", webhookURL: Harness.webhookURL, mode: .fast) }
+            let result = await Harness.result {
+                try await client.submit(imageURL: "https://i/a.png", webhookURL: Harness.webhookURL, mode: .fast)
+            }
             #expect(result == .failure(.unauthorized(status: 401)))
             let status = await Harness.result { try await client.status(requestID: "x") }
             #expect(status == .failure(.unauthorized(status: 401)))
@@ -43,7 +48,10 @@ import Testing
     }
 
     @Test func refusalCarriesTheAPIMessage() async throws {
-        try await Harness.with(simulator: { $0.refuseURLSubstring = "refuse-me"; $0.refuseMessage = "insufficient credits" }) { client, server in
+        try await Harness.with(simulator: {
+            $0.refuseURLSubstring = "refuse-me"
+            $0.refuseMessage = "insufficient credits"
+        }) { client, server in
             let result = await Harness.result {
                 try await client.submit(imageURL: "https://i/refuse-me.png", webhookURL: Harness.webhookURL, mode: .fast)
             }
@@ -56,7 +64,9 @@ import Testing
     @Test func badRequestIsRejected() async throws {
         try await Harness.with { client, server in
             // An empty image URL is not a request the API can take.
-            let result = await Harness.result { try await client.submit(imageURL: "", webhookURL: Harness.webhookURL, mode: .fast) }
+            let result = await Harness.result {
+                try await client.submit(imageURL: "", webhookURL: Harness.webhookURL, mode: .fast)
+            }
             guard case .failure(.rejected(let status, let message)) = result else {
                 Issue.record("expected a refusal, got \(result)")
                 return
@@ -80,7 +90,9 @@ import Testing
     @Test func malformedStatusIsRetriedThenMalformed() async throws {
         try await Harness.with(simulator: { $0.malformedRate = 1 }) { client, server in
             // A malformed /queue answer still creates the request: ambiguous for the client.
-            let submitted = await Harness.result { try await client.submit(imageURL: "https://i/m.png", webhookURL: Harness.webhookURL, mode: .fast) }
+            let submitted = await Harness.result {
+                try await client.submit(imageURL: "https://i/m.png", webhookURL: Harness.webhookURL, mode: .fast)
+            }
             guard case .failure(.ambiguous) = submitted else {
                 Issue.record("a malformed /queue 2xx must be ambiguous, got \(submitted)")
                 return

@@ -10,7 +10,10 @@ import Testing
 
     @Test func serverErrorsAreRetriedThenSucceed() async throws {
         try await Harness.with(
-            simulator: { $0.serverErrorRate = 0.5; $0.seed = 42 },
+            simulator: {
+                $0.serverErrorRate = 0.5
+                $0.seed = 42
+            },
             client: {
                 $0.retry.maxAttempts = 12
                 $0.retry.outageAfterConsecutiveFailures = nil
@@ -19,7 +22,8 @@ import Testing
         ) { client, server in
             var ids: [String] = []
             for index in 0..<10 {
-                ids.append(try await client.submit(imageURL: "https://i/\(index).png", webhookURL: Harness.webhookURL, mode: .fast))
+                ids.append(
+                    try await client.submit(imageURL: "https://i/\(index).png", webhookURL: Harness.webhookURL, mode: .fast))
             }
             for id in ids { _ = try await client.status(requestID: id) }
             let ledger = server.ledger()
@@ -35,7 +39,10 @@ import Testing
     @Test func serverErrorsExhaustedAreTransient() async throws {
         try await Harness.with(
             simulator: { $0.serverErrorRate = 1 },
-            client: { $0.retry.maxAttempts = 3; $0.retry.outageAfterConsecutiveFailures = nil }
+            client: {
+                $0.retry.maxAttempts = 3
+                $0.retry.outageAfterConsecutiveFailures = nil
+            }
         ) { client, server in
             let result = await Harness.result { try await client.status(requestID: "any") }
             guard case .failure(.transient(let detail)) = result else {
@@ -49,7 +56,9 @@ import Testing
 
     @Test func dropAfterAcceptIsAmbiguousAndNotRetried() async throws {
         try await Harness.with(simulator: { $0.dropAfterAcceptRate = 1 }) { client, server in
-            let result = await Harness.result { try await client.submit(imageURL: "https://i/d.png", webhookURL: Harness.webhookURL, mode: .fast) }
+            let result = await Harness.result {
+                try await client.submit(imageURL: "https://i/d.png", webhookURL: Harness.webhookURL, mode: .fast)
+            }
             guard case .failure(.ambiguous) = result else {
                 Issue.record("expected ambiguous, got \(result)")
                 return
@@ -72,7 +81,9 @@ import Testing
         configuration.retry.maxAttempts = 2
         configuration.retry.outageAfterConsecutiveFailures = nil
         let client = try EnhancorHTTPClient(configuration: configuration, logger: Harness.quietLogger)
-        let result = await Harness.result { try await client.submit(imageURL: "https://i/r.png", webhookURL: Harness.webhookURL, mode: .fast) }
+        let result = await Harness.result {
+            try await client.submit(imageURL: "https://i/r.png", webhookURL: Harness.webhookURL, mode: .fast)
+        }
         let counters = client.counters
         try await client.shutdown()
         guard case .failure(.transient) = result else {
@@ -109,12 +120,16 @@ import Testing
     }
 
     @Test func outageIsWaitedOutWithoutFailingAnyRequest() async throws {
-        try await Harness.with(simulator: { $0.outageAfterSeconds = 0; $0.outageSeconds = 3 }) { client, server in
+        try await Harness.with(simulator: {
+            $0.outageAfterSeconds = 0
+            $0.outageSeconds = 3
+        }) { client, server in
             let results = await withTaskGroup(of: Result<String, EnhancorError>.self) { group in
                 for index in 0..<20 {
                     group.addTask {
                         await Harness.result {
-                            try await client.submit(imageURL: "https://i/o\(index).png", webhookURL: Harness.webhookURL, mode: .fast)
+                            try await client.submit(
+                                imageURL: "https://i/o\(index).png", webhookURL: Harness.webhookURL, mode: .fast)
                         }
                     }
                 }

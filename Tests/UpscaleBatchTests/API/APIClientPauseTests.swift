@@ -11,13 +11,21 @@ import Testing
     typealias Harness = APISimulatorHarness
 
     @Test func retryAfterSecondsPausesEveryRequest() async throws {
-        try await Harness.with(simulator: { $0.rateLimitPerSecond = 1; $0.retryAfter = "2" }) { client, server in
-            _ = try await client.submit(imageURL: "https://i/a.png", webhookURL: Harness.webhookURL, mode: .fast)  // takes the only token
+        try await Harness.with(simulator: {
+            $0.rateLimitPerSecond = 1
+            $0.retryAfter = "2"
+        }) { client, server in
+            // Takes the only token.
+            _ = try await client.submit(imageURL: "https://i/a.png", webhookURL: Harness.webhookURL, mode: .fast)
             let startB = Harness.now()
-            async let answerB = Harness.result { try await client.submit(imageURL: "https://i/b.png", webhookURL: Harness.webhookURL, mode: .fast) }
+            async let answerB = Harness.result {
+                try await client.submit(imageURL: "https://i/b.png", webhookURL: Harness.webhookURL, mode: .fast)
+            }
             // Wait (without a time limit on the outcome) until B's 429 has closed the gate.
             while !client.isPaused { try await Task.sleep(for: .milliseconds(5)) }
-            let answerC = await Harness.result { try await client.submit(imageURL: "https://i/c.png", webhookURL: Harness.webhookURL, mode: .fast) }
+            let answerC = await Harness.result {
+                try await client.submit(imageURL: "https://i/c.png", webhookURL: Harness.webhookURL, mode: .fast)
+            }
             let endC = Harness.now()
             let resultB = await answerB
             let endB = Harness.now()
@@ -38,9 +46,14 @@ import Testing
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
         let header = formatter.string(from: until)
         let headerDate = try #require(formatter.date(from: header))
-        try await Harness.with(simulator: { $0.rateLimitPerSecond = 1; $0.retryAfter = header }) { client, server in
+        try await Harness.with(simulator: {
+            $0.rateLimitPerSecond = 1
+            $0.retryAfter = header
+        }) { client, server in
             _ = try await client.submit(imageURL: "https://i/a.png", webhookURL: Harness.webhookURL, mode: .fast)
-            let result = await Harness.result { try await client.submit(imageURL: "https://i/b.png", webhookURL: Harness.webhookURL, mode: .fast) }
+            let result = await Harness.result {
+                try await client.submit(imageURL: "https://i/b.png", webhookURL: Harness.webhookURL, mode: .fast)
+            }
             #expect(result.isSuccess)
             #expect(Date() >= headerDate)
             #expect(server.ledger().count("queue", "429") >= 1)
@@ -49,12 +62,17 @@ import Testing
 
     @Test func garbageRetryAfterUsesTheDefault() async throws {
         try await Harness.with(
-            simulator: { $0.rateLimitPerSecond = 1; $0.retryAfter = "soon-ish" },
+            simulator: {
+                $0.rateLimitPerSecond = 1
+                $0.retryAfter = "soon-ish"
+            },
             client: { $0.retry.defaultRetryAfter = 1.2 }
         ) { client, server in
             _ = try await client.submit(imageURL: "https://i/a.png", webhookURL: Harness.webhookURL, mode: .fast)
             let start = Harness.now()
-            let result = await Harness.result { try await client.submit(imageURL: "https://i/b.png", webhookURL: Harness.webhookURL, mode: .fast) }
+            let result = await Harness.result {
+                try await client.submit(imageURL: "https://i/b.png", webhookURL: Harness.webhookURL, mode: .fast)
+            }
             #expect(result.isSuccess)
             #expect(Harness.now() - start >= 1.2)
             #expect(server.ledger().count("queue", "429") >= 1)
@@ -62,13 +80,20 @@ import Testing
     }
 
     @Test func cancelAllCompletesWaitingCalls() async throws {
-        try await Harness.with(simulator: { $0.rateLimitPerSecond = 1; $0.retryAfter = "30" }) { client, _ in
+        try await Harness.with(simulator: {
+            $0.rateLimitPerSecond = 1
+            $0.retryAfter = "30"
+        }) { client, _ in
             _ = try await client.submit(imageURL: "https://i/a.png", webhookURL: Harness.webhookURL, mode: .fast)
-            async let waiting = Harness.result { try await client.submit(imageURL: "https://i/b.png", webhookURL: Harness.webhookURL, mode: .fast) }
+            async let waiting = Harness.result {
+                try await client.submit(imageURL: "https://i/b.png", webhookURL: Harness.webhookURL, mode: .fast)
+            }
             while !client.isPaused { try await Task.sleep(for: .milliseconds(5)) }
             client.cancelAll()
             #expect(await waiting == .failure(.cancelled))
-            let later = await Harness.result { try await client.submit(imageURL: "https://i/c.png", webhookURL: Harness.webhookURL, mode: .fast) }
+            let later = await Harness.result {
+                try await client.submit(imageURL: "https://i/c.png", webhookURL: Harness.webhookURL, mode: .fast)
+            }
             #expect(later == .failure(.cancelled))
         }
     }
@@ -79,7 +104,10 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let caPath = directory.appendingPathComponent("ca.pem").path
         try await Harness.with(
-            simulator: { $0.tls = true; $0.tlsCAOutputPath = caPath },
+            simulator: {
+                $0.tls = true
+                $0.tlsCAOutputPath = caPath
+            },
             client: { $0.caFilePath = caPath }
         ) { client, server in
             #expect(server.baseURL.hasPrefix("https://"))
@@ -92,7 +120,9 @@ import Testing
                 baseURL: server.baseURL, apiKey: "sim-key", connectTimeout: 0.5, environment: [:], retry: Harness.fastPolicy)
             untrusting.retry.maxAttempts = 1
             let plain = try EnhancorHTTPClient(configuration: untrusting, logger: Harness.quietLogger)
-            let refused = await Harness.result { try await plain.submit(imageURL: "https://i/x.png", webhookURL: Harness.webhookURL, mode: .fast) }
+            let refused = await Harness.result {
+                try await plain.submit(imageURL: "https://i/x.png", webhookURL: Harness.webhookURL, mode: .fast)
+            }
             try await plain.shutdown()
             guard case .failure(.configuration(let detail)) = refused else {
                 Issue.record("an untrusted certificate should fail as a configuration error, got \(refused)")

@@ -35,21 +35,33 @@ import Testing
         }
         #expect(at >= 0.25 && at <= 0.5)
         // Only one timer is asked for.
-        guard case .none = gate.pump(now: 0.1) else { Issue.record("a second timer"); return }
+        guard case .none = gate.pump(now: 0.1) else {
+            Issue.record("a second timer")
+            return
+        }
         guard case .launch(let probe) = gate.pump(now: at, timerFired: true) else {
             Issue.record("expected a probe")
             return
         }
         #expect(probe == 1)
         // While the probe is out, nobody else goes.
-        guard case .none = gate.pump(now: 100) else { Issue.record("a second probe"); return }
+        guard case .none = gate.pump(now: 100) else {
+            Issue.record("a second probe")
+            return
+        }
         #expect(gate.admit(3, now: 100) == .queued)
         // The probe fails: back to the front, the next probe later.
         #expect(gate.recordTransientFailure(probe: true, now: 100).inOutage)
         gate.park(1, atFront: true)
-        guard case .scheduleTimer(let next) = gate.pump(now: 100) else { Issue.record("expected a timer"); return }
+        guard case .scheduleTimer(let next) = gate.pump(now: 100) else {
+            Issue.record("expected a timer")
+            return
+        }
         #expect(next > 100.25)
-        guard case .launch(let again) = gate.pump(now: next, timerFired: true) else { Issue.record("no probe"); return }
+        guard case .launch(let again) = gate.pump(now: next, timerFired: true) else {
+            Issue.record("no probe")
+            return
+        }
         #expect(again == 1)
         // The probe succeeds: everyone queued is released, in order.
         #expect(gate.recordAnswer() == [2, 3])

@@ -11,7 +11,9 @@ import Testing
         let configuration = EnhancorClientConfiguration(
             baseURL: "https://user:pw@apireq.enhancor.ai/api/upscaler/v1", apiKey: Self.key,
             environment: ["HTTPS_PROXY": "http://proxyuser:proxypass@proxy:3128"])
-        for text in [configuration.description, configuration.debugDescription, "\(configuration)", String(reflecting: configuration)] {
+        for text in [
+            configuration.description, configuration.debugDescription, "\(configuration)", String(reflecting: configuration),
+        ] {
             #expect(!text.contains(Self.key))
             #expect(!text.contains("proxypass"))
             #expect(!text.contains(":pw@"))
@@ -43,7 +45,8 @@ import Testing
         }
         do {
             _ = try EnhancorHTTPClient(
-                configuration: .init(baseURL: "https://127.0.0.1:1/v1", apiKey: Self.key, caFilePath: "/nonexistent/ca.pem", environment: [:]),
+                configuration: .init(
+                    baseURL: "https://127.0.0.1:1/v1", apiKey: Self.key, caFilePath: "/nonexistent/ca.pem", environment: [:]),
                 logger: Logger(label: "test"))
             Issue.record("a missing CA file must be refused")
         } catch {

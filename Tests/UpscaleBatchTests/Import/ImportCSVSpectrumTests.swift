@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import UpscaleBatch
 
 /// The csv-spectrum conformance suite (Fixtures/csv-spectrum, see its SOURCE.txt): each CSV

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import UpscaleBatch
 
 /// `upscale-batch import` end to end: the built binary's exit codes, standard output and
@@ -59,11 +60,12 @@ struct ImportCommandTests {
         let outcome = try run(["import", "a.csv", "--db", "s.sqlite3"], in: directory)
         #expect(outcome.status == 0)
         #expect(outcome.stdout == "imported 2, skipped 1 duplicates, rejected 2\n")
-        #expect(outcome.stderr == """
-            a.csv:4: URL is not an absolute http(s) URL: not a url
-            a.csv:5: unknown mode: ultra (use fast or professional)
+        #expect(
+            outcome.stderr == """
+                a.csv:4: URL is not an absolute http(s) URL: not a url
+                a.csv:5: unknown mode: ultra (use fast or professional)
 
-            """)
+                """)
         let again = try run(["import", "./a.csv", "--db", "s.sqlite3", "--batch", "again"], in: directory)
         #expect(again.stdout == "imported 0, skipped 3 duplicates, rejected 2\n")
         #expect(again.stderr.hasPrefix("./a.csv:4: "))
@@ -98,8 +100,10 @@ struct ImportCommandTests {
         let directory = TemporaryDirectory()
         _ = try ImportTestSupport.write("", to: directory, name: "empty.csv")
         _ = try ImportTestSupport.write("link,mode\nhttps://img.example/5.jpg,fast\n", to: directory, name: "b.csv")
-        for (file, words) in [("missing.csv", "cannot read missing.csv"), ("empty.csv", "empty.csv is empty"),
-                              ("b.csv", "b.csv has no url column")] {
+        for (file, words) in [
+            ("missing.csv", "cannot read missing.csv"), ("empty.csv", "empty.csv is empty"),
+            ("b.csv", "b.csv has no url column"),
+        ] {
             let outcome = try run(["import", file, "--db", "s.sqlite3"], in: directory)
             #expect(outcome.status == 2, "\(file)")
             #expect(outcome.stderr.contains(words), "\(file): \(outcome.stderr)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import UpscaleBatch
 
 @Suite("RowValidator")
@@ -46,15 +47,20 @@ struct ImportRowValidatorTests {
         #expect(try outcome("url", "img.example/a.jpg") == "!URL is not an absolute http(s) URL: img.example/a.jpg")
         #expect(try outcome("url", "not a url") == "!URL is not an absolute http(s) URL: not a url")
         #expect(try outcome("url", "/images/a.jpg") == "!URL is not an absolute http(s) URL: /images/a.jpg")
-        #expect(try outcome("url", "https:img.example/a") == "!URL is not absolute (expected https://host/...): https:img.example/a")
+        #expect(
+            try outcome("url", "https:img.example/a") == "!URL is not absolute (expected https://host/...): https:img.example/a")
         #expect(try outcome("url", "https:///a.jpg") == "!URL has no host: https:///a.jpg")
         #expect(try outcome("url", "https://:443/a.jpg") == "!URL has an invalid host: https://:443/a.jpg")
         #expect(try outcome("url", "https://img.example:80x/a") == "!URL has an invalid host: https://img.example:80x/a")
         #expect(try outcome("url", "https://img ex.com/a") == "!URL contains whitespace: https://img ex.com/a")
         #expect(try outcome("url", "\"https://img.example/a b.jpg\"") == "!URL contains whitespace: https://img.example/a b.jpg")
-        #expect(try outcome("url", "\"https://img.example/a\nb.jpg\"") == #"!URL contains whitespace: https://img.example/a\nb.jpg"#)
-        #expect(try outcome("url", "https://img.example/a\u{00A0}b") == "!URL contains whitespace: https://img.example/a\u{00A0}b")
-        #expect(try outcome("url", "https://img.example/a\u{01}b") == #"!URL contains a control character: https://img.example/a\u{1}b"#)
+        #expect(
+            try outcome("url", "\"https://img.example/a\nb.jpg\"") == #"!URL contains whitespace: https://img.example/a\nb.jpg"#)
+        #expect(
+            try outcome("url", "https://img.example/a\u{00A0}b") == "!URL contains whitespace: https://img.example/a\u{00A0}b")
+        #expect(
+            try outcome("url", "https://img.example/a\u{01}b")
+                == #"!URL contains a control character: https://img.example/a\u{1}b"#)
     }
 
     @Test("a URL of 2,048 bytes is accepted, 2,049 rejected, and the reason quotes about 100 characters")

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+
 @testable import UpscaleBatch
 
 /// Helpers for the import tests: CSV text written to real files, read back through the reader.
@@ -69,7 +70,8 @@ enum ImportTestSupport {
         try store.database.read { db in
             try String.fetchAll(
                 db,
-                sql: "SELECT b.name || '|' || j.url || '|' || j.mode FROM jobs j JOIN batches b ON b.id = j.batch_id ORDER BY j.id"
+                sql:
+                    "SELECT b.name || '|' || j.url || '|' || j.mode FROM jobs j JOIN batches b ON b.id = j.batch_id ORDER BY j.id"
             ).map { $0.components(separatedBy: "|") }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import UpscaleBatch
 
 @Suite("JobImporter")
@@ -34,14 +35,16 @@ struct JobImporterTests {
             into: store, directory: directory)
         #expect(summary == ImportSummary(imported: 2, duplicates: 1, rejected: 2))
         #expect(summary.description == "imported 2, skipped 1 duplicates, rejected 2")
-        #expect(rejections == [
-            "4: URL is not an absolute http(s) URL: not a url",
-            "5: unknown mode: ultra (use fast or professional)",
-        ])
-        #expect(try S.jobs(in: store) == [
-            ["nightly.csv@2026-11-25", "https://img.example/1.jpg", "fast"],
-            ["nightly.csv@2026-11-25", "https://img.example/2.jpg", "professional"],
-        ])
+        #expect(
+            rejections == [
+                "4: URL is not an absolute http(s) URL: not a url",
+                "5: unknown mode: ultra (use fast or professional)",
+            ])
+        #expect(
+            try S.jobs(in: store) == [
+                ["nightly.csv@2026-11-25", "https://img.example/1.jpg", "fast"],
+                ["nightly.csv@2026-11-25", "https://img.example/2.jpg", "professional"],
+            ])
     }
 
     @Test("jobs are PENDING, unsubmitted, with one created_at/updated_at in the store's time format")
@@ -79,10 +82,11 @@ struct JobImporterTests {
             "url\nhttps://a.example/1\nhttps://a.example/2\nhttps://a.example/1?x\n", into: store, directory: directory,
             name: "again.csv")
         #expect(second.0 == ImportSummary(imported: 2, duplicates: 1, rejected: 0))
-        #expect(try S.jobs(in: store).map { $0[1] + " " + $0[2] } == [
-            "https://a.example/1 fast", "https://a.example/1 professional",
-            "https://a.example/2 fast", "https://a.example/1?x fast",
-        ])
+        #expect(
+            try S.jobs(in: store).map { $0[1] + " " + $0[2] } == [
+                "https://a.example/1 fast", "https://a.example/1 professional",
+                "https://a.example/2 fast", "https://a.example/1?x fast",
+            ])
     }
 
     @Test("duplicates are counted right across the inserter's multi-row statements")
@@ -108,8 +112,10 @@ struct JobImporterTests {
         let store = try StoreFixtures.makeStore(in: directory)
         _ = try importText("url\nhttps://a.example/1\n", into: store, directory: directory)
         let (foreignKeys, cacheSize, tempStore) = try store.database.write { db in
-            (try Bool.fetchOne(db, sql: "PRAGMA foreign_keys"), try Int.fetchOne(db, sql: "PRAGMA cache_size"),
-             try Int.fetchOne(db, sql: "PRAGMA temp_store"))
+            (
+                try Bool.fetchOne(db, sql: "PRAGMA foreign_keys"), try Int.fetchOne(db, sql: "PRAGMA cache_size"),
+                try Int.fetchOne(db, sql: "PRAGMA temp_store")
+            )
         }
         #expect(foreignKeys == true)
         #expect(cacheSize == -2000)
@@ -145,8 +151,9 @@ struct JobImporterTests {
         #expect(throws: ImportError.noURLColumn(file: noURL, header: ["link", "mode"])) { _ = try JobImporter(path: noURL) }
         let badHeader = try S.write("\"url\n", to: directory, name: "c.csv")
         #expect(throws: ImportError.self) { _ = try JobImporter(path: badHeader) }
-        #expect(ImportError.noURLColumn(file: "b.csv", header: ["link", "mode"]).description
-            == "b.csv has no url column (header: link, mode): name the column of image URLs url or img_url")
+        #expect(
+            ImportError.noURLColumn(file: "b.csv", header: ["link", "mode"]).description
+                == "b.csv has no url column (header: link, mode): name the column of image URLs url or img_url")
         #expect(ImportError.empty(file: "e.csv").description.hasPrefix("e.csv is empty"))
     }
 
@@ -179,10 +186,11 @@ struct JobImporterTests {
         let directory = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: directory)
         try store.database.write { db in
-            try db.execute(sql: """
-                CREATE TRIGGER boom BEFORE INSERT ON jobs WHEN NEW.url = 'https://a.example/boom'
-                BEGIN SELECT RAISE(ABORT, 'boom'); END
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER boom BEFORE INSERT ON jobs WHEN NEW.url = 'https://a.example/boom'
+                    BEGIN SELECT RAISE(ABORT, 'boom'); END
+                    """)
         }
         var text = "url\n"
         for index in 0..<1000 { text += "https://a.example/\(index)\n" }
@@ -237,7 +245,9 @@ struct JobImporterTests {
         let directory = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: directory)
         var text = "url,mode\r\n"
-        for index in 0..<200 { text += "\"https://a.example/\(index)?q=\"\"x\"\"\",\(index % 2 == 0 ? "fast" : "professional")\r\n" }
+        for index in 0..<200 {
+            text += "\"https://a.example/\(index)?q=\"\"x\"\"\",\(index % 2 == 0 ? "fast" : "professional")\r\n"
+        }
         let path = try S.write(text, to: directory)
         let summary = try JobImporter(path: path, chunkSize: 5).run(into: store, date: Self.date) { _ in }
         #expect(summary == ImportSummary(imported: 200, duplicates: 0, rejected: 0))

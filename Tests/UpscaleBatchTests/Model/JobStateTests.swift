@@ -1,4 +1,5 @@
 import Testing
+
 @testable import UpscaleBatch
 
 @Suite struct JobStateTests {

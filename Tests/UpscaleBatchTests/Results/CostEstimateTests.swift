@@ -19,7 +19,9 @@ struct CostEstimateTests {
         let table = EstimateRenderer.table(estimate)
         #expect(table.contains("no history yet for fast"))
         #expect(table.contains("no history yet for professional"))
-        #expect(EstimateRenderer.json(estimate).contains(#"{"mode": "fast", "pending": 5, "known_jobs": 0, "average_cost": null, "expected_cost": null}"#))
+        #expect(
+            EstimateRenderer.json(estimate).contains(
+                #"{"mode": "fast", "pending": 5, "known_jobs": 0, "average_cost": null, "expected_cost": null}"#))
     }
 
     @Test("history from jobs in any state and from earlier attempts; rounded half up once")
@@ -37,11 +39,12 @@ struct CostEstimateTests {
         try StoreFixtures.update(store, job: seenPro[0], "state = 'COMPLETED', request_id = 'p2', cost = 500")
         try store.database.write { db in
             // An earlier, retried attempt counts; a copy of the current attempt does not.
-            try db.execute(sql: """
-                INSERT INTO job_attempts (job_id, request_id, state, cost, archived_at, reason) VALUES
-                  (?, 'p1', 'FAILED', 481, '2026-11-25T00:00:00.000Z', 'retry'),
-                  (?, 'p2', 'COMPLETED', 500, '2026-11-25T00:00:00.000Z', 'retry')
-                """, arguments: [seenPro[0], seenPro[0]])
+            try db.execute(
+                sql: """
+                    INSERT INTO job_attempts (job_id, request_id, state, cost, archived_at, reason) VALUES
+                      (?, 'p1', 'FAILED', 481, '2026-11-25T00:00:00.000Z', 'retry'),
+                      (?, 'p2', 'COMPLETED', 500, '2026-11-25T00:00:00.000Z', 'retry')
+                    """, arguments: [seenPro[0], seenPro[0]])
         }
         _ = pendingFast
 

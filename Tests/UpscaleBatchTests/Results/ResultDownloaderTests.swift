@@ -25,7 +25,8 @@ struct ResultDownloaderTests {
 
     @Test("a result served as text/html is refused, permanently, and nothing is kept")
     func htmlRefused() async throws {
-        try await with(["/page": Reply(headers: ["Content-Type": "text/html"], body: .bytes(Array("<html>expired</html>".utf8)))]) {
+        try await with(["/page": Reply(headers: ["Content-Type": "text/html"], body: .bytes(Array("<html>expired</html>".utf8)))])
+        {
             store, out, server in
             let id = try Support.stageCompleted(store, sourceURL: "https://img.example/a.jpg", resultURL: server.origin + "/page")
             let summary = try await Support.pass(store, out)
@@ -40,9 +41,12 @@ struct ResultDownloaderTests {
 
     @Test("image/png whose bytes are not an image is refused")
     func lyingContentType() async throws {
-        try await with(["/lie.png": Reply(headers: ["Content-Type": "image/png"], body: .bytes(Array("<html>not really a png</html>".utf8)))]) {
+        try await with([
+            "/lie.png": Reply(headers: ["Content-Type": "image/png"], body: .bytes(Array("<html>not really a png</html>".utf8)))
+        ]) {
             store, out, server in
-            let id = try Support.stageCompleted(store, sourceURL: "https://img.example/a.jpg", resultURL: server.origin + "/lie.png")
+            let id = try Support.stageCompleted(
+                store, sourceURL: "https://img.example/a.jpg", resultURL: server.origin + "/lie.png")
             let summary = try await Support.pass(store, out)
             #expect(summary.failed == 1)
             #expect(try Support.columns(store, id).error == "permanent: not an image: the bytes are not PNG, JPEG, WebP or GIF")
@@ -55,7 +59,8 @@ struct ResultDownloaderTests {
         let total = 64 * 1024 * 1024
         let huge = Reply(headers: ["Content-Type": "image/png"], body: .endlessChunked(prefix: Support.pngBytes, count: total))
         try await with(["/huge.png": huge]) { store, out, server in
-            let id = try Support.stageCompleted(store, sourceURL: "https://img.example/big.jpg", resultURL: server.origin + "/huge.png")
+            let id = try Support.stageCompleted(
+                store, sourceURL: "https://img.example/big.jpg", resultURL: server.origin + "/huge.png")
             let summary = try await Support.pass(store, out, maxBytes: 256 * 1024)
             #expect(summary.failed == 1 && summary.bytes == 0)
             #expect(try Support.columns(store, id).error?.contains("larger than the limit of 262144 bytes") == true)
@@ -67,7 +72,8 @@ struct ResultDownloaderTests {
     @Test("a Content-Length over the limit is refused before reading the body")
     func overLimitDeclared() async throws {
         try await with(["/big.png": Self.png]) { store, out, server in
-            let id = try Support.stageCompleted(store, sourceURL: "https://img.example/big.jpg", resultURL: server.origin + "/big.png")
+            let id = try Support.stageCompleted(
+                store, sourceURL: "https://img.example/big.jpg", resultURL: server.origin + "/big.png")
             let summary = try await Support.pass(store, out, maxBytes: 100)
             #expect(summary.failed == 1)
             #expect(try Support.columns(store, id).error?.hasPrefix("permanent: the result is larger than the limit") == true)
@@ -81,13 +87,19 @@ struct ResultDownloaderTests {
             "/gone": Reply(status: 410), "/forbidden": Reply(status: 403), "/busy": Reply(status: 503),
         ]
         try await with(routes) { store, out, server in
-            let gone = try Support.stageCompleted(store, sourceURL: "https://img.example/1.jpg", resultURL: server.origin + "/gone")
-            let forbidden = try Support.stageCompleted(store, sourceURL: "https://img.example/2.jpg", resultURL: server.origin + "/forbidden")
-            let missing = try Support.stageCompleted(store, sourceURL: "https://img.example/3.jpg", resultURL: server.origin + "/missing")
-            let busy = try Support.stageCompleted(store, sourceURL: "https://img.example/4.jpg", resultURL: server.origin + "/busy")
+            let gone = try Support.stageCompleted(
+                store, sourceURL: "https://img.example/1.jpg", resultURL: server.origin + "/gone")
+            let forbidden = try Support.stageCompleted(
+                store, sourceURL: "https://img.example/2.jpg", resultURL: server.origin + "/forbidden")
+            let missing = try Support.stageCompleted(
+                store, sourceURL: "https://img.example/3.jpg", resultURL: server.origin + "/missing")
+            let busy = try Support.stageCompleted(
+                store, sourceURL: "https://img.example/4.jpg", resultURL: server.origin + "/busy")
             let first = try await Support.pass(store, out)
             #expect(first.failed == 4)
-            #expect(try Support.columns(store, gone).error == "permanent: result URL expired or gone (HTTP 410); run the job again to get a new one")
+            #expect(
+                try Support.columns(store, gone).error
+                    == "permanent: result URL expired or gone (HTTP 410); run the job again to get a new one")
             #expect(try Support.columns(store, forbidden).error?.contains("(HTTP 403)") == true)
             #expect(try Support.columns(store, missing).error?.contains("(HTTP 404)") == true)
             #expect(try Support.columns(store, busy).error == "HTTP 503 from the result server; will retry")
@@ -112,10 +124,14 @@ struct ResultDownloaderTests {
             "/file": Reply(status: 302, headers: ["Location": "file:///etc/passwd"]),
         ]
         try await with(routes) { store, out, server in
-            let ok = try Support.stageCompleted(store, sourceURL: "https://img.example/ok.jpg", resultURL: server.origin + "/r1?sig=1")
-            let loop = try Support.stageCompleted(store, sourceURL: "https://img.example/loop.jpg", resultURL: server.origin + "/loop")
-            let file = try Support.stageCompleted(store, sourceURL: "https://img.example/file.jpg", resultURL: server.origin + "/file")
-            let ftp = try Support.stageCompleted(store, sourceURL: "https://img.example/ftp.jpg", resultURL: "ftp://127.0.0.1/x.png")
+            let ok = try Support.stageCompleted(
+                store, sourceURL: "https://img.example/ok.jpg", resultURL: server.origin + "/r1?sig=1")
+            let loop = try Support.stageCompleted(
+                store, sourceURL: "https://img.example/loop.jpg", resultURL: server.origin + "/loop")
+            let file = try Support.stageCompleted(
+                store, sourceURL: "https://img.example/file.jpg", resultURL: server.origin + "/file")
+            let ftp = try Support.stageCompleted(
+                store, sourceURL: "https://img.example/ftp.jpg", resultURL: "ftp://127.0.0.1/x.png")
             let summary = try await Support.pass(store, out)
             #expect(summary.downloaded == 1 && summary.failed == 3)
             #expect(try Support.columns(store, ok).path == out + "/\(ok)-ok.png")
@@ -130,7 +146,8 @@ struct ResultDownloaderTests {
     @Test("a stale .partial from a killed download is replaced by a clean, whole result")
     func stalePartial() async throws {
         try await with(["/img.png": Self.png]) { store, out, server in
-            let id = try Support.stageCompleted(store, sourceURL: "https://img.example/face.jpg", resultURL: server.origin + "/img.png")
+            let id = try Support.stageCompleted(
+                store, sourceURL: "https://img.example/face.jpg", resultURL: server.origin + "/img.png")
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: false)
             let partial = out + "/.\(id)-face.partial"
             try Data(repeating: 0x58, count: 10_000).write(to: URL(fileURLWithPath: partial))
@@ -151,7 +168,8 @@ struct ResultDownloaderTests {
     @Test("a .partial locked by another download is left alone")
     func lockedPartial() async throws {
         try await with(["/img.png": Self.png]) { store, out, server in
-            let id = try Support.stageCompleted(store, sourceURL: "https://img.example/face.jpg", resultURL: server.origin + "/img.png")
+            let id = try Support.stageCompleted(
+                store, sourceURL: "https://img.example/face.jpg", resultURL: server.origin + "/img.png")
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: false)
             let holder = open(out + "/.\(id)-face.partial", O_RDWR | O_CREAT, 0o644)
             #expect(flock(holder, LOCK_EX) == 0)

@@ -30,7 +30,9 @@ struct ResultFileNameTests {
         #expect(ResultFileName.base(of: "https://img.example/a/%2e%2e%2f%2e%2e%2fetc%2fpasswd") == "passwd")
         #expect(ResultFileName.base(of: "https://img.example/..%5C..%5Cwindows%5Cwin.ini") == "win")
         #expect(ResultFileName.base(of: "https://img.example/%2e%2e") == "image")
-        #expect(ResultFileName.name(jobID: 7, sourceURL: "https://img.example/../../etc/passwd", fileExtension: "png") == "7-passwd.png")
+        #expect(
+            ResultFileName.name(jobID: 7, sourceURL: "https://img.example/../../etc/passwd", fileExtension: "png")
+                == "7-passwd.png")
     }
 
     @Test("no file name, query strings and fragments")

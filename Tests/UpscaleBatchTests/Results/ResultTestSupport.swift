@@ -21,7 +21,8 @@ enum ResultTestSupport {
     ) throws -> Int64 {
         try store.database.write { db in
             try db.execute(
-                sql: "INSERT OR IGNORE INTO batches(name, source_file, imported_at) VALUES (?, 'test.csv', '2026-11-25T00:00:00.000Z')",
+                sql:
+                    "INSERT OR IGNORE INTO batches(name, source_file, imported_at) VALUES (?, 'test.csv', '2026-11-25T00:00:00.000Z')",
                 arguments: [batch])
             let batchID = try Int64.fetchOne(db, sql: "SELECT id FROM batches WHERE name = ?", arguments: [batch])!
             try db.execute(
@@ -36,14 +37,18 @@ enum ResultTestSupport {
         }
     }
 
-    static func downloader(_ store: JobStore, _ directory: String, concurrency: Int = 4, maxBytes: Int64 = ResultDownloader.defaultMaxBytes) throws -> ResultDownloader {
+    static func downloader(
+        _ store: JobStore, _ directory: String, concurrency: Int = 4, maxBytes: Int64 = ResultDownloader.defaultMaxBytes
+    ) throws -> ResultDownloader {
         try ResultDownloader(
             store: store, outputDirectory: directory, concurrency: concurrency, maxBytes: maxBytes,
             environment: [:], logger: quietLogger)
     }
 
     /// One full pass, the downloader shut down after it.
-    static func pass(_ store: JobStore, _ directory: String, maxBytes: Int64 = ResultDownloader.defaultMaxBytes, retry: Bool = false) async throws -> DownloadSummary {
+    static func pass(
+        _ store: JobStore, _ directory: String, maxBytes: Int64 = ResultDownloader.defaultMaxBytes, retry: Bool = false
+    ) async throws -> DownloadSummary {
         let downloader = try downloader(store, directory, maxBytes: maxBytes)
         do {
             let summary = try await downloader.downloadPending(retryPermanentFailures: retry)

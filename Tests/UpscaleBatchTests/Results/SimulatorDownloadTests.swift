@@ -1,7 +1,7 @@
-@testable import EnhancorSimulator
 import Foundation
 import Testing
 
+@testable import EnhancorSimulator
 @testable import UpscaleBatch
 
 /// Real downloads of real results: jobs submitted to the in-process simulator and polled to
@@ -22,14 +22,19 @@ struct SimulatorDownloadTests {
                 answer = try await client.status(requestID: requestID)
             }
             let result = try #require(answer.resultURL)
-            ids.append(try Support.stageCompleted(store, sourceURL: source, resultURL: result, requestID: requestID, cost: answer.cost ?? 0))
+            ids.append(
+                try Support.stageCompleted(
+                    store, sourceURL: source, resultURL: result, requestID: requestID, cost: answer.cost ?? 0))
         }
         return ids
     }
 
     @Test("downloads match what the simulator serves, once each")
     func downloadPass() async throws {
-        try await APISimulatorHarness.with(simulator: { $0.fastDuration = 0.05; $0.durationJitter = 0 }) { client, server in
+        try await APISimulatorHarness.with(simulator: {
+            $0.fastDuration = 0.05
+            $0.durationJitter = 0
+        }) { client, server in
             let temporary = TemporaryDirectory()
             let store = try StoreFixtures.makeStore(in: temporary)
             let out = temporary.file("results")
@@ -57,7 +62,10 @@ struct SimulatorDownloadTests {
 
     @Test("the runner's entry point: enqueue from many tasks, each result fetched once")
     func enqueueAndFinish() async throws {
-        try await APISimulatorHarness.with(simulator: { $0.fastDuration = 0.05; $0.durationJitter = 0 }) { client, server in
+        try await APISimulatorHarness.with(simulator: {
+            $0.fastDuration = 0.05
+            $0.durationJitter = 0
+        }) { client, server in
             let temporary = TemporaryDirectory()
             let store = try StoreFixtures.makeStore(in: temporary)
             let ids = try await completedJobs(6, client: client, store: store)
@@ -79,7 +87,10 @@ struct SimulatorDownloadTests {
 
     @Test("finish sweeps what the queue never saw")
     func finishSweeps() async throws {
-        try await APISimulatorHarness.with(simulator: { $0.fastDuration = 0.05; $0.durationJitter = 0 }) { client, server in
+        try await APISimulatorHarness.with(simulator: {
+            $0.fastDuration = 0.05
+            $0.durationJitter = 0
+        }) { client, server in
             let temporary = TemporaryDirectory()
             let store = try StoreFixtures.makeStore(in: temporary)
             let ids = try await completedJobs(3, client: client, store: store)

@@ -3,6 +3,7 @@ import GRDB
 import Logging
 import Synchronization
 import Testing
+
 @testable import UpscaleBatch
 
 @Suite struct JobRunnerTests {
@@ -85,7 +86,9 @@ import Testing
         let store = try StoreFixtures.makeStore(in: dir)
         let id = try StoreFixtures.insertJobs(store, count: 1)[0]
         // Submitted by an earlier run; a webhook finished it before any poll.
-        try StoreFixtures.update(store, job: id, "request_id = 'req-old', state = 'COMPLETED', result_url = 'https://r/1', submitted_at = '2026-11-25T00:00:00.000Z'")
+        try StoreFixtures.update(
+            store, job: id,
+            "request_id = 'req-old', state = 'COMPLETED', result_url = 'https://r/1', submitted_at = '2026-11-25T00:00:00.000Z'")
         let client = ScriptedClient()
         let runner = try makeRunner(store, client)
         #expect(try runner.prepare() == 0, "a final job is not in a run's scope")
@@ -101,11 +104,17 @@ import Testing
         let id = try StoreFixtures.insertJobs(store, count: 1)[0]
         try StoreFixtures.update(store, job: id, "request_id = 'r', state = 'IN_PROGRESS'")
         let claim = PollClaim(jobID: id, requestID: "r", pollCount: 0)
-        try store.recordPollResults([PollResult(claim: claim, answer: StatusAnswer(state: .inQueue, rawStatus: "IN_QUEUE", cost: 7), nextPollAt: 0)])
+        try store.recordPollResults([
+            PollResult(claim: claim, answer: StatusAnswer(state: .inQueue, rawStatus: "IN_QUEUE", cost: 7), nextPollAt: 0)
+        ])
         #expect(try store.job(id: id)?.state == .inProgress)
         #expect(try store.job(id: id)?.cost == 7)
-        try store.recordPollResults([PollResult(claim: claim, answer: StatusAnswer(state: .failed, rawStatus: "FAILED", error: "x"), nextPollAt: 0)])
-        try store.recordPollResults([PollResult(claim: claim, answer: StatusAnswer(state: .completed, rawStatus: "COMPLETED"), nextPollAt: 0)])
+        try store.recordPollResults([
+            PollResult(claim: claim, answer: StatusAnswer(state: .failed, rawStatus: "FAILED", error: "x"), nextPollAt: 0)
+        ])
+        try store.recordPollResults([
+            PollResult(claim: claim, answer: StatusAnswer(state: .completed, rawStatus: "COMPLETED"), nextPollAt: 0)
+        ])
         #expect(try store.job(id: id)?.state == .failed, "a final state is final")
     }
 }

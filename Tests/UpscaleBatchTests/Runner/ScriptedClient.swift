@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Synchronization
+
 @testable import UpscaleBatch
 
 /// An in-memory API for runner tests where counts must be exact: answers after a short delay on
@@ -34,7 +35,9 @@ final class ScriptedClient: EnhancorClient {
         self.statusScript = statusScript
     }
 
-    func submit(imageURL: String, webhookURL: String, mode: Mode, completion: @escaping @Sendable (Result<String, EnhancorError>) -> Void) {
+    func submit(
+        imageURL: String, webhookURL: String, mode: Mode, completion: @escaping @Sendable (Result<String, EnhancorError>) -> Void
+    ) {
         let (attempt, requestID) = ledger.withLock { ledger in
             ledger.inFlight += 1
             ledger.maxInFlight = max(ledger.maxInFlight, ledger.inFlight)
@@ -44,7 +47,11 @@ final class ScriptedClient: EnhancorClient {
         }
         queue.asyncAfter(deadline: .now() + delay) {
             self.ledger.withLock { $0.inFlight -= 1 }
-            if let error = self.submitScript(imageURL, attempt) { completion(.failure(error)) } else { completion(.success(requestID)) }
+            if let error = self.submitScript(imageURL, attempt) {
+                completion(.failure(error))
+            } else {
+                completion(.success(requestID))
+            }
         }
     }
 
@@ -59,10 +66,12 @@ final class ScriptedClient: EnhancorClient {
         queue.asyncAfter(deadline: .now() + delay) {
             self.ledger.withLock { $0.inFlight -= 1 }
             let state = self.statusScript(polls)
-            completion(.success(StatusAnswer(
-                state: state, rawStatus: state.rawValue, cost: 100,
-                resultURL: state == .completed ? "https://results.example/\(requestID).png" : nil,
-                error: state == .failed ? "could not process" : nil)))
+            completion(
+                .success(
+                    StatusAnswer(
+                        state: state, rawStatus: state.rawValue, cost: 100,
+                        resultURL: state == .completed ? "https://results.example/\(requestID).png" : nil,
+                        error: state == .failed ? "could not process" : nil)))
         }
     }
 }

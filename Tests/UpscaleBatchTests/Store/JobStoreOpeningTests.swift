@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import UpscaleBatch
 
 @Suite struct JobStoreOpeningTests {
@@ -71,7 +72,10 @@ import Testing
             try store.database.write { db in
                 // STRICT: a cost must be an integer, not text that SQLite would otherwise accept.
                 try db.execute(sql: "INSERT INTO batches(name, source_file, imported_at) VALUES ('b', 's', 'now')")
-                try db.execute(sql: "INSERT INTO jobs(batch_id, url, mode, cost, created_at, updated_at) VALUES (1, 'u', 'fast', 'a lot', 'x', 'x')")
+                try db.execute(
+                    sql:
+                        "INSERT INTO jobs(batch_id, url, mode, cost, created_at, updated_at) VALUES (1, 'u', 'fast', 'a lot', 'x', 'x')"
+                )
             }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import UpscaleBatch
 
 @Suite struct JobStoreQueryTests {
@@ -9,9 +10,17 @@ import Testing
         let store = try StoreFixtures.makeStore(in: dir)
         let fast = try StoreFixtures.insertJobs(store, count: 3, batch: "night-1")
         let pro = try StoreFixtures.insertJobs(store, count: 2, batch: "night-2", mode: .professional)
-        try StoreFixtures.update(store, job: fast[0], "state = 'COMPLETED', request_id = 'r1', cost = 240, result_url = 'https://r/1', submitted_at = '2026-11-24T23:59:59.000Z'")
-        try StoreFixtures.update(store, job: fast[1], "state = 'FAILED', request_id = 'r2', cost = 240, error = 'bad image', submitted_at = '2026-11-25T00:00:01.000Z'")
-        try StoreFixtures.update(store, job: pro[0], "state = 'IN_PROGRESS', request_id = 'r3', cost = 480, submitted_at = '2026-11-25T01:00:00.000Z', possible_duplicate = 1")
+        try StoreFixtures.update(
+            store, job: fast[0],
+            "state = 'COMPLETED', request_id = 'r1', cost = 240, result_url = 'https://r/1', submitted_at = '2026-11-24T23:59:59.000Z'"
+        )
+        try StoreFixtures.update(
+            store, job: fast[1],
+            "state = 'FAILED', request_id = 'r2', cost = 240, error = 'bad image', submitted_at = '2026-11-25T00:00:01.000Z'")
+        try StoreFixtures.update(
+            store, job: pro[0],
+            "state = 'IN_PROGRESS', request_id = 'r3', cost = 480, submitted_at = '2026-11-25T01:00:00.000Z', possible_duplicate = 1"
+        )
         _ = pro
         return store
     }
@@ -39,7 +48,10 @@ import Testing
         let store = try stagedStore(dir)
         let byMode = try store.costReport(by: .mode)
         #expect(byMode.groups.map(\.key) == ["fast", "professional"])
-        #expect(byMode.groups[0] == ReportGroup(key: "fast", jobs: 3, completed: 1, failed: 1, costs: CostTotals(total: 480, completed: 240, failed: 240)))
+        #expect(
+            byMode.groups[0]
+                == ReportGroup(
+                    key: "fast", jobs: 3, completed: 1, failed: 1, costs: CostTotals(total: 480, completed: 240, failed: 240)))
         #expect(byMode.groups[1].costs == CostTotals(total: 480, completed: 0, failed: 0))
         #expect(byMode.costs == CostTotals(total: 960, completed: 240, failed: 240))
         #expect(byMode.jobs == 5)

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+
 @testable import UpscaleBatch
 
 /// Small helpers that put jobs into a real store with plain SQL, the way `import` leaves them.
@@ -16,7 +17,8 @@ enum StoreFixtures {
     ) throws -> [Int64] {
         try store.database.write { db in
             try db.execute(
-                sql: "INSERT OR IGNORE INTO batches(name, source_file, imported_at) VALUES (?, 'test.csv', '2026-11-25T00:00:00.000Z')",
+                sql:
+                    "INSERT OR IGNORE INTO batches(name, source_file, imported_at) VALUES (?, 'test.csv', '2026-11-25T00:00:00.000Z')",
                 arguments: [batch])
             let batchID = try Int64.fetchOne(db, sql: "SELECT id FROM batches WHERE name = ?", arguments: [batch])!
             var ids: [Int64] = []

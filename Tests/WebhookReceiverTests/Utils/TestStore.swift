@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+
 @testable import UpscaleBatch
 
 /// A real job store in a fresh temporary directory, removed when the test ends.
@@ -16,10 +17,11 @@ struct TestStore {
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try JobStore.openOrCreate(at: directory.appendingPathComponent("jobs.sqlite3").path)
         try await store.database.write { db in
-            try db.execute(sql: """
-                INSERT INTO batches (name, source_file, imported_at)
-                VALUES ('test', 'test.csv', '2026-11-25T00:00:00.000Z')
-                """)
+            try db.execute(
+                sql: """
+                    INSERT INTO batches (name, source_file, imported_at)
+                    VALUES ('test', 'test.csv', '2026-11-25T00:00:00.000Z')
+                    """)
         }
         return try await body(TestStore(directory: directory, store: store))
     }
