@@ -83,44 +83,35 @@ public final class JobImporter {
         let time = ImportTimestamp(date)
         let name = batchName ?? Self.defaultBatchName(file: file, date: date)
         var rejected = 0
+        let pipeline = ImportPipeline(reader: reader, validator: validator, file: file)
+        pipeline.start()
         do {
             return try store.withImportTransaction(
                 batchName: name, sourceFile: file == "-" ? "stdin" : file, timestamp: time.timestamp
             ) { inserter in
-                while let result = try nextResult() {
-                    switch result {
-                    case .rejected(let row):
+                while let batch = try pipeline.next() {
+                    for row in batch.rejections {
                         rejected += 1
                         onRejected(row)
-                    case .record(let record):
-                        switch validator.validate(record) {
-                        case .job(let url, let mode):
-                            try inserter.insert(url: url, mode: mode)
-                        case .blank:
-                            break
-                        case .rejected(let reason):
-                            rejected += 1
-                            onRejected(RejectedRow(line: record.line, reason: reason))
-                        }
+                    }
+                    var start = 0
+                    for row in batch.rows {
+                        try inserter.insert(url: batch.urlBytes[start..<row.end], mode: row.mode)
+                        start = row.end
                     }
                 }
                 try inserter.finish()
                 return ImportSummary(imported: inserter.inserted, duplicates: inserter.duplicates, rejected: rejected)
             }
         } catch let error as ImportError {
+            pipeline.cancel()
             throw error
         } catch let error as StoreError {
+            pipeline.cancel()
             throw .store(error)
         } catch {
+            pipeline.cancel()
             throw .store(JobStore.translate(error, path: store.path))
-        }
-    }
-
-    private func nextResult() throws(ImportError) -> CSVReadResult? {
-        do {
-            return try reader.next()
-        } catch {
-            throw .unreadable(file: file, reason: error.description)
         }
     }
 }

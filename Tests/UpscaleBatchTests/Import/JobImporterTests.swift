@@ -25,6 +25,27 @@ struct JobImporterTests {
         return (summary, rejections)
     }
 
+    @Test("rows and rejections keep file order across the reading thread's batches")
+    func orderAcrossBatches() throws {
+        let directory = TemporaryDirectory()
+        let store = try StoreFixtures.makeStore(in: directory)
+        var lines = ["url"]
+        for index in 0..<9_000 {
+            lines.append(index % 7 == 3 ? "ftp://img.example/\(index).jpg" : "https://img.example/\(index % 8_000).jpg")
+        }
+        let (summary, rejections) = try importText(lines.joined(separator: "\n") + "\n", into: store, directory: directory)
+        let rejectedIndexes = (0..<9_000).filter { $0 % 7 == 3 }
+        #expect(rejections.count == rejectedIndexes.count)
+        #expect(rejections.map { Int($0.prefix { $0 != ":" }) } == rejectedIndexes.map { $0 + 2 }, "reported in file order")
+        #expect(summary.rejected == rejectedIndexes.count)
+        let stored = try store.database.read { db in try String.fetchAll(db, sql: "SELECT url FROM jobs ORDER BY id") }
+        let expected = (0..<9_000).filter { $0 % 7 != 3 }.map { "https://img.example/\($0 % 8_000).jpg" }
+        var seen = Set<String>()
+        #expect(stored == expected.filter { seen.insert($0).inserted }, "stored in file order, later repeats skipped")
+        #expect(summary.imported == stored.count)
+        #expect(summary.duplicates == expected.count - stored.count)
+    }
+
     @Test("valid rows are stored, bad ones reported with their line, duplicates skipped")
     func contractExample() throws {
         let directory = TemporaryDirectory()
