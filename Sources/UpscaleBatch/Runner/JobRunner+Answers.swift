@@ -127,10 +127,10 @@ extension JobRunner {
             state.flushScheduled = true
             return true
         }
-        if scheduleFlush { commitQueue.async { self.flushPollResults() } }
+        if scheduleFlush { pollCommitQueue.async { self.flushPollResults() } }
     }
 
-    /// Commits the queued poll answers in one transaction. Runs on the commit queue.
+    /// Commits the queued poll answers in one transaction. Runs on the poll commit queue.
     func flushPollResults() {
         let batch = state.withLock { state in
             defer {

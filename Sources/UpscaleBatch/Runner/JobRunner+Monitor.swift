@@ -97,8 +97,8 @@ extension JobRunner {
 
     /// Commits what is pending, decides the outcome and hands it to `run()`'s caller.
     private func finish(_ stopOutcome: RunOutcome?) {
+        pollCommitQueue.sync { flushPollResults() }
         commitQueue.sync {
-            flushPollResults()
             let decision = state.withLock { $0.streak.flush() }
             if case .fail(let jobs, let message) = decision {
                 do { try store.recordRefused(jobIDs: jobs, message: message) } catch {

@@ -27,7 +27,10 @@ public final class JobRunner: Sendable {
     let slots: DispatchSemaphore
     let wakeup = DispatchSemaphore(value: 0)
     let feederQueue = DispatchQueue(label: "upscale-batch.feeder")
+    /// Submissions' answers only: a request id is never queued behind a batch of poll answers.
     let commitQueue = DispatchQueue(label: "upscale-batch.commits")
+    /// Poll answers, committed several per transaction.
+    let pollCommitQueue = DispatchQueue(label: "upscale-batch.poll-commits")
     let monitorQueue = DispatchQueue(label: "upscale-batch.monitor")
     let state: Mutex<RunState>
     let startedAt = Date()
