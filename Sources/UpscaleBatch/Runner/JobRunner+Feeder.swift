@@ -29,7 +29,6 @@ extension JobRunner {
                 state.withLock { $0.feederIdle = false }
             case .stop:
                 slots.signal()
-                state.withLock { $0.feederStopped = true }
                 return
             }
         }

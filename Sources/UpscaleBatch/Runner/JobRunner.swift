@@ -110,7 +110,6 @@ struct RunState: Sendable {
     var flushScheduled = false
     var webhooksActive = false
     var webhookCompletionsSeen = 0
-    var feederStopped = false
     var feederIdle = false
     var lastHousekeeping = Date.distantPast
     var lastHook = Date()

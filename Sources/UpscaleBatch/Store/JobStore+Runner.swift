@@ -147,16 +147,6 @@ extension JobStore {
         }
     }
 
-    /// The earliest `next_poll_at` (Unix ms), or nil when nothing waits for a poll.
-    public func nextPollDue(batch: String?) throws(StoreError) -> Int64? {
-        try read { db in
-            let batchCondition = batch == nil ? "" : " AND batch_id = (SELECT id FROM batches WHERE name = ?)"
-            return try Int64.fetchOne(
-                db, sql: "SELECT min(next_poll_at) FROM jobs WHERE next_poll_at IS NOT NULL AND polling = 0\(batchCondition)",
-                arguments: batch.map { [$0] } ?? [])
-        }
-    }
-
     /// Applies status answers, several per transaction. The state moves only where the state
     /// machine allows (a conditional UPDATE, so check and write are one statement); the cost,
     /// the result URL and the error are kept from whichever answer brings them first.

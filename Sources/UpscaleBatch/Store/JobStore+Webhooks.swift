@@ -22,7 +22,7 @@ extension JobStore {
         jobID: Int64?, requestID: String, status: String, resultURL: String?
     ) throws(StoreError) -> WebhookOutcome {
         let webhook = Webhook(jobID: jobID, requestID: requestID, status: status, resultURL: resultURL)
-        return try write { db in try Self.record(webhook, nowMillis: Self.nowMillis(), in: db) }
+        return try write { db in try Self.record(webhook, nowMillis: StoreClock.millis(), in: db) }
     }
 
     /// The same as the synchronous `recordWebhook`, suspending (not blocking a thread of the
@@ -32,7 +32,7 @@ extension JobStore {
     ) async throws(StoreError) -> WebhookOutcome {
         let webhook = Webhook(jobID: jobID, requestID: requestID, status: status, resultURL: resultURL)
         do {
-            return try await database.write { db in try Self.record(webhook, nowMillis: Self.nowMillis(), in: db) }
+            return try await database.write { db in try Self.record(webhook, nowMillis: StoreClock.millis(), in: db) }
         } catch {
             throw Self.translate(error, path: path)
         }
@@ -74,8 +74,6 @@ extension JobStore {
         var requestID: String?
         var hasResult: Bool
     }
-
-    private static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
     /// The whole decision, inside the caller's write transaction.
     private static func record(_ webhook: Webhook, nowMillis: Int64, in db: Database) throws -> WebhookOutcome {

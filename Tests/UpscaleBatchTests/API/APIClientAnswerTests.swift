@@ -10,7 +10,7 @@ import Testing
 
     @Test func submitThenStatusUntilCompleted() async throws {
         try await Harness.with(simulator: {
-            $0.fastDuration = 0.3
+            $0.fastDuration = 1.5  // long enough that the first status comes before the end, even under load
             $0.durationJitter = 0
         }) { client, server in
             let id = try await client.submit(imageURL: "https://img.example/a.png", webhookURL: Harness.webhookURL, mode: .fast)
@@ -19,7 +19,7 @@ import Testing
             #expect(first.cost == 240)
             #expect(first.state != nil && first.state != .completed)
             var answer = first
-            for _ in 0..<100 where answer.state != .completed {
+            for _ in 0..<200 where answer.state != .completed {
                 try await Task.sleep(for: .milliseconds(50))
                 answer = try await client.status(requestID: id)
             }

@@ -10,6 +10,12 @@ import Testing
 struct SimulatorDownloadTests {
     typealias Support = ResultTestSupport
 
+    /// Jobs that finish almost at once, so a test's downloads need not wait.
+    static func quickJobs(_ configuration: inout SimulatorConfiguration) {
+        configuration.fastDuration = 0.05
+        configuration.durationJitter = 0
+    }
+
     /// Submits `count` jobs, polls them to COMPLETED and stages them in `store`; returns their ids.
     func completedJobs(_ count: Int, client: EnhancorHTTPClient, store: JobStore) async throws -> [Int64] {
         var ids: [Int64] = []
@@ -31,10 +37,7 @@ struct SimulatorDownloadTests {
 
     @Test("downloads match what the simulator serves, once each")
     func downloadPass() async throws {
-        try await APISimulatorHarness.with(simulator: {
-            $0.fastDuration = 0.05
-            $0.durationJitter = 0
-        }) { client, server in
+        try await APISimulatorHarness.with(simulator: Self.quickJobs) { client, server in
             let temporary = TemporaryDirectory()
             let store = try StoreFixtures.makeStore(in: temporary)
             let out = temporary.file("results")
@@ -62,10 +65,7 @@ struct SimulatorDownloadTests {
 
     @Test("the runner's entry point: enqueue from many tasks, each result fetched once")
     func enqueueAndFinish() async throws {
-        try await APISimulatorHarness.with(simulator: {
-            $0.fastDuration = 0.05
-            $0.durationJitter = 0
-        }) { client, server in
+        try await APISimulatorHarness.with(simulator: Self.quickJobs) { client, server in
             let temporary = TemporaryDirectory()
             let store = try StoreFixtures.makeStore(in: temporary)
             let ids = try await completedJobs(6, client: client, store: store)
@@ -87,10 +87,7 @@ struct SimulatorDownloadTests {
 
     @Test("finish sweeps what the queue never saw")
     func finishSweeps() async throws {
-        try await APISimulatorHarness.with(simulator: {
-            $0.fastDuration = 0.05
-            $0.durationJitter = 0
-        }) { client, server in
+        try await APISimulatorHarness.with(simulator: Self.quickJobs) { client, server in
             let temporary = TemporaryDirectory()
             let store = try StoreFixtures.makeStore(in: temporary)
             let ids = try await completedJobs(3, client: client, store: store)
