@@ -103,10 +103,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What every test target shares: child processes, bounded waits, the built binary.
+        .target(
+            name: "TestSupport",
+            dependencies: [],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "UpscaleBatchTests",
             dependencies: [
-                "UpscaleBatch", "EnhancorSimulator",
+                "TestSupport", "UpscaleBatch", "EnhancorSimulator",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -117,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "WebhookReceiverTests",
             dependencies: [
-                "WebhookReceiver", "UpscaleBatch",
+                "TestSupport", "WebhookReceiver", "UpscaleBatch",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -128,7 +135,7 @@ let package = Package(
         .testTarget(
             name: "EnhancorSimulatorTests",
             dependencies: [
-                "EnhancorSimulator",
+                "TestSupport", "EnhancorSimulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -142,7 +149,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "upscale-batch", "UpscaleBatch", "EnhancorSimulator",
+                "TestSupport", "upscale-batch", "UpscaleBatch", "EnhancorSimulator",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

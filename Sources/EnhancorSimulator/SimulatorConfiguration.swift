@@ -37,6 +37,10 @@ public struct SimulatorConfiguration: Sendable {
     public var outageAfterSeconds: Double? = nil
     /// ... and how long it lasts: every API request is answered 503 meanwhile.
     public var outageSeconds: Double = 0
+    /// An outage counted in requests instead of seconds: the first N API requests are answered
+    /// 503, then it ends. Tests use it because it holds whatever the machine's speed (a window
+    /// counted from the start can be over before a slow machine sends its first request).
+    public var outageRequests: Int = 0
     /// Fraction of 200 answers replaced by truncated JSON, an HTML page, or JSON with wrong
     /// types. A malformed `/queue` answer still creates the request (ambiguous for the client).
     public var malformedRate: Double = 0

@@ -71,7 +71,7 @@ struct SimulatorResponder: HTTPResponder {
                 SimulatorResponses.tooManyRequests(retryAfter: config.retryAfter, reason: "too many concurrent requests"), nil
             )
         }
-        if !state.takeRateToken(at: .now) {
+        if state.takeRateLimitedRequest() || !state.takeRateToken(at: .now) {
             return (
                 SimulatorResponses.tooManyRequests(retryAfter: config.retryAfter, reason: "too many requests per second"), nil
             )

@@ -99,6 +99,19 @@ public final class SimulatorServer: Sendable {
         state.ledger()
     }
 
+    /// Starts an outage now that ends after `requests` API requests, each answered 503: a
+    /// test says when the outage happens instead of racing a window measured from the start.
+    public func beginOutage(requests: Int) {
+        state.beginOutage(requests: requests)
+    }
+
+    /// Answers the next `requests` authenticated API requests 429 with the configured
+    /// `Retry-After`: a rate limit that a test starts when it says, whatever the machine's speed
+    /// (a per-second limit refills while a slow machine sends its next request).
+    public func beginRateLimit(requests: Int) {
+        state.beginRateLimit(requests: requests)
+    }
+
     /// Stops gracefully (in-flight answers finish, pending webhooks are dropped) and returns
     /// once the server has stopped. Safe to call more than once.
     public func stop() async {

@@ -16,7 +16,9 @@ final class SimulatorState: Sendable {
         startedAt = now
         let seed = configuration.seed ?? UInt64.random(in: .min ... .max)
         let burst = max(1, configuration.rateLimitPerSecond ?? 1)
-        storage = Mutex(SimulatorStorage(seed: seed, burst: burst, now: now))
+        var initial = SimulatorStorage(seed: seed, burst: burst, now: now)
+        initial.outageRequestsLeft = max(0, configuration.outageRequests)
+        storage = Mutex(initial)
     }
 
     private func locked<T: Sendable>(_ body: (inout SimulatorStorage) -> T) -> T {
@@ -73,10 +75,37 @@ final class SimulatorState: Sendable {
 
     // MARK: Faults
 
+    /// Whether this API request falls in an outage: a counted one (it takes one of the
+    /// requests left) or the timed one.
     func isInOutage(at now: ContinuousClock.Instant) -> Bool {
+        let counted = locked { storage -> Bool in
+            guard storage.outageRequestsLeft > 0 else { return false }
+            storage.outageRequestsLeft -= 1
+            return true
+        }
+        if counted { return true }
         guard let after = configuration.outageAfterSeconds, configuration.outageSeconds > 0 else { return false }
         let begins = startedAt + .seconds(after)
         return now >= begins && now < begins + .seconds(configuration.outageSeconds)
+    }
+
+    /// Starts a counted outage now: the next `requests` API requests are answered 503.
+    func beginOutage(requests: Int) {
+        locked { $0.outageRequestsLeft = max(0, requests) }
+    }
+
+    /// Answers the next `requests` authenticated API requests 429, from now on.
+    func beginRateLimit(requests: Int) {
+        locked { $0.rateLimitedRequestsLeft = max(0, requests) }
+    }
+
+    /// Whether this request is one of those `beginRateLimit` asked to answer 429.
+    func takeRateLimitedRequest() -> Bool {
+        locked { storage in
+            guard storage.rateLimitedRequestsLeft > 0 else { return false }
+            storage.rateLimitedRequestsLeft -= 1
+            return true
+        }
     }
 
     /// Takes a token from the rate limiter's bucket; false when the request is over the rate.

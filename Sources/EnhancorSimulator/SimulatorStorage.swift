@@ -20,6 +20,10 @@ struct SimulatorStorage: Sendable {
     var recentArrivals: [ContinuousClock.Instant] = []
     var arrivalsHead = 0
     var busiestSecond = 0
+    /// API requests still to be answered 503 by a counted outage (`outageRequests`).
+    var outageRequestsLeft = 0
+    /// API requests still to be answered 429 (`beginRateLimit(requests:)`).
+    var rateLimitedRequestsLeft = 0
 
     /// Token bucket for `rateLimitPerSecond`.
     var tokens: Double

@@ -35,6 +35,7 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Raw Retry-After value sent with 429s.") var retryAfter: String?
     @Option(help: "Start of a simulated outage, after start (duration).") var outageAfterSeconds: DurationArgument?
     @Option(help: "Length of the outage: every API request answered 503 (duration).") var outageSeconds: DurationArgument?
+    @Option(help: "An outage counted in requests: the first N API requests are answered 503.") var outageRequests: Int?
     @Option(help: "Fraction of 200 answers made malformed.") var malformedRate: Double?
     @Option(help: "Fraction of status answers with an undocumented status.") var unknownStatusRate: Double?
     @Option(help: "Fraction of jobs that end FAILED.") var failureRate: Double?
@@ -112,6 +113,7 @@ struct SimulateCommand: AsyncParsableCommand {
         if let v = retryAfter { config.retryAfter = v }
         if let v = outageAfterSeconds { config.outageAfterSeconds = v.seconds }
         if let v = outageSeconds { config.outageSeconds = v.seconds }
+        if let v = outageRequests { config.outageRequests = max(0, v) }
         if let v = malformedRate { config.malformedRate = v }
         if let v = unknownStatusRate { config.unknownStatusRate = v }
         if let v = failureRate { config.failureRate = v }

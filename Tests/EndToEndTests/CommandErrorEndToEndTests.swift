@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import upscale_batch
 
 /// Error paths of the commands that the other suites do not reach, through the built binary.
-@Suite struct CommandErrorEndToEndTests {
+@Suite(.bounded) struct CommandErrorEndToEndTests {
     @Test func theDemosBuiltInListIsJobsSampleCSV() throws {
         let file = try String(contentsOfFile: BinaryRunner.packageRoot + "/jobs/sample.csv", encoding: .utf8)
         #expect(DemoSample.csv + "\n" == file, "DemoSample.swift is a copy of jobs/sample.csv: keep the two equal")

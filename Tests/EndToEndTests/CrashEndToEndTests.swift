@@ -1,11 +1,12 @@
 import EnhancorSimulator
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 /// SIGKILL at random moments, then run again: nothing is lost, every job ends exactly once with
 /// the cost the API quoted, and the only duplicate submissions are the bounded, flagged ones.
-@Suite(.serialized) struct CrashEndToEndTests {
+@Suite(.serialized, .bounded) struct CrashEndToEndTests {
     @Test(arguments: ["--poll-only", "--listen"])
     func killedRunsResumeWithoutLosingJobsAndWithBoundedFlaggedDuplicates(_ mode: String) async throws {
         let concurrency = 16

@@ -1,11 +1,12 @@
 import EnhancorSimulator
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 /// `download` and `estimate` through the built binary: import → run --poll-only against the
 /// simulator → download --out / estimate, with the exit codes cron relies on.
-@Suite(.serialized) struct DownloadEndToEndTests {
+@Suite(.serialized, .bounded) struct DownloadEndToEndTests {
     @Test func downloadKeepsEveryResultOnceAndReportsFailures() async throws {
         let fixture = try await EndToEndFixture()
         defer { Task { await fixture.shutdown() } }

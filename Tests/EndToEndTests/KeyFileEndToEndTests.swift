@@ -1,12 +1,13 @@
 import EnhancorSimulator
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 /// ENHANCOR_API_KEY_FILE end to end: the built binary's `run` refuses a missing, empty or
 /// group/others-readable key file (exit 2, before any request), accepts an owner-only one, and
 /// never prints the key.
-@Suite(.serialized) struct KeyFileEndToEndTests {
+@Suite(.serialized, .bounded) struct KeyFileEndToEndTests {
     /// A key file that is not usable, and what the error must say.
     struct RefusedFile: Sendable, CustomTestStringConvertible {
         var name: String

@@ -1,6 +1,7 @@
 import EnhancorSimulator
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -9,7 +10,7 @@ import Testing
 
 /// scripts/nightly.sh the way cron runs it: `env -i` with PATH=/usr/bin:/bin, no HOME, no TTY,
 /// from an unrelated working directory, against the simulator on a loopback port.
-@Suite(.serialized) struct NightlyEndToEndTests {
+@Suite(.serialized, .bounded) struct NightlyEndToEndTests {
     @Test(
         .enabled(
             if: NightlyHome.toolsMissing.isEmpty,
@@ -107,7 +108,7 @@ import Testing
 
         // The first night is running (jobs take 12 s): a second copy refuses at once.
         let first = try home.start()
-        try await waitFor { home.log.components(separatedBy: "run started").count == 2 }
+        try await waitFor("the first night's run to start") { home.log.components(separatedBy: "run started").count == 2 }
         let second = try await home.run()
         #expect(second.code == 75, "\(second.stderr)")
         #expect(second.stderr.contains("another nightly run is in progress"))
@@ -118,11 +119,11 @@ import Testing
         first.signal(SIGKILL)
         for child in children { kill(child, SIGKILL) }
         #expect(await first.wait(timeout: 180).code == 128 + SIGKILL)
-        try await waitFor { children.allSatisfy { !isAlive($0) } }
+        try await waitFor("the killed night's children to end") { children.allSatisfy { !isAlive($0) } }
 
         // The next night starts; SIGTERM reaches its run, which stops cleanly: exit 75.
         let third = try home.start()
-        try await waitFor { home.log.components(separatedBy: "run started").count == 3 }
+        try await waitFor("the third night's run to start") { home.log.components(separatedBy: "run started").count == 3 }
         third.signal(SIGTERM)
         let thirdResult = await third.wait(timeout: 180)
         #expect(thirdResult.code == 75, "\(thirdResult.stderr)\n\(home.log)")
@@ -280,27 +281,11 @@ struct NightlyHome {
     }
 
     /// Starts the script as cron would: `env -i` (no HOME, no TTY), PATH=/usr/bin:/bin, from
-    /// elsewhere. `--default-signal=TERM,INT` unblocks those two: a process the test runner
-    /// starts inherits a mask with nearly every signal blocked (seen in /proc/PID/status SigBlk),
-    /// which bash cannot undo, so its SIGTERM trap would never run. Cron blocks none.
+    /// elsewhere, with no signal blocked or ignored (ChildProcess resets both, as cron does).
     func start() throws -> RunningBinary {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments =
-            ["--default-signal=TERM,INT", "-i"] + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } + [
-                Self.script
-            ]
-        process.currentDirectoryURL = URL(fileURLWithPath: elsewhere)
-        let tag = UUID().uuidString.prefix(8)
-        let outPath = elsewhere + "/nightly-out-\(tag).txt"
-        let errPath = elsewhere + "/nightly-err-\(tag).txt"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return RunningBinary(process: process, outPath: outPath, errPath: errPath)
+        try RunningBinary.start(
+            "/usr/bin/env", ["-i"] + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } + [Self.script],
+            environment: [:], directory: elsewhere, outputDirectory: elsewhere)
     }
 
     func run(timeout: Double = 180) async throws -> BinaryRunner.Result {
@@ -321,18 +306,14 @@ private func isAlive(_ pid: Int32) -> Bool {
     return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
 }
 
-/// Polls `condition` until it holds (at most `timeout` seconds; then the test's own checks fail).
-private func waitFor(timeout: Double = 60, _ condition: () throws -> Bool) async throws {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if try condition() { return }
-        try await Task.sleep(nanoseconds: 50_000_000)
-    }
+/// Polls `condition` until it holds; fails the test with what it waited for after `timeout` s.
+private func waitFor(_ what: String, timeout: Double = 120, _ condition: () throws -> Bool) async throws {
+    try await waitUntil(what, timeout: timeout) { try condition() }
 }
 
 /// `upscale-batch simulate` in a process of its own, in a fresh temporary directory. Unlike the
 /// in-process simulator it keeps answering when other tests block the test process's threads
-/// (BinaryRunner.run waits with usleep: on a 2-core machine two such waits starve the pool).
+/// (a process of its own cannot be starved by the test process's busy threads).
 /// A watchdog sh stops it when the test process ends in any way (even SIGKILL, skipping every
 /// defer). It watches pids, not a pipe: children here inherit every open descriptor, and
 /// signals sent to the sh itself would arrive blocked.
@@ -355,20 +336,15 @@ final class SimulatorProcess {
             ["simulate", "--listen", "127.0.0.1:0", "--fast-duration", "\(fastDuration)", "--professional-duration", "1"],
             environment: ["ENHANCOR_API_KEY": key])
         let simulator = running.process.processIdentifier
-        let watchdog = Process()
-        watchdog.executableURL = URL(fileURLWithPath: "/bin/sh")
-        watchdog.arguments = [
-            "-c",
-            """
-            while kill -0 \(getpid()) 2>/dev/null && kill -0 \(simulator) 2>/dev/null; do sleep 1; done
-            kill -TERM \(simulator) 2>/dev/null; exit 0
-            """,
-        ]
-        watchdog.environment = ["PATH": "/usr/bin:/bin"]
-        watchdog.standardInput = FileHandle.nullDevice
-        watchdog.standardOutput = FileHandle.nullDevice
-        watchdog.standardError = FileHandle.nullDevice
-        try watchdog.run()
+        _ = try ChildProcess.start(
+            "/bin/sh",
+            [
+                "-c",
+                """
+                while kill -0 \(getpid()) 2>/dev/null && kill -0 \(simulator) 2>/dev/null; do sleep 1; done
+                kill -TERM \(simulator) 2>/dev/null; exit 0
+                """,
+            ], environment: ["PATH": "/usr/bin:/bin"])
 
         var baseURL: String?
         let deadline = Date().addingTimeInterval(60)
@@ -400,14 +376,13 @@ final class SimulatorProcess {
     }
 
     /// SIGTERM (SIGKILL after 10 s); the watchdog then ends by itself within a second.
+    /// Returns at once (it is called from `defer`); the process is reaped in the background.
     func stop() {
         running.signal(SIGTERM)
-        let deadline = Date().addingTimeInterval(10)
-        while running.process.isRunning && Date() < deadline { usleep(10_000) }
-        if running.process.isRunning {
-            running.signal(SIGKILL)
-            running.process.waitUntilExit()
+        let (running, directory) = (running, directory)
+        Task.detached {
+            _ = await running.process.waitOrKill(timeout: 10)
+            try? FileManager.default.removeItem(atPath: directory)
         }
-        try? FileManager.default.removeItem(atPath: directory)
     }
 }

@@ -1,10 +1,11 @@
 import EnhancorSimulator
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 /// `run --download DIR`: results are kept as jobs complete, by polls and by webhooks alike.
-@Suite(.serialized) struct RunDownloadEndToEndTests {
+@Suite(.serialized, .bounded) struct RunDownloadEndToEndTests {
     @Test(arguments: ["--poll-only", "--listen"])
     func runKeepsEveryResultAsItGoes(_ mode: String) async throws {
         let fixture = try await EndToEndFixture()

@@ -1,10 +1,11 @@
 import EnhancorSimulator
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 /// The built binary against the simulator: the run's promises, one scenario each.
-@Suite(.serialized) struct RunEndToEndTests {
+@Suite(.serialized, .bounded) struct RunEndToEndTests {
     @Test func happyPathWithWebhooksCostsWhatTheAPIQuoted() async throws {
         let fixture = try await EndToEndFixture()
         defer { Task { await fixture.shutdown() } }
@@ -122,7 +123,9 @@ import Testing
         defer { Task { await fixture.shutdown() } }
         try await fixture.importJobs(60)
         let running = try fixture.startRun(["--poll-only", "--concurrency", "4"])
-        try await waitUntil { (try? fixture.jobs().filter { ($0["request_id"] as String?) != nil }.count) ?? 0 >= 8 }
+        try await waitUntil("8 jobs with a request id") {
+            (try? fixture.jobs().filter { ($0["request_id"] as String?) != nil }.count) ?? 0 >= 8
+        }
         running.signal(SIGTERM)
         let result = await running.wait()
         #expect(result.code == 75, "\(result.stderr)")
@@ -134,12 +137,13 @@ import Testing
     }
 
     @Test func aSecondRunOnTheSameStoreRefusesAndNothingIsSubmittedTwice() async throws {
-        let fixture = try await EndToEndFixture { $0.fastDuration = 2 }
+        // Jobs take 15 s, so the first run is surely still going when the second starts,
+        // however slow the machine; "run started" is printed once the lock is held.
+        let fixture = try await EndToEndFixture { $0.fastDuration = 15 }
         defer { Task { await fixture.shutdown() } }
         try await fixture.importJobs(20)
         let first = try fixture.startRun(["--poll-only"])
-        try await waitUntil { FileManager.default.fileExists(atPath: fixture.storePath + ".lock") }
-        try await Task.sleep(nanoseconds: 300_000_000)
+        try await waitUntil("the first run to start") { first.result().stderr.contains("run started") }
         let second = try await fixture.run(["--poll-only"])
         #expect(second.code == 75)
         #expect(second.stderr.contains("already running"))
@@ -148,7 +152,8 @@ import Testing
     }
 
     @Test func maxWaitStopsWith75AndJobTimeoutFailsStuckJobs() async throws {
-        let fixture = try await EndToEndFixture { $0.fastDuration = 30 }
+        // Jobs that take far longer than any machine needs for the two runs below.
+        let fixture = try await EndToEndFixture { $0.fastDuration = 3600 }
         defer { Task { await fixture.shutdown() } }
         try await fixture.importJobs(3)
         let waited = try await fixture.run(["--poll-only", "--max-wait", "1.5"])
@@ -162,13 +167,22 @@ import Testing
                 $0["state"] as String == "FAILED" && ($0["error"] as String?)?.contains("--job-timeout") == true
             })
     }
-}
 
-/// Polls `condition` until it holds (at most `timeout` seconds; then the test's own checks fail).
-func waitUntil(timeout: Double = 30, _ condition: () throws -> Bool) async throws {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if try condition() { return }
-        try await Task.sleep(nanoseconds: 50_000_000)
+    /// The start line is the first thing a caller can see: a SIGTERM sent the moment it appears
+    /// (as nightly.sh's trap or a supervisor may) must find the graceful stop installed, never
+    /// the default action (143). Tried several times, since it is a race by nature.
+    @Test func aSignalRightAfterTheStartLineStopsTheRunGracefully() async throws {
+        let fixture = try await EndToEndFixture { $0.fastDuration = 3600 }
+        defer { Task { await fixture.shutdown() } }
+        try await fixture.importJobs(5)
+        for attempt in 1...5 {
+            let running = try fixture.startRun(["--poll-only"])
+            try await waitUntil("the start line of attempt \(attempt)", every: .milliseconds(1)) {
+                running.result().stderr.contains("run started") || !running.process.isRunning
+            }
+            running.signal(attempt.isMultiple(of: 2) ? SIGINT : SIGTERM)
+            let result = await running.wait()
+            #expect(result.code == 75, "attempt \(attempt): \(result.stderr)")
+        }
     }
 }

@@ -1,11 +1,12 @@
 import EnhancorSimulator
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 /// The real HTTPS path: the simulator serves TLS with a certificate it made at start, and the
 /// run trusts it only through `--ca-file` (or ENHANCOR_CA_FILE).
-@Suite(.serialized) struct TLSEndToEndTests {
+@Suite(.serialized, .bounded) struct TLSEndToEndTests {
     @Test func runOverHTTPSTrustsTheSimulatorThroughCAFile() async throws {
         let caPath = NSTemporaryDirectory() + "upscale-batch-ca-\(UUID().uuidString).pem"
         defer { try? FileManager.default.removeItem(atPath: caPath) }

@@ -1,10 +1,11 @@
 import EnhancorSimulator
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 /// Runs whose jobs are finished by webhooks: the status calls are only for the cost.
-@Suite(.serialized) struct WebhookRunEndToEndTests {
+@Suite(.serialized, .bounded) struct WebhookRunEndToEndTests {
     @Test func jobsFinishedByWebhooksCostOneStatusCallEach() async throws {
         let fixture = try await EndToEndFixture { config in
             config.holdCompletionFromStatus = true  // polls never say COMPLETED: only webhooks do

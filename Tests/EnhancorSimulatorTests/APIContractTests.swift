@@ -2,10 +2,11 @@ import AsyncHTTPClient
 import EnhancorSimulator
 import Foundation
 import NIOHTTP1
+import TestSupport
 import Testing
 
 /// The documented endpoints: auth, validation, the timeline, results and failures.
-@Suite struct APIContractTests {
+@Suite(.bounded) struct APIContractTests {
     @Test func missingOrWrongKeyIs401WithJSON() async throws {
         try await withSimulator { sim in
             let body = #"{"img_url": "https://img.example/a.jpg", "webhookUrl": "https://w.invalid/", "mode": "fast"}"#

@@ -2,14 +2,15 @@ import AsyncHTTPClient
 import EnhancorSimulator
 import Foundation
 import NIOHTTP1
+import TestSupport
 import Testing
 
 /// The injected faults: limits, outages, server errors, dropped and malformed answers.
-@Suite struct FaultTests {
+@Suite(.bounded) struct FaultTests {
     @Test func requestsOverTheConcurrencyLimitGet429WithRetryAfter() async throws {
         try await withSimulator({
             $0.concurrencyLimit = 2
-            $0.latencySeconds = 0.8
+            $0.latencySeconds = 3  // the six requests overlap however slowly they are sent
             $0.retryAfter = "7"
         }) { sim in
             let answers = try await withThrowingTaskGroup(of: HTTPAnswer.self) { group in
@@ -58,14 +59,22 @@ import Testing
         }
     }
 
-    @Test func theOutageEnds() async throws {
-        try await withSimulator({
-            $0.outageAfterSeconds = 0
-            $0.outageSeconds = 3  // long enough that the first request lands in it on a loaded machine
-        }) { sim in
-            let recovered = try await eventually { try await sim.queue().status == 200 }
-            #expect(recovered)
-            #expect(sim.server.ledger().count("queue", "503") >= 1)
+    @Test func aCountedOutageAnswers503ThenEnds() async throws {
+        try await withSimulator({ $0.outageRequests = 3 }) { sim in
+            var codes: [Int] = []
+            for _ in 0..<5 { codes.append(try await sim.queue().status) }
+            #expect(codes == [503, 503, 503, 200, 200])
+            #expect(sim.server.ledger().count("queue", "503") == 3)
+        }
+    }
+
+    @Test func anOutageBegunByTheTestEnds() async throws {
+        try await withSimulator { sim in
+            #expect(try await sim.queue().status == 200)
+            sim.server.beginOutage(requests: 2)
+            var codes: [Int] = []
+            for _ in 0..<3 { codes.append(try await sim.queue().status) }
+            #expect(codes == [503, 503, 200])
         }
     }
 

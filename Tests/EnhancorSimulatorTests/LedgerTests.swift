@@ -2,10 +2,11 @@ import AsyncHTTPClient
 import EnhancorSimulator
 import Foundation
 import NIOHTTP1
+import TestSupport
 import Testing
 
 /// The ledger: what it counts, and its JSON form on the admin endpoint.
-@Suite struct LedgerTests {
+@Suite(.bounded) struct LedgerTests {
     @Test func countsEveryAPIRequestByEndpointAndStatus() async throws {
         try await withSimulator({
             $0.fastDuration = 60

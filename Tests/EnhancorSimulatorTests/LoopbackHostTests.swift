@@ -1,9 +1,10 @@
+import TestSupport
 import Testing
 
 @testable import EnhancorSimulator
 
 /// Which webhook targets the simulator may contact: loopback only.
-@Suite struct LoopbackHostTests {
+@Suite(.bounded) struct LoopbackHostTests {
     @Test(arguments: [
         ("http://127.0.0.1:8080/x", true), ("http://127.8.9.10/x", true), ("https://localhost/x", true),
         ("http://[::1]:9000/x", true), ("https://webhook.invalid/x", false), ("http://128.0.0.1/x", false),

@@ -1,8 +1,9 @@
 import EnhancorSimulator
+import TestSupport
 import Testing
 
 /// A seed replays the same randomness: ids, outcomes and faults.
-@Suite struct SeedTests {
+@Suite(.bounded) struct SeedTests {
     /// The request ids and final-outcome plan of `count` submissions under `seed`.
     private func submissions(seed: UInt64, count: Int = 6) async throws -> [String] {
         var ids: [String] = []

@@ -4,10 +4,11 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import TestSupport
 import Testing
 
 /// HTTPS with a CA made at start and written where asked.
-@Suite struct TLSTests {
+@Suite(.bounded) struct TLSTests {
     @Test func servesHTTPSTrustedThroughTheWrittenCA() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sim-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

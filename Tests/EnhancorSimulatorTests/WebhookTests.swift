@@ -1,10 +1,11 @@
 import AsyncHTTPClient
 import EnhancorSimulator
 import Foundation
+import TestSupport
 import Testing
 
 /// Completion webhooks: payload, target kept exactly, loopback only, retries, hold mode.
-@Suite struct WebhookTests {
+@Suite(.bounded) struct WebhookTests {
     @Test func completionWebhookArrivesWithQueryStringKept() async throws {
         let sink = try await WebhookSink.start()
         do {

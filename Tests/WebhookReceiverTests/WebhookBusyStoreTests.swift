@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 import WebhookReceiver
 
@@ -7,7 +8,7 @@ import WebhookReceiver
 
 /// A store locked by another process's transaction: the webhook is answered 503 (the sender
 /// retries), never 200 for something not recorded, and goes through once the lock is gone.
-@Suite struct WebhookBusyStoreTests {
+@Suite(.bounded) struct WebhookBusyStoreTests {
     @Test func lockedStoreIs503ThenRecordedOnRetry() async throws {
         try await TestStore.with { store async throws in
             let id = try await store.insertJob(state: .inQueue, requestID: "req-1", cost: 480)

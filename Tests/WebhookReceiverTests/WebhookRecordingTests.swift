@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 import UpscaleBatch
 import WebhookReceiver
 
 /// What an accepted webhook does to the job store, over real HTTP.
-@Suite struct WebhookRecordingTests {
+@Suite(.bounded) struct WebhookRecordingTests {
     @Test func successCompletesTheJobWithItsResult() async throws {
         try await TestStore.with { store async throws in
             let id = try await store.insertJob(state: .inProgress, requestID: "req-1", cost: 480)

@@ -2,12 +2,13 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import TestSupport
 import Testing
 import UpscaleBatch
 import WebhookReceiver
 
 /// Requests the receiver refuses, and the health check: each refusal leaves the store as it was.
-@Suite struct WebhookRequestTests {
+@Suite(.bounded) struct WebhookRequestTests {
     @Test func missingTokenIs401AndChangesNothing() async throws {
         try await TestStore.with { store async throws in
             let id = try await store.insertJob(state: .inQueue, requestID: "req-1")

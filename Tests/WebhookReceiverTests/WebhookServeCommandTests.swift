@@ -2,19 +2,26 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import TestSupport
 import Testing
 import UpscaleBatch
 
 /// `upscale-batch webhook serve` as users run it: the built binary in its own process.
-@Suite struct WebhookServeCommandTests {
+@Suite(.bounded) struct WebhookServeCommandTests {
+    /// Starts `upscale-batch arguments...` in a fresh temporary directory.
+    private func launch(_ arguments: [String]) throws -> RunningBinary {
+        let directory = NSTemporaryDirectory() + "serve-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return try BinaryRunner(directory: directory).start(arguments)
+    }
+
     @Test func serveRecordsAWebhookAndExitsZeroOnSIGTERM() async throws {
         try await TestStore.with { store async throws in
             let id = try await store.insertJob(state: .inQueue, requestID: "req-1", cost: 480)
             let secret = try store.store.webhookSecret()
-            let (process, stdout, _) = try ServeProcess.launch(
-                ["webhook", "serve", "--listen", "127.0.0.1:0", "--db", store.path])
-            defer { if process.isRunning { process.interrupt() } }
-            let line = try #require(await ServeProcess.readLine(stdout.fileHandleForReading))
+            let serve = try launch(["webhook", "serve", "--listen", "127.0.0.1:0", "--db", store.path])
+            defer { serve.signal(SIGINT) }
+            let line = try await serve.firstLine(startingWith: "listening on ")
             #expect(line.hasPrefix("listening on http://127.0.0.1:"))
             let port = try #require(Int(line.split(separator: ":").last ?? ""))
             #expect(port > 0)
@@ -36,10 +43,9 @@ import UpscaleBatch
                 throw error
             }
 
-            process.terminate()  // SIGTERM
-            let status = await ServeProcess.waitForExit(process)
-            #expect(process.terminationReason == .exit)
-            #expect(status == 0)
+            serve.signal(SIGTERM)
+            let exit = await serve.wait()
+            #expect(exit.code == 0, "\(exit.stderr)")
             let row = try await store.row(id)
             #expect(row.state == "COMPLETED")
             #expect(row.resultURL == "https://cdn.test/e2e.png")
@@ -48,22 +54,20 @@ import UpscaleBatch
 
     @Test func serveExitsZeroOnSIGINT() async throws {
         try await TestStore.with { store async throws in
-            let (process, stdout, _) = try ServeProcess.launch(
-                ["webhook", "serve", "--listen", "127.0.0.1:0", "--db", store.path])
-            let line = await ServeProcess.readLine(stdout.fileHandleForReading)
-            #expect(line?.hasPrefix("listening on http://127.0.0.1:") == true)
-            process.interrupt()  // SIGINT
-            #expect(await ServeProcess.waitForExit(process) == 0)
+            let serve = try launch(["webhook", "serve", "--listen", "127.0.0.1:0", "--db", store.path])
+            let line = try await serve.firstLine(startingWith: "listening on ")
+            #expect(line.hasPrefix("listening on http://127.0.0.1:"))
+            serve.signal(SIGINT)
+            let exit = await serve.wait()
+            #expect(exit.code == 0, "\(exit.stderr)")
         }
     }
 
     @Test func serveWithoutAStoreExitsTwo() async throws {
         let missing = FileManager.default.temporaryDirectory.appendingPathComponent("no-store-\(UUID().uuidString).sqlite3").path
-        let (process, _, stderr) = try ServeProcess.launch(["webhook", "serve", "--listen", "127.0.0.1:0", "--db", missing])
-        let status = await ServeProcess.waitForExit(process)
-        let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(status == 2)
-        #expect(message.contains("no job store at \(missing)"))
+        let exit = try await launch(["webhook", "serve", "--listen", "127.0.0.1:0", "--db", missing]).wait()
+        #expect(exit.code == 2)
+        #expect(exit.stderr.contains("no job store at \(missing)"))
         #expect(!FileManager.default.fileExists(atPath: missing))
     }
 }

@@ -1,8 +1,9 @@
+import TestSupport
 import Testing
 import UpscaleBatch
 import WebhookReceiver
 
-@Suite struct WebhookURLTests {
+@Suite(.bounded) struct WebhookURLTests {
     @Test(arguments: [
         ("https://hooks.example.com/upscale", "https://hooks.example.com/upscale?job=42&token=abc123"),
         ("https://hooks.example.com/upscale?tenant=7", "https://hooks.example.com/upscale?tenant=7&job=42&token=abc123"),

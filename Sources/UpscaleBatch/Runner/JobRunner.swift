@@ -78,7 +78,13 @@ public final class JobRunner: Sendable {
     }
 
     /// The counters so far.
-    public var statistics: RunStatistics { state.withLock { $0.statistics } }
+    public var statistics: RunStatistics {
+        state.withLock { state in
+            var statistics = state.statistics
+            statistics.busiestSecondOfStarts = state.pacer?.busiestSecond
+            return statistics
+        }
+    }
 
     /// Whether webhooks have been seen finishing this run's jobs.
     public var webhooksActive: Bool { state.withLock { $0.webhooksActive } }

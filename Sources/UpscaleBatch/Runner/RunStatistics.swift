@@ -21,6 +21,9 @@ public struct RunStatistics: Sendable, Equatable {
     public var timedOut = 0
     /// The most API requests this run had in flight at once (never above the concurrency).
     public var maxInFlight = 0
+    /// With a request rate set: the most request starts in any one-second window (the pacer's
+    /// own schedule, the bound the rate promises); nil without one.
+    public var busiestSecondOfStarts: Int?
 
     public init() {}
 }

@@ -52,6 +52,9 @@ public struct RunSummary: Sendable {
             String(
                 format: "took %.1f s, %.1f jobs/s; %d submissions, %d status calls, at most %d in flight",
                 duration, jobsPerSecond, statistics.submissions, statistics.polls, statistics.maxInFlight))
+        if let busiest = statistics.busiestSecondOfStarts {
+            lines.append("pace: at most \(busiest) request(s) started in any one second")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -22,6 +22,9 @@ struct RunSession {
 
     /// Runs and returns the exit code.
     func execute() async throws -> Int32 {
+        // First of all: from here on SIGINT/SIGTERM stop the run gracefully, whenever they come.
+        let stopper = RunStopper()
+        defer { stopper.cancel() }
         let logger = Self.makeLogger(options)
         let lock: RunLock?
         do { lock = try RunLock(storePath: store.path) } catch {
@@ -100,15 +103,8 @@ struct RunSession {
             }
             let progress = ProgressPrinter(store: store, runner: runner, options: options)
             progress.start()
-            let trap = SignalTrap { signo in
-                progress.clear()
-                printError(
-                    "\(signo == SIGTERM ? "SIGTERM" : "interrupt"): stopping; letting requests in flight finish (Ctrl-C again exits at once)"
-                )
-                runner.requestStop(.interrupted)
-            }
+            stopper.attach(runner) { progress.clear() }
             outcome = await runner.run()
-            trap.cancel()
             progress.stop()
         } catch {
             await shutdown(client: client, listener: listener)

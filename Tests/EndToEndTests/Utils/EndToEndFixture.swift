@@ -2,6 +2,7 @@ import EnhancorSimulator
 import Foundation
 import GRDB
 import Logging
+import TestSupport
 import UpscaleBatch
 
 /// A temporary directory with a job store, a simulator on a free loopback port, and the binary.

@@ -3,6 +3,7 @@ import EnhancorSimulator
 import Foundation
 import Logging
 import NIOHTTP1
+import TestSupport
 
 /// A started simulator and a client for it, torn down by `withSimulator` whatever happens.
 struct SimulatorHarness: Sendable {
@@ -73,14 +74,4 @@ func withSimulator(
     }
     try await client.shutdown()
     await server.stop()
-}
-
-/// Re-checks `condition` every 25 ms until it holds or `seconds` pass; whether it held.
-func eventually(seconds: Double = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(25))
-    }
-    return try await condition()
 }

@@ -1,10 +1,11 @@
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
-@Suite struct APIAnswerDecodingTests {
+@Suite(.bounded) struct APIAnswerDecodingTests {
     private func data(_ text: String) -> Data { Data(text.utf8) }
 
     @Test func queueAcceptedOnlyWithBooleanTrueAndRequestID() {

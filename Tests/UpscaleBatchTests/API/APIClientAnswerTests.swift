@@ -1,16 +1,17 @@
 import EnhancorSimulator
 import Foundation
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
 /// The client against the simulator over loopback: answers and refusals.
-@Suite struct APIClientAnswerTests {
+@Suite(.bounded) struct APIClientAnswerTests {
     typealias Harness = APISimulatorHarness
 
     @Test func submitThenStatusUntilCompleted() async throws {
         try await Harness.with(simulator: {
-            $0.fastDuration = 1.5  // long enough that the first status comes before the end, even under load
+            $0.fastDuration = 5  // long enough that the first status comes before the end, even under load
             $0.durationJitter = 0
         }) { client, server in
             let id = try await client.submit(imageURL: "https://img.example/a.png", webhookURL: Harness.webhookURL, mode: .fast)
@@ -19,9 +20,9 @@ import Testing
             #expect(first.cost == 240)
             #expect(first.state != nil && first.state != .completed)
             var answer = first
-            for _ in 0..<200 where answer.state != .completed {
-                try await Task.sleep(for: .milliseconds(50))
+            try await waitUntil("the job to complete", every: .milliseconds(100)) {
                 answer = try await client.status(requestID: id)
+                return answer.state == .completed
             }
             #expect(answer.state == .completed)
             #expect(answer.cost == 240)

@@ -1,11 +1,12 @@
 import EnhancorSimulator
 import Foundation
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
 /// Transient failures, ambiguity, the retry budget and outages, against the simulator.
-@Suite struct APIClientFailureTests {
+@Suite(.bounded) struct APIClientFailureTests {
     typealias Harness = APISimulatorHarness
 
     @Test func serverErrorsAreRetriedThenSucceed() async throws {
@@ -71,12 +72,11 @@ import Testing
     }
 
     @Test func connectionRefusedIsTransientNotAmbiguous() async throws {
-        // A port that was just free: nothing listens there.
-        let probe = try await SimulatorServer.start(SimulatorConfiguration(), logger: Harness.quietLogger)
-        let deadURL = probe.baseURL
-        await probe.stop()
+        // A port that is bound but never listens: connecting is refused.
+        let refusing = try RefusingPort()
+        let deadURL = "http://127.0.0.1:\(refusing.port)/api/upscaler/v1"
         var configuration = EnhancorClientConfiguration(
-            baseURL: deadURL, apiKey: "sim-key", maxConnections: 4, connectTimeout: 0.3, requestTimeout: 5,
+            baseURL: deadURL, apiKey: "sim-key", maxConnections: 4, connectTimeout: 30, requestTimeout: 60,
             environment: [:], retry: Harness.fastPolicy)
         configuration.retry.maxAttempts = 2
         configuration.retry.outageAfterConsecutiveFailures = nil
@@ -86,6 +86,7 @@ import Testing
         }
         let counters = client.counters
         try await client.shutdown()
+        withExtendedLifetime(refusing) {}
         guard case .failure(.transient) = result else {
             Issue.record("expected transient, got \(result)")
             return
@@ -120,10 +121,9 @@ import Testing
     }
 
     @Test func outageIsWaitedOutWithoutFailingAnyRequest() async throws {
-        try await Harness.with(simulator: {
-            $0.outageAfterSeconds = 0
-            $0.outageSeconds = 3
-        }) { client, server in
+        // Counted, not timed: 20 first attempts plus at most 7 retries can go out before the
+        // 8th failure in a row pauses the client, so 40 leaves the probes at least 13 503s.
+        try await Harness.with(simulator: { $0.outageRequests = 40 }) { client, server in
             let results = await withTaskGroup(of: Result<String, EnhancorError>.self) { group in
                 for index in 0..<20 {
                     group.addTask {

@@ -2,27 +2,25 @@ import Dispatch
 import EnhancorSimulator
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
 /// 429 pauses, cancellation, TLS and connection pooling, against the simulator.
-@Suite struct APIClientPauseTests {
+@Suite(.bounded) struct APIClientPauseTests {
     typealias Harness = APISimulatorHarness
 
     @Test func retryAfterSecondsPausesEveryRequest() async throws {
-        try await Harness.with(simulator: {
-            $0.rateLimitPerSecond = 1
-            $0.retryAfter = "2"
-        }) { client, server in
-            // Takes the only token.
+        try await Harness.with(simulator: { $0.retryAfter = "2" }) { client, server in
             _ = try await client.submit(imageURL: "https://i/a.png", webhookURL: Harness.webhookURL, mode: .fast)
+            server.beginRateLimit(requests: 1)
             let startB = Harness.now()
             async let answerB = Harness.result {
                 try await client.submit(imageURL: "https://i/b.png", webhookURL: Harness.webhookURL, mode: .fast)
             }
-            // Wait (without a time limit on the outcome) until B's 429 has closed the gate.
-            while !client.isPaused { try await Task.sleep(for: .milliseconds(5)) }
+            // Wait until B's 429 has closed the gate (the bound only catches a broken test).
+            try await waitUntil("B's 429 to pause the client", every: .milliseconds(5)) { client.isPaused }
             let answerC = await Harness.result {
                 try await client.submit(imageURL: "https://i/c.png", webhookURL: Harness.webhookURL, mode: .fast)
             }
@@ -46,11 +44,9 @@ import Testing
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
         let header = formatter.string(from: until)
         let headerDate = try #require(formatter.date(from: header))
-        try await Harness.with(simulator: {
-            $0.rateLimitPerSecond = 1
-            $0.retryAfter = header
-        }) { client, server in
+        try await Harness.with(simulator: { $0.retryAfter = header }) { client, server in
             _ = try await client.submit(imageURL: "https://i/a.png", webhookURL: Harness.webhookURL, mode: .fast)
+            server.beginRateLimit(requests: 1)
             let result = await Harness.result {
                 try await client.submit(imageURL: "https://i/b.png", webhookURL: Harness.webhookURL, mode: .fast)
             }
@@ -62,13 +58,11 @@ import Testing
 
     @Test func garbageRetryAfterUsesTheDefault() async throws {
         try await Harness.with(
-            simulator: {
-                $0.rateLimitPerSecond = 1
-                $0.retryAfter = "soon-ish"
-            },
+            simulator: { $0.retryAfter = "soon-ish" },
             client: { $0.retry.defaultRetryAfter = 1.2 }
         ) { client, server in
             _ = try await client.submit(imageURL: "https://i/a.png", webhookURL: Harness.webhookURL, mode: .fast)
+            server.beginRateLimit(requests: 1)
             let start = Harness.now()
             let result = await Harness.result {
                 try await client.submit(imageURL: "https://i/b.png", webhookURL: Harness.webhookURL, mode: .fast)
@@ -80,15 +74,13 @@ import Testing
     }
 
     @Test func cancelAllCompletesWaitingCalls() async throws {
-        try await Harness.with(simulator: {
-            $0.rateLimitPerSecond = 1
-            $0.retryAfter = "30"
-        }) { client, _ in
+        try await Harness.with(simulator: { $0.retryAfter = "30" }) { client, server in
             _ = try await client.submit(imageURL: "https://i/a.png", webhookURL: Harness.webhookURL, mode: .fast)
+            server.beginRateLimit(requests: 1)
             async let waiting = Harness.result {
                 try await client.submit(imageURL: "https://i/b.png", webhookURL: Harness.webhookURL, mode: .fast)
             }
-            while !client.isPaused { try await Task.sleep(for: .milliseconds(5)) }
+            try await waitUntil("the 429 to pause the client", every: .milliseconds(5)) { client.isPaused }
             client.cancelAll()
             #expect(await waiting == .failure(.cancelled))
             let later = await Harness.result {
@@ -117,7 +109,7 @@ import Testing
             // Without the CA the handshake fails before anything is sent (not ambiguous), and no
             // retry can help: it is a configuration error the runner stops on.
             var untrusting = EnhancorClientConfiguration(
-                baseURL: server.baseURL, apiKey: "sim-key", connectTimeout: 0.5, environment: [:], retry: Harness.fastPolicy)
+                baseURL: server.baseURL, apiKey: "sim-key", connectTimeout: 30, environment: [:], retry: Harness.fastPolicy)
             untrusting.retry.maxAttempts = 1
             let plain = try EnhancorHTTPClient(configuration: untrusting, logger: Harness.quietLogger)
             let refused = await Harness.result {

@@ -1,8 +1,9 @@
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
-@Suite struct APIPauseGateTests {
+@Suite(.bounded) struct APIPauseGateTests {
     private func policy(threshold: Int? = 3) -> RetryPolicy {
         var policy = RetryPolicy()
         policy.outageAfterConsecutiveFailures = threshold

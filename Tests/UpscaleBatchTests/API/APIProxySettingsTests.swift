@@ -1,8 +1,9 @@
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
-@Suite struct APIProxySettingsTests {
+@Suite(.bounded) struct APIProxySettingsTests {
     @Test func httpsTargetUsesHTTPSProxyLowercaseFirst() throws {
         let env = ["HTTPS_PROXY": "http://upper:3128", "https_proxy": "http://lower:8080"]
         let proxy = try ProxySettings.resolve(scheme: "https", host: "apireq.enhancor.ai", environment: env)

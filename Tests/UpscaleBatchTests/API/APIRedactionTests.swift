@@ -1,10 +1,11 @@
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
-@Suite struct APIRedactionTests {
+@Suite(.bounded) struct APIRedactionTests {
     static let key = "sk-live-SECRET-0123456789"
 
     @Test func configurationNeverPrintsTheKey() {

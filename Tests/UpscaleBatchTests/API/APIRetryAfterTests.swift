@@ -1,9 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
-@Suite struct APIRetryAfterTests {
+@Suite(.bounded) struct APIRetryAfterTests {
     let now = Date(timeIntervalSince1970: 784_111_777)  // Sun, 06 Nov 1994 08:49:37 GMT
 
     @Test func deltaSeconds() {

@@ -1,8 +1,9 @@
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
-@Suite struct APIRetryPolicyTests {
+@Suite(.bounded) struct APIRetryPolicyTests {
     @Test func backoffCeilingDoublesAndIsCapped() {
         let policy = RetryPolicy()
         #expect(policy.backoffCeiling(retry: 1) == 0.2)

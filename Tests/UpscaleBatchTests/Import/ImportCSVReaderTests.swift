@@ -1,9 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
-@Suite("CSVReader")
+@Suite("CSVReader", .bounded)
 struct ImportCSVReaderTests {
     typealias S = ImportTestSupport
 

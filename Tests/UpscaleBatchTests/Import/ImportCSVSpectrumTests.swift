@@ -1,11 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
 /// The csv-spectrum conformance suite (Fixtures/csv-spectrum, see its SOURCE.txt): each CSV
 /// read through `CSVReader` must give the objects of its JSON file.
-@Suite("csv-spectrum")
+@Suite("csv-spectrum", .bounded)
 struct ImportCSVSpectrumTests {
     static let names = [
         "comma_in_quotes", "empty", "empty_crlf", "escaped_quotes", "json", "location_coordinates",

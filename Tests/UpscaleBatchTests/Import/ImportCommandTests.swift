@@ -1,12 +1,13 @@
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
 /// `upscale-batch import` end to end: the built binary's exit codes, standard output and
 /// standard error (cli.md).
-@Suite("import command")
+@Suite("import command", .bounded)
 struct ImportCommandTests {
     struct Outcome {
         var status: Int32
@@ -14,50 +15,21 @@ struct ImportCommandTests {
         var stderr: String
     }
 
-    /// The debug binary: beside the test bundle, else in the package's .build/debug.
-    static func binary() throws -> String {
-        var candidates = [Bundle.main.bundleURL.appendingPathComponent("upscale-batch").path]
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        candidates.append(packageRoot.appendingPathComponent(".build/debug/upscale-batch").path)
-        let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-        return try #require(found, "build the executable first: swift build --product upscale-batch")
-    }
-
     /// Runs the binary in `directory` with `UPSCALE_DB` unset.
-    func run(_ arguments: [String], in directory: TemporaryDirectory, stdin: String? = nil) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.binary())
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
-        var environment = ProcessInfo.processInfo.environment
-        environment["UPSCALE_DB"] = nil
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let input = Pipe()
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        // Both pipes drained on their own threads so neither can fill up and block the child.
-        let errData = ThreadedRead(err.fileHandleForReading)
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData.wait(), as: UTF8.self))
+    func run(_ arguments: [String], in directory: TemporaryDirectory, stdin: String? = nil) async throws -> Outcome {
+        var runner = BinaryRunner(directory: directory.path)
+        runner.environment["UPSCALE_DB"] = nil
+        let result = try await runner.run(arguments, stdin: stdin ?? "")
+        return Outcome(status: result.code, stdout: result.stdout, stderr: result.stderr)
     }
 
     @Test("exit 0 with rejected rows; FILE:LINE: reason on stderr; the summary on stdout")
-    func summaryAndRejections() throws {
+    func summaryAndRejections() async throws {
         let directory = TemporaryDirectory()
         _ = try ImportTestSupport.write(
             "url,mode\nhttps://img.example/1.jpg,fast\nhttps://img.example/2.jpg,professional\nnot a url,fast\n"
                 + "https://img.example/3.jpg,ultra\nhttps://img.example/1.jpg,fast\n", to: directory, name: "a.csv")
-        let outcome = try run(["import", "a.csv", "--db", "s.sqlite3"], in: directory)
+        let outcome = try await run(["import", "a.csv", "--db", "s.sqlite3"], in: directory)
         #expect(outcome.status == 0)
         #expect(outcome.stdout == "imported 2, skipped 1 duplicates, rejected 2\n")
         #expect(
@@ -66,15 +38,15 @@ struct ImportCommandTests {
                 a.csv:5: unknown mode: ultra (use fast or professional)
 
                 """)
-        let again = try run(["import", "./a.csv", "--db", "s.sqlite3", "--batch", "again"], in: directory)
+        let again = try await run(["import", "./a.csv", "--db", "s.sqlite3", "--batch", "again"], in: directory)
         #expect(again.stdout == "imported 0, skipped 3 duplicates, rejected 2\n")
         #expect(again.stderr.hasPrefix("./a.csv:4: "))
     }
 
     @Test("- reads standard input; the default batch is stdin@DATE; --mode is case-insensitive")
-    func standardInput() throws {
+    func standardInput() async throws {
         let directory = TemporaryDirectory()
-        let outcome = try run(
+        let outcome = try await run(
             ["import", "-", "--mode", "Professional", "--db", "s.sqlite3"], in: directory,
             stdin: "url\nhttps://img.example/4.jpg\n")
         #expect(outcome.status == 0)
@@ -87,16 +59,16 @@ struct ImportCommandTests {
     }
 
     @Test("a header-only file imports 0 and exits 0")
-    func headerOnly() throws {
+    func headerOnly() async throws {
         let directory = TemporaryDirectory()
         _ = try ImportTestSupport.write("url,mode\n", to: directory, name: "h.csv")
-        let outcome = try run(["import", "h.csv", "--db", "s.sqlite3"], in: directory)
+        let outcome = try await run(["import", "h.csv", "--db", "s.sqlite3"], in: directory)
         #expect(outcome.status == 0)
         #expect(outcome.stdout == "imported 0, skipped 0 duplicates, rejected 0\n")
     }
 
     @Test("missing, empty, column-less files exit 2, name the file, and create no store")
-    func badFiles() throws {
+    func badFiles() async throws {
         let directory = TemporaryDirectory()
         _ = try ImportTestSupport.write("", to: directory, name: "empty.csv")
         _ = try ImportTestSupport.write("link,mode\nhttps://img.example/5.jpg,fast\n", to: directory, name: "b.csv")
@@ -104,7 +76,7 @@ struct ImportCommandTests {
             ("missing.csv", "cannot read missing.csv"), ("empty.csv", "empty.csv is empty"),
             ("b.csv", "b.csv has no url column"),
         ] {
-            let outcome = try run(["import", file, "--db", "s.sqlite3"], in: directory)
+            let outcome = try await run(["import", file, "--db", "s.sqlite3"], in: directory)
             #expect(outcome.status == 2, "\(file)")
             #expect(outcome.stderr.contains(words), "\(file): \(outcome.stderr)")
             #expect(outcome.stdout.isEmpty)
@@ -113,32 +85,32 @@ struct ImportCommandTests {
     }
 
     @Test("a bad --mode is a usage error (64)")
-    func badMode() throws {
+    func badMode() async throws {
         let directory = TemporaryDirectory()
         _ = try ImportTestSupport.write("url\nhttps://img.example/1.jpg\n", to: directory, name: "a.csv")
-        let outcome = try run(["import", "a.csv", "--mode", "ultra", "--db", "s.sqlite3"], in: directory)
+        let outcome = try await run(["import", "a.csv", "--mode", "ultra", "--db", "s.sqlite3"], in: directory)
         #expect(outcome.status == 64)
         #expect(outcome.stderr.contains("fast"))
     }
 
     @Test("--db in a missing directory, a file that is not SQLite, a newer store: exit 2 with the store's message")
-    func badStores() throws {
+    func badStores() async throws {
         let directory = TemporaryDirectory()
         _ = try ImportTestSupport.write("url\nhttps://img.example/1.jpg\n", to: directory, name: "a.csv")
-        let missingDir = try run(["import", "a.csv", "--db", "nowhere/s.sqlite3"], in: directory)
+        let missingDir = try await run(["import", "a.csv", "--db", "nowhere/s.sqlite3"], in: directory)
         #expect(missingDir.status == 2)
         #expect(missingDir.stderr.contains("directory does not exist"))
 
-        let notSQLite = try run(["import", "a.csv", "--db", "a.csv"], in: directory)
+        let notSQLite = try await run(["import", "a.csv", "--db", "a.csv"], in: directory)
         #expect(notSQLite.status == 2)
         #expect(notSQLite.stderr.contains("not an upscale-batch job store"))
 
         let newer = directory.file("newer.sqlite3")
         let store = try JobStore.openOrCreate(at: newer)
-        try store.database.write { db in
+        try await store.database.write { db in
             try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v999-from-the-future')")
         }
-        let newerOutcome = try run(["import", "a.csv", "--db", "newer.sqlite3"], in: directory)
+        let newerOutcome = try await run(["import", "a.csv", "--db", "newer.sqlite3"], in: directory)
         #expect(newerOutcome.status == 2)
         #expect(newerOutcome.stderr.contains("newer upscale-batch"))
         #expect(try ImportTestSupport.jobs(in: store).isEmpty)

@@ -1,9 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
-@Suite("RowValidator")
+@Suite("RowValidator", .bounded)
 struct ImportRowValidatorTests {
     /// The outcome of one data row under `header`, as text: `url mode`, `blank` or `!reason`.
     func outcome(_ header: String, _ row: String, defaultMode: Mode = .fast) throws -> String {

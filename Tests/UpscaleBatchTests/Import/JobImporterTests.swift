@@ -1,10 +1,11 @@
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
-@Suite("JobImporter")
+@Suite("JobImporter", .bounded)
 struct JobImporterTests {
     typealias S = ImportTestSupport
     /// 2026-11-25T03:04:05.678Z

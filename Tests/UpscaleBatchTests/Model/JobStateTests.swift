@@ -1,8 +1,9 @@
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
-@Suite struct JobStateTests {
+@Suite(.bounded) struct JobStateTests {
     @Test func forwardMovesAreAllowedIncludingSkips() {
         #expect(JobState.pending.canMove(to: .inQueue))
         #expect(JobState.pending.canMove(to: .inProgress))

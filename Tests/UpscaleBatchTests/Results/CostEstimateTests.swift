@@ -1,10 +1,11 @@
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
-@Suite("Cost estimate")
+@Suite("Cost estimate", .bounded)
 struct CostEstimateTests {
     @Test("no history: nothing estimated, and the table says so per mode")
     func noHistory() throws {

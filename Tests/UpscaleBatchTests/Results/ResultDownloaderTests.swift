@@ -1,11 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
 /// The downloader against a hostile local server: wrong types, lies, huge bodies, expired
 /// URLs, redirects, stale and locked partial files.
-@Suite("Result downloader, hostile results")
+@Suite("Result downloader, hostile results", .bounded)
 struct ResultDownloaderTests {
     typealias Support = ResultTestSupport
     typealias Reply = ResultTestServer.Reply
@@ -160,7 +161,7 @@ struct ResultDownloaderTests {
             #expect(columns.error == nil)
             #expect(columns.downloadedAt?.hasSuffix("Z") == true)
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(Support.pngBytes))
-            #expect(try columns.sha256 == Support.sha256sum(path))
+            #expect(try await columns.sha256 == Support.sha256sum(path))
             #expect(Support.entries(out) == ["\(id)-face.png"])
         }
     }

@@ -1,9 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
-@Suite("Result file names")
+@Suite("Result file names", .bounded)
 struct ResultFileNameTests {
     static let hostile = [
         "https://img.example/../../etc/passwd",

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import TestSupport
 
 @testable import UpscaleBatch
 
@@ -84,16 +85,14 @@ enum ResultTestSupport {
     }
 
     /// `sha256sum FILE`: a second, independent SHA-256.
-    static func sha256sum(_ path: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["sha256sum", path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
+    static func sha256sum(_ path: String) async throws -> String {
+        let output = path + ".sha256sum"
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let process = try ChildProcess.start(
+            "/usr/bin/sha256sum", [path], environment: ["PATH": "/usr/bin:/bin"], stdoutPath: output)
+        try await process.wait(timeout: 60)
+        let text = try String(contentsOfFile: output, encoding: .utf8)
+        return text.split(separator: " ").first.map(String.init) ?? ""
     }
 
     /// A valid-looking PNG: the signature and some bytes (enough for the magic-byte check).

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import EnhancorSimulator
@@ -6,7 +7,7 @@ import Testing
 
 /// Real downloads of real results: jobs submitted to the in-process simulator and polled to
 /// COMPLETED, then kept by the downloader, checked against the simulator's own ledger.
-@Suite("Result downloads from the simulator")
+@Suite("Result downloads from the simulator", .bounded)
 struct SimulatorDownloadTests {
     typealias Support = ResultTestSupport
 
@@ -23,9 +24,9 @@ struct SimulatorDownloadTests {
             let source = "https://img.example/portrait-\(index).jpg"
             let requestID = try await client.submit(imageURL: source, webhookURL: APISimulatorHarness.webhookURL, mode: .fast)
             var answer = try await client.status(requestID: requestID)
-            while answer.state != .completed {
-                try await Task.sleep(for: .milliseconds(20))
-                answer = try await client.status(requestID: requestID)
+            try await waitUntil("job \(requestID) to complete") {
+                if answer.state != .completed { answer = try await client.status(requestID: requestID) }
+                return answer.state == .completed
             }
             let result = try #require(answer.resultURL)
             ids.append(
@@ -52,7 +53,7 @@ struct SimulatorDownloadTests {
                 let path = out + "/\(id)-portrait-\(index).png"
                 #expect(columns.path == path)
                 #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(ResultImage.png))
-                #expect(try columns.sha256 == Support.sha256sum(path))
+                #expect(try await columns.sha256 == Support.sha256sum(path))
                 #expect(columns.bytes == Int64(ResultImage.png.count))
             }
 

@@ -2,11 +2,12 @@ import Foundation
 import GRDB
 import Logging
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
-@Suite struct JobRunnerTests {
+@Suite(.bounded) struct JobRunnerTests {
     func makeRunner(_ store: JobStore, _ client: ScriptedClient, concurrency: Int = 4) throws -> JobRunner {
         var configuration = RunConfiguration(webhookBaseURL: RunConfiguration.pollOnlyWebhookURL)
         configuration.concurrency = concurrency

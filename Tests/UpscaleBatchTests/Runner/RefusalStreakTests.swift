@@ -1,8 +1,9 @@
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
-@Suite struct RefusalStreakTests {
+@Suite(.bounded) struct RefusalStreakTests {
     @Test func refusalsAreHeldUntilAnAcceptanceThenFail() {
         var streak = RefusalStreak(limit: 5)
         #expect(streak.refused(job: 1, message: "bad image") == [.hold])
@@ -27,7 +28,7 @@ import Testing
     }
 }
 
-@Suite struct PollScheduleTests {
+@Suite(.bounded) struct PollScheduleTests {
     @Test func backsOffTowardThePollIntervalWithJitter() {
         let schedule = PollSchedule(pollInterval: 5, fallbackPollInterval: 300)
         #expect((0.9...1.1).contains(schedule.firstDelay))

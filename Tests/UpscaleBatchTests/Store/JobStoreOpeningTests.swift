@@ -1,10 +1,11 @@
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
-@Suite struct JobStoreOpeningTests {
+@Suite(.bounded) struct JobStoreOpeningTests {
     @Test func openingAMissingStoreFailsAndCreatesNothing() throws {
         let dir = TemporaryDirectory()
         #expect(throws: StoreError.noStore(path: dir.file("none.sqlite3"))) {

@@ -1,10 +1,11 @@
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
-@Suite struct JobStoreQueryTests {
+@Suite(.bounded) struct JobStoreQueryTests {
     /// Three fast and two professional jobs in two batches, in every interesting state.
     func stagedStore(_ dir: TemporaryDirectory) throws -> JobStore {
         let store = try StoreFixtures.makeStore(in: dir)

@@ -36,7 +36,7 @@ enum APISimulatorHarness {
         let server = try await SimulatorServer.start(simulatorConfiguration, logger: quietLogger)
         var configuration = EnhancorClientConfiguration(
             baseURL: server.baseURL, apiKey: simulatorConfiguration.apiKey, maxConnections: 64,
-            connectTimeout: 2, requestTimeout: 5, environment: [:], retry: fastPolicy)
+            connectTimeout: 30, requestTimeout: 60, environment: [:], retry: fastPolicy)
         clientTweak(&configuration)
         let client: EnhancorHTTPClient
         do {
