@@ -1,4 +1,4 @@
-import Foundation
+import Dispatch
 
 /// `run --rate N`: at most N requests per second across the pool, by spacing request starts at
 /// least 1/N seconds apart. Spacing (rather than a bucket with a burst) makes N an upper bound
@@ -9,24 +9,30 @@ import Foundation
 /// a burst: each start is reserved at least one interval after the previous one, whatever the
 /// clock says now. It also measures itself: `busiestSecond` is the most starts it reserved in
 /// any one-second window, the figure `--rate` promises (what reaches the API can bunch further
-/// by the time requests spend between their start and their arrival).
+/// by the time requests spend between their start and their arrival). Times are whole
+/// nanoseconds, so that bound is exact: no rounding lets a 21st start into a window of 20.
 struct RequestPacer: Sendable {
-    let interval: Double
-    private var next: Double = 0
-    /// Start times of the last second, oldest first (at most N + 1 of them).
-    private var recentStarts: [Double] = []
+    /// Nanoseconds between two starts, rounded up so the spacing is never under 1/N s.
+    let interval: UInt64
+    private var next: UInt64 = 0
+    /// Start times of the last second, oldest first (at most N of them).
+    private var recentStarts: [UInt64] = []
     private(set) var busiestSecond = 0
 
-    init(requestsPerSecond: Double) { interval = 1 / requestsPerSecond }
+    private static let second: UInt64 = 1_000_000_000
+
+    init(requestsPerSecond: Double) {
+        interval = UInt64((Double(Self.second) / requestsPerSecond).rounded(.up))
+    }
 
     /// Seconds to wait before the next request may start (0 when it may start now); reserves
-    /// that start time.
-    mutating func reserve(now: Double = ProcessInfo.processInfo.systemUptime) -> Double {
+    /// that start time. `now` is a monotonic time in nanoseconds.
+    mutating func reserve(now: UInt64 = DispatchTime.now().uptimeNanoseconds) -> Double {
         let start = max(now, next)
         next = start + interval
-        recentStarts.removeAll { start - $0 >= 1 }
+        recentStarts.removeAll { start - $0 >= Self.second }
         recentStarts.append(start)
         busiestSecond = max(busiestSecond, recentStarts.count)
-        return start - now
+        return Double(start - now) / Double(Self.second)
     }
 }
