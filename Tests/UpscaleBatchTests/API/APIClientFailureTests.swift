@@ -72,11 +72,13 @@ import Testing
     }
 
     @Test func connectionRefusedIsTransientNotAmbiguous() async throws {
-        // A port that is bound but never listens: connecting is refused.
+        // A port that is bound but never listens: connecting is refused. AsyncHTTPClient tries
+        // connecting again until the connect timeout and then reports the last error, so the
+        // timeout sets how long this takes, not what it finds: 5 s (two attempts, 10 s).
         let refusing = try RefusingPort()
         let deadURL = "http://127.0.0.1:\(refusing.port)/api/upscaler/v1"
         var configuration = EnhancorClientConfiguration(
-            baseURL: deadURL, apiKey: "sim-key", maxConnections: 4, connectTimeout: 30, requestTimeout: 60,
+            baseURL: deadURL, apiKey: "sim-key", maxConnections: 4, connectTimeout: 5, requestTimeout: 60,
             environment: [:], retry: Harness.fastPolicy)
         configuration.retry.maxAttempts = 2
         configuration.retry.outageAfterConsecutiveFailures = nil
