@@ -65,8 +65,12 @@ public final class UpscaleBatchMetrics: Sendable {
     /// Credits of jobs that ended: `quoted` is what the API quoted on them (completed and
     /// failed), `spent` what the completed ones cost.
     public func credits(mode: String, quoted: Int64, spent: Int64) {
-        if quoted > 0 { Counter(label: Name.creditsQuoted, dimensions: [("mode", mode)], factory: factory).increment(by: Int(quoted)) }
-        if spent > 0 { Counter(label: Name.creditsSpent, dimensions: [("mode", mode)], factory: factory).increment(by: Int(spent)) }
+        if quoted > 0 {
+            Counter(label: Name.creditsQuoted, dimensions: [("mode", mode)], factory: factory).increment(by: Int(quoted))
+        }
+        if spent > 0 {
+            Counter(label: Name.creditsSpent, dimensions: [("mode", mode)], factory: factory).increment(by: Int(spent))
+        }
     }
 
     /// A webhook answered, by outcome (`WebhookOutcomeLabel`).
