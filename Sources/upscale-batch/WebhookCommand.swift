@@ -45,7 +45,7 @@ extension WebhookCommand {
                 let exporter = MetricsExporter(store: jobStore)
                 server = try await WebhookServer.start(
                     store: jobStore, host: host, port: port, logger: logger,
-                    observability: WebhookObservability(metrics: exporter.metrics, metricsText: { exporter.text() }))
+                    observability: WebhookObservability(metrics: exporter.metrics, metricsText: { await exporter.text() }))
             } catch let error as StoreError {
                 throw CommandFailure.exit(CommandFailure.code(for: error), error.description)
             } catch {

@@ -63,8 +63,8 @@ final class MetricsExporter: Sendable {
     /// Counts the credits of the run's jobs that ended since the last look (from the store,
     /// so jobs a webhook finished count too). Counters never go down: a total that shrank
     /// (`retry` moved a failed job back meanwhile) adds nothing.
-    private func syncCredits(runID: String) {
-        guard let credits = try? store.runCredits(runID: runID) else { return }
+    private func syncCredits(runID: String) async {
+        guard let credits = try? await store.runCredits(runID: runID) else { return }
         state.withLock { state in
             for (mode, totals) in credits {
                 let seen = state.credits[mode] ?? CostTotals()
@@ -84,8 +84,9 @@ final class MetricsExporter: Sendable {
         }
     }
 
-    /// The exposition text, gauges refreshed (at most every `gaugeInterval` seconds).
-    func text(now: Date = Date()) -> String {
+    /// The exposition text, gauges refreshed (at most every `gaugeInterval` seconds). The
+    /// store is read asynchronously: this runs on the HTTP server's tasks.
+    func text(now: Date = Date()) async -> String {
         let readGauges = state.withLock { state in
             // The run's counters are synced under this lock, so two scrapes never count the
             // same submissions twice (the runner's own lock is never held while taking this one).
@@ -102,8 +103,8 @@ final class MetricsExporter: Sendable {
         }
         guard readGauges else { return registry.emitToString() }
         let (runID, runEnded) = state.withLock { ($0.runner?.runID, $0.runEnded) }
-        if let runID { syncCredits(runID: runID) }
-        if var snapshot = try? store.metricsSnapshot(now: now) {
+        if let runID { await syncCredits(runID: runID) }
+        if var snapshot = try? await store.metricsSnapshot(now: now) {
             // On SQLite a run holds the store's run lock; this process's own ended run does not count.
             snapshot.runnersAlive = !runEnded && RunLock.isHeld(storePath: store.path) ? 1 : 0
             metrics.record(snapshot)
@@ -112,7 +113,7 @@ final class MetricsExporter: Sendable {
     }
 
     /// Writes the text to `path` atomically (node_exporter's textfile collector reads it).
-    func write(to path: String) throws {
-        try AtomicFile.write(text(), to: path)
+    func write(to path: String) async throws {
+        try AtomicFile.write(await text(), to: path)
     }
 }

@@ -48,7 +48,7 @@ struct RunSession {
         // Metrics only when someone can read them: a listener's GET /metrics or --metrics-file.
         let exporter = metricsFile != nil || hasListener ? MetricsExporter(store: store) : nil
         if let exporter, let metricsFile {
-            do { try exporter.write(to: metricsFile) } catch {
+            do { try await exporter.write(to: metricsFile) } catch {
                 throw CommandFailure.exit(ExitCodes.configuration, "--metrics-file: \(error)")
             }
         }
@@ -153,7 +153,7 @@ struct RunSession {
         }
         if let exporter, let metricsFile {
             exporter.runEnded()
-            do { try exporter.write(to: metricsFile) } catch { printError("--metrics-file: \(error)") }
+            do { try await exporter.write(to: metricsFile) } catch { printError("--metrics-file: \(error)") }
         }
         return outcome.exitCode
     }
@@ -173,7 +173,7 @@ struct RunSession {
         return Task {
             while !Task.isCancelled {
                 do { try await Task.sleep(for: Self.metricsFileInterval) } catch { return }
-                do { try exporter.write(to: metricsFile) } catch { printError("--metrics-file: \(error)") }
+                do { try await exporter.write(to: metricsFile) } catch { printError("--metrics-file: \(error)") }
             }
         }
     }
@@ -196,7 +196,7 @@ struct RunSession {
             var serverLogger = logger
             if !options.verbose { serverLogger.logLevel = .warning }
             let observability = exporter.map { exporter in
-                WebhookObservability(metrics: exporter.metrics, metricsText: { exporter.text() })
+                WebhookObservability(metrics: exporter.metrics, metricsText: { await exporter.text() })
             }
             return try await WebhookServer.start(
                 store: store, host: address.host, port: address.port, logger: serverLogger, observability: observability)
