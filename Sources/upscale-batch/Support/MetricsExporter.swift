@@ -7,8 +7,9 @@ import UpscaleBatch
 /// The process's metrics in Prometheus' text format: the counters the core records through
 /// swift-metrics, plus the store-wide gauges, refreshed from the store when asked.
 ///
-/// One per process: `MetricsSystem.bootstrap` may run once, so the Prometheus factory is made
-/// and bootstrapped once (`shared`), and every exporter of the process writes to its registry.
+/// `MetricsSystem.bootstrap` may run once per process, so the process's registry is made and
+/// bootstrapped once (`registry`, on first use), and every exporter of the process writes to it
+/// (libraries that record through swift-metrics land there too).
 final class MetricsExporter: Sendable {
     /// The process's registry, bootstrapped into swift-metrics on first use.
     static let registry: PrometheusCollectorRegistry = {

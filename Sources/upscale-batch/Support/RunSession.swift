@@ -125,6 +125,7 @@ struct RunSession {
             let metricsWriter = startMetricsFile(exporter)
             outcome = await runner.run()
             metricsWriter?.cancel()
+            await metricsWriter?.value  // a write under way ends before the last one at exit
             trap.cancel()
             progress.stop()
         } catch {
