@@ -2,22 +2,28 @@
 # nightly.sh: one unattended night of upscale-batch, meant for cron (see crontab.example).
 #
 #   1. takes the nightly lock (a second copy exits 75: "another nightly run is in progress")
-#   2. backs up the job store (sqlite3 .backup; skipped while no store exists yet)
+#   2. backs up the job store (`upscale-batch backup`: SQLite's online backup, checked;
+#      skipped while no store exists yet)
 #   3. imports every *.csv in the drop folder that has not changed for NIGHTLY_SETTLE_SECONDS,
 #      moving each imported file to the imported folder; a file import rejects (exit 2) stays
-#      where it is, with the reason in the log
+#      where it is, with the reason in the log. The counts come from `import --format json`;
+#      rows it rejected are listed in the log and counted in cron's mail
 #   4. runs `upscale-batch run --max-wait NIGHTLY_MAX_WAIT` (poll-only unless told otherwise)
-#   5. writes the night's cost report into the reports folder (named by UTC date):
+#   5. writes the night's cost report into the reports folder (named by UTC date), each file
+#      by `report --out` (atomic):
 #        DAY.csv           tonight's jobs by mode (report --since DAY --until DAY --by mode)
 #        DAY-batches.csv   every job by batch, all time (report --by batch)
-#        DAY.txt           both, as readable tables
+#        DAY.html          a page for people: the last NIGHTLY_PAGE_DAYS days by mode, with a
+#                          chart of cost per day (report --format html)
+#        DAY.txt           tonight's and all batches', as readable tables
 #   6. removes logs, reports and backups older than NIGHTLY_RETENTION_DAYS
 #   7. exits with `run`'s exit code (0 done, 1 some FAILED, 2 configuration, 3 key refused,
 #      75 stopped early / try again later); see docs for the full list.
 #
 # Everything goes to a log file with UTC timestamps (LOGS/nightly-YYYY-MM-DD.log). The script
 # writes to its own standard error (which cron mails) only when something needs a person:
-# a non-zero exit, or a CSV file that was refused.
+# a non-zero exit, a CSV file that was refused, or CSV rows that were rejected (with their
+# count and the log that lists them).
 #
 # Works from cron's bare environment: no TTY, PATH=/usr/bin:/bin, no HOME, any working
 # directory. Every path below is resolved relative to NIGHTLY_HOME.
@@ -36,19 +42,28 @@
 #   NIGHTLY_BACKUPS         job store backups [NIGHTLY_HOME/backups]
 #   NIGHTLY_LOCK            the lock file [NIGHTLY_HOME/nightly.lock]
 #   NIGHTLY_SETTLE_SECONDS  a CSV must be unchanged this long to be imported [60]
-#   NIGHTLY_IMPORT_ARGS     extra `import` flags, e.g. "--mode professional" []
+#   NIGHTLY_IMPORT_ARGS     extra `import` flags, e.g. "--mode professional" [], split on
+#                           whitespace (no quotes, no globbing): see NIGHTLY_IMPORT_ARGS_FILE
+#   NIGHTLY_IMPORT_ARGS_FILE  a file of extra `import` arguments, one argument per line, taken
+#                           as written (spaces kept; blank lines and lines starting with # are
+#                           skipped), after NIGHTLY_IMPORT_ARGS: for an argument with spaces []
 #   NIGHTLY_MAX_WAIT        `run --max-wait` [6h]
 #   NIGHTLY_WEBHOOK         the webhook choice [--poll-only; empty when NIGHTLY_RUN_ARGS names
 #                           --listen, --webhook-url or --poll-only, or ENHANCOR_WEBHOOK_URL is set]
-#   NIGHTLY_RUN_ARGS        extra `run` flags, e.g. "--listen 127.0.0.1:8080 --concurrency 16" []
+#   NIGHTLY_RUN_ARGS        extra `run` flags, e.g. "--listen 127.0.0.1:8080 --concurrency 16" [],
+#                           split on whitespace (no quotes, no globbing): see NIGHTLY_RUN_ARGS_FILE
+#   NIGHTLY_RUN_ARGS_FILE   a file of extra `run` arguments, one per line as for
+#                           NIGHTLY_IMPORT_ARGS_FILE (e.g. a line `--batch` then `night one`) []
 #   NIGHTLY_PROGRESS_EVERY  a progress line in the log this often [15m]
 #   NIGHTLY_RESULTS         where `run --download` keeps each completed job's image (result URLs
 #                           expire); empty to keep none [NIGHTLY_HOME/results; never pruned]
+#   NIGHTLY_PAGE_DAYS       the days the night's HTML page covers, tonight included [30]
 #   NIGHTLY_RETENTION_DAYS  remove logs, reports and backups older than this [30]
 #   NIGHTLY_BACKUP_KEEP     keep at most this many backups (the newest one is always kept) [7]
 # The API key comes as for every command: ENHANCOR_API_KEY_FILE (a file only its owner can
 # read; recommended) or ENHANCOR_API_KEY. This script never reads or prints it.
-# Needs: bash 4.2+, flock (util-linux), sqlite3, GNU coreutils/findutils.
+# Needs: bash 4.3+, flock (util-linux), GNU coreutils/findutils. Paths may hold any character
+# (spaces, quotes): nothing here is evaluated.
 set -euo pipefail
 umask 077 # backups and reports hold job data: owner only
 
@@ -88,10 +103,11 @@ MAX_WAIT=${NIGHTLY_MAX_WAIT:-6h}
 PROGRESS_EVERY=${NIGHTLY_PROGRESS_EVERY:-15m}
 RETENTION_DAYS=${NIGHTLY_RETENTION_DAYS:-30}
 BACKUP_KEEP=${NIGHTLY_BACKUP_KEEP:-7}
+PAGE_DAYS=${NIGHTLY_PAGE_DAYS:-30}
 UPSCALE_DB=$(absolute "${UPSCALE_DB:-upscale-batch.sqlite3}")
 export UPSCALE_DB
 
-for setting in SETTLE_SECONDS RETENTION_DAYS BACKUP_KEEP; do
+for setting in SETTLE_SECONDS RETENTION_DAYS BACKUP_KEEP PAGE_DAYS; do
   if ! [[ ${!setting} =~ ^[0-9]+$ ]]; then
     echo "nightly: NIGHTLY_$setting must be a whole number, not '${!setting}'" >&2
     exit 2
@@ -99,9 +115,29 @@ for setting in SETTLE_SECONDS RETENTION_DAYS BACKUP_KEEP; do
 done
 if [ "$BACKUP_KEEP" -lt 1 ]; then BACKUP_KEEP=1; fi
 if [ "$RETENTION_DAYS" -lt 1 ]; then RETENTION_DAYS=1; fi
+if [ "$PAGE_DAYS" -lt 1 ]; then PAGE_DAYS=1; fi
 
+# Extra arguments: the variable split on whitespace, then the file's lines as they are.
+# read_args_file NAME FILE: appends FILE's lines to the array NAME.
+read_args_file() {
+  local -n into=$1
+  local file=$2 line
+  [ -n "$file" ] || return 0
+  file=$(absolute "$file")
+  if [ ! -r "$file" ] || [ -d "$file" ]; then
+    echo "nightly: cannot read the arguments file $file" >&2
+    exit 2
+  fi
+  while IFS= read -r line || [ -n "$line" ]; do
+    line=${line%$'\r'}
+    case $line in '' | '#'*) continue ;; esac
+    into+=("$line")
+  done <"$file"
+}
 read -r -a run_args <<<"${NIGHTLY_RUN_ARGS:-}"
+read_args_file run_args "${NIGHTLY_RUN_ARGS_FILE:-}"
 read -r -a import_args <<<"${NIGHTLY_IMPORT_ARGS:-}"
+read_args_file import_args "${NIGHTLY_IMPORT_ARGS_FILE:-}"
 if [ -z "${NIGHTLY_WEBHOOK+set}" ]; then
   NIGHTLY_WEBHOOK=--poll-only
   for arg in "${run_args[@]}"; do
@@ -137,12 +173,10 @@ if [ -z "$BINARY" ] || [ ! -x "$BINARY" ]; then
   exit 2
 fi
 
-for tool in flock sqlite3; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "nightly: $tool is not installed (PATH=$PATH): apt-get install $([ "$tool" = flock ] && echo util-linux || echo sqlite3)" >&2
-    exit 2
-  fi
-done
+if ! command -v flock >/dev/null; then
+  echo "nightly: flock is not installed (PATH=$PATH): apt-get install util-linux" >&2
+  exit 2
+fi
 
 # --- the lock: one nightly run at a time. flock dies with the process holding it, so a run
 # killed with SIGKILL never blocks the next night.
@@ -239,23 +273,29 @@ backup_store() {
   name=$(basename "$UPSCALE_DB")
   name=${name%.sqlite3}
   target="$BACKUPS/$name-$(date -u +%Y%m%dT%H%M%SZ).sqlite3"
-  # .backup copies a consistent snapshot even while another process writes to the store.
-  # Then the copy becomes one self-contained file (no -wal beside it) and is checked.
-  if ! sqlite3 "$UPSCALE_DB" ".timeout 30000" ".backup '$target'" ||
-    ! sqlite3 "$target" 'PRAGMA journal_mode=DELETE;' >/dev/null ||
-    [ "$(sqlite3 "$target" 'PRAGMA quick_check;')" != ok ]; then
-    rm -f "$target"
-    log "backup: FAILED to back up $UPSCALE_DB into $BACKUPS; not running tonight"
+  # SQLite's online backup: a consistent snapshot even while another process writes to the
+  # store, made one self-contained file and checked before it appears at its name.
+  local output code=0
+  output=$("$BINARY" backup --db "$UPSCALE_DB" "$target" 2>&1) || code=$?
+  [ -z "$output" ] || printf '%s\n' "$output" | sed 's/^/backup: /'
+  if [ "$code" -ne 0 ]; then
+    log "backup: FAILED to back up $UPSCALE_DB into $BACKUPS (exit $code); not running tonight"
     warnings+=("the job store backup failed")
     finish 2
   fi
-  log "backup: $target ($(stat -c %s "$target") bytes)"
 }
 backup_store
 
+# A whole-number field of one flat JSON object (as `import --format json` and `report --format
+# json` print them): json_number KEY JSON. Prints nothing when the field is missing.
+json_number() {
+  local pattern="\"$1\": *(-?[0-9]+)"
+  if [[ $2 =~ $pattern ]]; then printf '%s\n' "${BASH_REMATCH[1]}"; fi
+}
+
 # --- 2. import the drop folder
 import_settled() {
-  local now file name mtime age output code target
+  local now file name mtime age json errors last code target imported skipped rejected
   now=$(date +%s)
   shopt -s nullglob nocaseglob
   local files=("$INCOMING"/*.csv)
@@ -274,17 +314,29 @@ import_settled() {
       continue
     fi
     code=0
-    output=$("$BINARY" import "$file" "${import_args[@]}" 2>&1) || code=$?
-    [ -z "$output" ] || printf '%s\n' "$output" | sed 's/^/import: /'
+    # Standard output is the JSON summary; standard error the rejected rows and any error.
+    errors=$(mktemp "$LOGS/.import-errors.XXXXXX")
+    json=$("$BINARY" import --format json "$file" "${import_args[@]}" 2>"$errors") || code=$?
+    [ ! -s "$errors" ] || sed 's/^/import: /' "$errors"
+    last=$(tail -n 1 "$errors")
+    rm -f -- "$errors"
     case $code in
       0)
+        imported=$(json_number imported "$json")
+        skipped=$(json_number skipped "$json")
+        rejected=$(json_number rejected "$json")
         target="$IMPORTED/$name"
         if [ -e "$target" ]; then target="$IMPORTED/${name%.*}-$(date -u +%Y%m%dT%H%M%SZ).${name##*.}"; fi
         mv -- "$file" "$target"
-        log "import: $name imported, moved to $target"
+        log "import: $name: imported ${imported:-?}, skipped ${skipped:-?} duplicates, rejected ${rejected:-?}; moved to $target"
+        if [ -z "$rejected" ]; then
+          warn "import of $name printed no readable summary ($json); see $LOG_FILE"
+        elif [ "$rejected" -gt 0 ]; then
+          warn "import of $name rejected $rejected row(s) (listed in $LOG_FILE); the other rows were imported"
+        fi
         ;;
-      2) warn "import refused $file: ${output##*$'\n'} (exit 2); it stays in $INCOMING until fixed" ;;
-      *) warn "import of $file failed: ${output##*$'\n'} (exit $code); it stays in $INCOMING, tried again next night" ;;
+      2) warn "import refused $file: $last (exit 2); it stays in $INCOMING until fixed" ;;
+      *) warn "import of $file failed: $last (exit $code); it stays in $INCOMING, tried again next night" ;;
     esac
   done
 }
@@ -321,14 +373,19 @@ fi
 run_pid=
 log "run: exit $run_code"
 
-# --- 4. reports: the night's (jobs submitted today, UTC) and all batches of all time.
+# --- 4. reports: the night's (jobs submitted today, UTC), all batches of all time, and the
+# page for people. Each file is written by `report --out`: atomically, so a reader (a mail
+# job, a web server) never sees half of one.
 write_reports() {
-  local until tmp span code=0
+  local until first span json code=0 tmp
   until=$(date -u +%F) # a run that went past midnight: its jobs belong to both days
-  tmp=$(mktemp -d "$REPORTS/.tmp.XXXXXX")
+  first=$(date -u -d "$DAY -$((PAGE_DAYS - 1)) days" +%F)
+  tmp=$(mktemp "$REPORTS/.$DAY.txt.XXXXXX")
   {
-    "$BINARY" report --since "$DAY" --until "$until" --by mode --format csv >"$tmp/night.csv" &&
-      "$BINARY" report --by batch --format csv >"$tmp/batches.csv" &&
+    "$BINARY" report --since "$DAY" --until "$until" --by mode --format csv --out "$REPORTS/$DAY.csv" &&
+      "$BINARY" report --by batch --format csv --out "$REPORTS/$DAY-batches.csv" &&
+      "$BINARY" report --since "$first" --until "$until" --by mode --format html --out "$REPORTS/$DAY.html" &&
+      json=$("$BINARY" report --since "$DAY" --until "$until" --by mode --format json) &&
       {
         if [ "$until" = "$DAY" ]; then span=$DAY; else span="$DAY to $until"; fi
         echo "upscale-batch cost report: jobs submitted on $span (UTC), by mode"
@@ -340,19 +397,16 @@ write_reports() {
         "$BINARY" report --by batch --format table
         echo
         echo "night's run exit code: $run_code"
-      } >"$tmp/night.txt"
+      } >"$tmp" &&
+      mv -f -- "$tmp" "$REPORTS/$DAY.txt"
   } || code=$?
+  rm -f -- "$tmp"
   if [ "$code" -ne 0 ]; then
-    rm -rf "$tmp"
     warn "the cost report could not be written (report exit $code)"
     return 0
   fi
-  mv -f "$tmp/night.csv" "$REPORTS/$DAY.csv"
-  mv -f "$tmp/batches.csv" "$REPORTS/$DAY-batches.csv"
-  mv -f "$tmp/night.txt" "$REPORTS/$DAY.txt"
-  rmdir "$tmp"
-  log "report: $REPORTS/$DAY.csv, $REPORTS/$DAY-batches.csv, $REPORTS/$DAY.txt"
-  log "report: tonight's $(grep -m1 '^total' "$REPORTS/$DAY.txt" | tr -s ' ') (jobs, completed, failed, cost, spent, quoted on failed; credits)"
+  log "report: $REPORTS/$DAY.csv, $REPORTS/$DAY-batches.csv, $REPORTS/$DAY.html ($first to $until), $REPORTS/$DAY.txt"
+  log "report: tonight's jobs $(json_number jobs "$json"), cost $(json_number total_cost "$json"), spent $(json_number completed_cost "$json"), quoted on failed $(json_number failed_cost "$json") (credits)"
 }
 write_reports
 
@@ -361,8 +415,9 @@ prune() {
   local minutes=$((RETENTION_DAYS * 24 * 60)) removed
   removed=$(
     find "$LOGS" -maxdepth 1 -type f -name 'nightly-*.log' -mmin "+$minutes" -print -delete
-    find "$REPORTS" -maxdepth 1 -type f \( -name '*.csv' -o -name '*.txt' \) -mmin "+$minutes" -print -delete
+    find "$REPORTS" -maxdepth 1 -type f \( -name '*.csv' -o -name '*.txt' -o -name '*.html' \) -mmin "+$minutes" -print -delete
     find "$REPORTS" -maxdepth 1 -type d -name '.tmp.*' -mmin +1440 -print -exec rm -rf {} +
+    find "$REPORTS" "$LOGS" -maxdepth 1 -type f \( -name '.*.txt.*' -o -name '.import-errors.*' \) -mmin +1440 -print -delete
   )
   # Backups: at most BACKUP_KEEP, none older than the retention; the newest always stays.
   local backups=() index=0 file

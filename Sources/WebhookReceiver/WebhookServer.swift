@@ -38,7 +38,10 @@ public final class WebhookServer: Sendable {
     ///
     /// Throws the bind error when the address cannot be used, and `StoreError` when the
     /// store's webhook secret cannot be read.
-    public static func start(store: JobStore, host: String, port: Int, logger: Logger) async throws -> WebhookServer {
+    /// `observability`, when given, answers `GET /metrics` and counts webhooks by outcome.
+    public static func start(
+        store: JobStore, host: String, port: Int, logger: Logger, observability: WebhookObservability? = nil
+    ) async throws -> WebhookServer {
         let secret = try store.webhookSecret()
         if secret.isEmpty {
             logger.error("the job store has no webhook secret: every webhook will be refused (401)")
@@ -47,7 +50,8 @@ public final class WebhookServer: Sendable {
         let responder = WebhookResponder(store: store, tokenCheck: TokenCheck(secret: secret), accepted: accepted)
         let (bound, boundContinuation) = AsyncStream<Int>.makeStream()
         let app = Application(
-            responder: responder,
+            responder: observability.map { AnyWebhookResponder(ObservedResponder(inner: responder, observability: $0)) }
+                ?? AnyWebhookResponder(responder),
             server: .http1(configuration: .init(idleTimeout: .seconds(75))),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in

@@ -32,6 +32,17 @@ struct ImportCommand: AsyncParsableCommand {
             valueName: "NAME"))
     var batch: String?
 
+    /// The summary's form: cli.md's line, or one JSON object for scripts (nightly.sh).
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    @Option(
+        help: ArgumentHelp(
+            "The summary's form: text (the summary line) or json ({\"imported\": n, \"skipped\": n, \"rejected\": n, \"batch\": \"...\"}).",
+            valueName: "FORMAT"))
+    var format: Format = .text
+
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
@@ -52,9 +63,13 @@ struct ImportCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data(pending))
             pending.removeAll(keepingCapacity: true)
         }
+        // The batch's name is settled here, with the import's time, so the JSON summary can say
+        // which batch the rows went into.
+        let date = Date()
+        let batchName = batch ?? JobImporter.defaultBatchName(file: file, date: date)
         let summary: ImportSummary
         do {
-            summary = try importer.run(into: jobStore, batchName: batch) { row in
+            summary = try importer.run(into: jobStore, batchName: batchName, date: date) { row in
                 pending.append(contentsOf: "\(file):\(row.line): \(row.reason)\n".utf8)
                 if pending.count >= 64 * 1024 { flushRejections() }
             }
@@ -63,7 +78,13 @@ struct ImportCommand: AsyncParsableCommand {
             throw Self.failure(error)
         }
         flushRejections()
-        print(summary.description)
+        switch format {
+        case .text: print(summary.description)
+        case .json:
+            print(
+                "{\"imported\": \(summary.imported), \"skipped\": \(summary.duplicates), \"rejected\": \(summary.rejected), \"batch\": \(TextEscaping.json(batchName))}"
+            )
+        }
         fflush(nil)
     }
 

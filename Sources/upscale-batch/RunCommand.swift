@@ -23,6 +23,11 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Send no usable webhook URL; results come from polling alone.") var pollOnly = false
     @Option(help: "The API's base URL (default: $ENHANCOR_BASE_URL, else Enhancor's).") var baseURL: String?
     @Option(help: "Extra CA certificate(s) to trust, PEM (default: $ENHANCOR_CA_FILE).") var caFile: String?
+    @Option(
+        help: ArgumentHelp(
+            "Write the metrics in Prometheus' text format to PATH every 15 s and at exit, atomically (node_exporter's textfile collector).",
+            valueName: "PATH"))
+    var metricsFile: String?
 
     func validate() throws {
         if pollOnly && (webhookURL != nil || listen != nil) {
@@ -42,7 +47,7 @@ struct RunCommand: AsyncParsableCommand {
         let session = RunSession(
             store: jobStore, options: options, apiKey: key,
             baseURL: baseURL ?? environment["ENHANCOR_BASE_URL"] ?? "https://apireq.enhancor.ai/api/upscaler/v1",
-            caFile: caFile ?? environment["ENHANCOR_CA_FILE"], webhook: webhook)
+            caFile: caFile ?? environment["ENHANCOR_CA_FILE"], webhook: webhook, metricsFile: metricsFile)
         let code = try await session.execute()
         if code != 0 { throw ExitCode(code) }
     }

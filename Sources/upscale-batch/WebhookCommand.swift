@@ -21,7 +21,9 @@ extension WebhookCommand {
             abstract: "Serve webhooks into an existing job store until SIGTERM or SIGINT.",
             discussion: """
                 POST on any path with ?job=<id>&token=<secret> records a webhook (the URL that
-                `run --webhook-url` sends carries both); GET /healthz answers "ok". Binds only
+                `run --webhook-url` sends carries both); GET /healthz answers "ok"; GET /metrics
+                answers the metrics in Prometheus' text format (no token: bind a private address
+                or filter the path at the proxy). Binds only
                 the address given. Run it on the same host as the store (SQLite's WAL works on
                 one machine only); `run --listen` in one process is the recommended set-up.
                 Prints 'listening on http://HOST:PORT' once it listens.
@@ -40,7 +42,10 @@ extension WebhookCommand {
             logger.logLevel = verbose ? .debug : .info
             let server: WebhookServer
             do {
-                server = try await WebhookServer.start(store: jobStore, host: host, port: port, logger: logger)
+                let exporter = MetricsExporter(store: jobStore)
+                server = try await WebhookServer.start(
+                    store: jobStore, host: host, port: port, logger: logger,
+                    observability: WebhookObservability(metrics: exporter.metrics, metricsText: { await exporter.text() }))
             } catch let error as StoreError {
                 throw CommandFailure.exit(CommandFailure.code(for: error), error.description)
             } catch {

@@ -14,7 +14,7 @@ import Testing
     @Test(
         .enabled(
             if: NightlyHome.toolsMissing.isEmpty,
-            "needs \(NightlyHome.toolsMissing.joined(separator: ", ")): apt-get install -y sqlite3 util-linux"))
+            "needs \(NightlyHome.toolsMissing.joined(separator: ", ")): apt-get install -y util-linux"))
     func twoNightsImportRunReportBackUpAndPruneFromCronsBareEnvironment() async throws {
         let key = "nightly-key-" + UUID().uuidString.prefix(12)
         let simulator = try await SimulatorProcess.start(key: key)
@@ -23,7 +23,7 @@ import Testing
 
         // Night 1: one settled list, one the import refuses, one still being copied in.
         let night1 = ["n1-a.jpg,fast", "n1-b.jpg,fast", "n1-c.jpg,professional", "n1-d.jpg,"]
-        try home.drop("nightly.csv", csv(night1), age: 3600)
+        try home.drop("nightly.csv", csv(night1) + "ftp://img.example/rejected.jpg,fast\n", age: 3600)
         try home.drop("broken.csv", "name,size\nportrait,12\n", age: 3600)
         try home.drop("fresh.csv", csv(["fresh.jpg,fast"]), age: 0)
 
@@ -36,6 +36,14 @@ import Testing
         #expect(home.log.contains("fresh.csv changed"), "the fresh file is said to wait")
         #expect(home.log.contains("broken.csv") && home.log.contains("no url column"), "the refusal's reason is logged")
         #expect(first.stderr.contains("broken.csv"), "a refused file is worth cron's mail even on exit 0")
+        // A rejected row is worth the mail too: how many, and where they are listed.
+        let logPath = home.path("logs/nightly-\(try home.reportDay()).log")
+        #expect(
+            first.stderr.contains("rejected 1 row(s)") && first.stderr.contains(logPath),
+            "cron's mail counts the rejected rows and names the log: \(first.stderr)")
+        #expect(home.log.contains("nightly.csv:6: "), "the log lists the rejected row with its line")
+        #expect(
+            home.log.contains("nightly.csv: imported 4, skipped 0 duplicates, rejected 1"), "counts from import --format json")
         #expect(
             home.logLines.allSatisfy {
                 $0.range(of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z "#, options: .regularExpression) != nil
@@ -59,6 +67,7 @@ import Testing
         let second = try await home.run()
         #expect(second.code == 0, "night 2: \(second.stderr)\n\(home.log)")
         #expect(second.stderr.contains("broken.csv"), "the refused file is mentioned again: it still needs a person")
+        #expect(!second.stderr.contains("rejected"), "night 2 rejected no row: \(second.stderr)")
         let ledger = try await simulator.ledger()
         let urls = (night1 + night2).map { "https://img.example/" + $0.split(separator: ",")[0] }
         #expect(Set(ledger.submissionsByURL.keys) == Set(urls), "every new row submitted, the fresh file's not")
@@ -98,7 +107,7 @@ import Testing
     @Test(
         .enabled(
             if: NightlyHome.toolsMissing.isEmpty,
-            "needs \(NightlyHome.toolsMissing.joined(separator: ", ")): apt-get install -y sqlite3 util-linux"))
+            "needs \(NightlyHome.toolsMissing.joined(separator: ", ")): apt-get install -y util-linux"))
     func aSecondCopyExits75AtOnceAndNeitherSIGKILLNorSIGTERMBlocksTheNextNight() async throws {
         let key = "nightly-key-" + UUID().uuidString.prefix(12)
         let simulator = try await SimulatorProcess.start(key: key, fastDuration: 12)
@@ -139,13 +148,60 @@ import Testing
         #expect(try home.files("jobs/imported") == ["slow.csv"])
     }
 
+    /// A home whose path holds a quote and a space, and arguments with spaces from the
+    /// arguments files: nothing is evaluated, nothing split where it should not be.
+    @Test(
+        .enabled(
+            if: NightlyHome.toolsMissing.isEmpty,
+            "needs \(NightlyHome.toolsMissing.joined(separator: ", ")): apt-get install -y util-linux"))
+    func aHomeWithAQuoteAndArgumentsWithSpacesFromArgumentsFiles() async throws {
+        let key = "nightly-key-" + UUID().uuidString.prefix(12)
+        let simulator = try await SimulatorProcess.start(key: key)
+        defer { simulator.stop() }
+        var home = try NightlyHome(simulator, key: key, name: "o'brien's nightly home")
+        try home.write("import-args", "# the night's batch, a name with spaces\n--batch\nnight one\n", age: 0)
+        try home.write("run-args", "--batch\r\nnight one\r\n\n", age: 0)
+        home.environment["NIGHTLY_IMPORT_ARGS_FILE"] = "import-args"  // relative: from NIGHTLY_HOME
+        home.environment["NIGHTLY_RUN_ARGS_FILE"] = home.path("run-args")
+
+        try home.drop("first.csv", csv(["q1.jpg,fast", "q2.jpg,professional"]), age: 3600)
+        let first = try await home.run()
+        #expect(first.code == 0, "night 1: \(first.stderr)\n\(home.log)")
+        #expect(home.log.contains("run --max-wait 6h") && home.log.contains("--batch night one"), "\(home.log)")
+        try home.drop("second.csv", csv(["q3.jpg,fast"]), age: 3600)
+        let second = try await home.run()
+        #expect(second.code == 0, "night 2: \(second.stderr)\n\(home.log)")
+        #expect(first.stderr.isEmpty && second.stderr.isEmpty, "quiet nights send no mail: \(first.stderr) \(second.stderr)")
+
+        let batches = try await DatabaseQueue(path: home.store).read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM batches")
+        }
+        #expect(batches == ["night one"], "the batch name kept its space: \(batches)")
+        let jobs = try home.jobs()
+        #expect(jobs.count == 3 && jobs.allSatisfy { $0.state == "COMPLETED" }, "run --batch 'night one' ran them all")
+        let backups = try home.files("backups")
+        #expect(backups.count == 1, "night 2 backed up a store in a home with a quote: \(backups)\n\(home.log)")
+        if let backup = backups.first {
+            let count = try await DatabaseQueue(path: home.path("backups/" + backup)).read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs")
+            }
+            #expect(count == 2, "the backup is night 1's store")
+        }
+        try await checkReports(home, simulator, jobs: jobs)
+    }
+
     /// The day's report CSV adds up to the store, the ledger and `report --format json`.
     private func checkReports(_ home: NightlyHome, _ simulator: SimulatorProcess, jobs: [NightlyHome.Job]) async throws {
         let day = try home.reportDay()
         let reports = try home.files("reports")
         #expect(
-            reports.contains(day + ".csv") && reports.contains(day + ".txt") && reports.contains(day + "-batches.csv"),
+            reports.contains(day + ".csv") && reports.contains(day + ".txt") && reports.contains(day + "-batches.csv")
+                && reports.contains(day + ".html"),
             "\(reports)")
+        let page = try String(contentsOfFile: home.path("reports/\(day).html"), encoding: .utf8)
+        #expect(
+            page.hasPrefix("<!DOCTYPE html>") && page.contains("<svg")
+                && page.contains("data-field=\"total_cost\">\(storeCostOf(jobs))<"))
         #expect(try home.files("logs").contains("nightly-\(day).log"))
 
         let night = try parseReport(home.path("reports/\(day).csv"))
@@ -175,6 +231,9 @@ import Testing
     }
 }
 
+/// What the store's jobs cost in all.
+private func storeCostOf(_ jobs: [NightlyHome.Job]) -> Int { jobs.reduce(0) { $0 + ($1.cost ?? 0) } }
+
 /// A report CSV's rows summed: key,jobs,completed,failed,cost,completed_cost,failed_cost.
 private func parseReport(_ path: String) throws -> (keys: [String], jobs: Int, cost: Int, completedCost: Int) {
     let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
@@ -196,7 +255,7 @@ struct NightlyHome {
     static let script = BinaryRunner.packageRoot + "/scripts/nightly.sh"
 
     /// The tools the script needs that cron's PATH (/usr/bin:/bin) does not find.
-    static let toolsMissing: [String] = ["sqlite3", "flock"].filter { tool in
+    static let toolsMissing: [String] = ["flock"].filter { tool in
         !["/usr/bin/", "/bin/"].contains { FileManager.default.isExecutableFile(atPath: $0 + tool) }
     }
 
@@ -210,11 +269,11 @@ struct NightlyHome {
 
     let root: String
     let elsewhere: String
-    let environment: [String: String]
+    var environment: [String: String]
     var store: String { root + "/upscale-batch.sqlite3" }
 
-    init(_ simulator: SimulatorProcess, key: String) throws {
-        root = simulator.directory + "/nightly-home"
+    init(_ simulator: SimulatorProcess, key: String, name: String = "nightly-home") throws {
+        root = simulator.directory + "/" + name
         elsewhere = simulator.directory + "/elsewhere"
         for directory in [root + "/jobs/incoming", elsewhere] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

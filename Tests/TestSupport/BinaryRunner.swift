@@ -32,6 +32,14 @@ public struct BinaryRunner: Sendable {
         return await process.wait(timeout: timeout)
     }
 
+    /// Runs another program (python3, bash, systemd-analyze) the way `run` runs the binary: in
+    /// `directory`, with this runner's environment, output kept in files.
+    public func runExecutable(_ executable: String, _ arguments: [String], timeout: Double = 120) async throws -> Result {
+        try await RunningBinary.start(
+            executable, arguments, environment: environment, directory: directory, outputDirectory: directory
+        ).wait(timeout: timeout)
+    }
+
     /// Starts the binary and returns at once; stdout and stderr go to files in `directory`.
     public func start(_ arguments: [String], environment extra: [String: String] = [:], stdin: String? = nil) throws
         -> RunningBinary

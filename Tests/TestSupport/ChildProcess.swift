@@ -139,6 +139,19 @@ public final class ChildProcess: Sendable {
         throw ChildProcessError.timedOut(pid: processIdentifier, seconds: timeout)
     }
 
+    /// Waits blocking the calling thread, polling every 10 ms, for set-up code that cannot be
+    /// async (a test trait's condition); nil when it still runs after `timeout` (then killed).
+    /// Never call it from a task: it would hold a thread of the cooperative pool.
+    public func waitBlocking(timeout: Double) -> Int32? {
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+        while ContinuousClock.now < deadline {
+            if let code = exitCode { return code }
+            usleep(10_000)
+        }
+        signal(SIGKILL)
+        return nil
+    }
+
     /// Waits like `wait(timeout:)`, but answers a timeout with the exit code of the kill
     /// (137) instead of throwing, for callers that check the code themselves.
     public func waitOrKill(timeout: Double) async -> Int32 {

@@ -33,3 +33,14 @@ public func eventually(timeout: Double = 60, _ condition: () async throws -> Boo
     }
     return try await condition()
 }
+
+/// Polls `body` until it gives a value; throws `WaitTimedOut` naming `what` after `timeout`
+/// seconds.
+public func eventuallyValue<T>(_ what: String, timeout: Double = 90, _ body: () throws -> T?) async throws -> T {
+    var found: T?
+    try await waitUntil(what, timeout: timeout, every: .milliseconds(50)) {
+        found = try body()
+        return found != nil
+    }
+    return found!
+}

@@ -24,6 +24,8 @@ public struct EnhancorClientConfiguration: Sendable, CustomStringConvertible, Cu
     public var retry: RetryPolicy
     /// Sent as `User-Agent`.
     public var userAgent: String
+    /// Where each request's endpoint, HTTP status and duration are counted; nil counts nothing.
+    public var metrics: UpscaleBatchMetrics?
 
     public init(
         baseURL: String, apiKey: String, maxConnections: Int = 8,

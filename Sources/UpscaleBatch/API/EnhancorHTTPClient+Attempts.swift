@@ -87,8 +87,14 @@ extension EnhancorHTTPClient {
         control.withLock { $0.counters.requestsSent += 1 }
         let collector = ResponseCollector()
         let deadline = NIODeadline.now() + Self.timeAmount(configuration.requestTimeout)
+        let started = NIODeadline.now()
         let task = httpClient.execute(request: call.request, delegate: collector, deadline: deadline)
         task.futureResult.whenComplete { [self] result in
+            if let metrics = configuration.metrics {
+                let status: Int? = if case .success(let response) = result { response.status } else { nil }
+                let seconds = Double((NIODeadline.now() - started).nanoseconds) / 1e9
+                metrics.apiRequest(endpoint: call.endpoint.rawValue, status: status, seconds: seconds)
+            }
             let verdict: AttemptVerdict<S>
             switch result {
             case .success(let response):

@@ -16,24 +16,7 @@ extension JobStore {
                 key = "b.name"
                 join = "JOIN batches b ON b.id = j.batch_id"
             }
-            var conditions: [String] = []
-            var arguments: StatementArguments = []
-            if let batch = filter.batch {
-                conditions.append("j.batch_id = (SELECT id FROM batches WHERE name = ?)")
-                _ = arguments.append(contentsOf: [batch])
-            }
-            if let runID = filter.runID {
-                conditions.append("j.run_id = ?")
-                _ = arguments.append(contentsOf: [runID])
-            }
-            if let since = filter.since {
-                conditions.append("\(day) >= ?")
-                _ = arguments.append(contentsOf: [since])
-            }
-            if let until = filter.until {
-                conditions.append("\(day) <= ?")
-                _ = arguments.append(contentsOf: [until])
-            }
+            let (conditions, arguments) = filter.conditions(day: day)
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             let rows = try Row.fetchAll(
                 db,

@@ -19,6 +19,11 @@ struct RunSession {
     let baseURL: String
     let caFile: String?
     let webhook: Webhook
+    /// `run --metrics-file`: the Prometheus text written here every 15 s and at exit.
+    var metricsFile: String? = nil
+
+    /// How often `--metrics-file` is rewritten while the run goes on.
+    static let metricsFileInterval: Duration = .seconds(15)
 
     /// Runs and returns the exit code.
     func execute() async throws -> Int32 {
@@ -43,14 +48,21 @@ struct RunSession {
             ? [:]
             : RunConfiguration.costHistory(
                 from: try CommandFailure.wrap { () throws(StoreError) in try store.costEstimate() })
+        // Metrics only when someone can read them: a listener's GET /metrics or --metrics-file.
+        let exporter = metricsFile != nil || hasListener ? MetricsExporter(store: store) : nil
+        if let exporter, let metricsFile {
+            do { try await exporter.write(to: metricsFile) } catch {
+                throw CommandFailure.exit(ExitCodes.configuration, "--metrics-file: \(error)")
+            }
+        }
         let client: EnhancorHTTPClient
         do {
-            client = try EnhancorHTTPClient(
-                configuration: EnhancorClientConfiguration(
-                    baseURL: baseURL, apiKey: apiKey, maxConnections: options.concurrency,
-                    connectTimeout: options.connectTimeout.seconds, requestTimeout: options.requestTimeout.seconds,
-                    caFilePath: caFile),
-                logger: logger)
+            var clientConfiguration = EnhancorClientConfiguration(
+                baseURL: baseURL, apiKey: apiKey, maxConnections: options.concurrency,
+                connectTimeout: options.connectTimeout.seconds, requestTimeout: options.requestTimeout.seconds,
+                caFilePath: caFile)
+            clientConfiguration.metrics = exporter?.metrics
+            client = try EnhancorHTTPClient(configuration: clientConfiguration, logger: logger)
         } catch {
             throw CommandFailure.exit(ExitCodes.configuration, error.description)
         }
@@ -62,9 +74,11 @@ struct RunSession {
             webhookBase = RunConfiguration.pollOnlyWebhookURL
         case .url(let url, let listen):
             webhookBase = url
-            if let listen { listener = try await startListener(listen, logger: logger, client: client) }
+            if let listen {
+                listener = try await startListener(listen, logger: logger, client: client, exporter: exporter)
+            }
         case .listener(let listen):
-            let server = try await startListener(listen, logger: logger, client: client)
+            let server = try await startListener(listen, logger: logger, client: client, exporter: exporter)
             listener = server
             webhookBase = "http://\(listen.urlHost):\(server.port)/webhook"
         }
@@ -95,6 +109,7 @@ struct RunSession {
         let started = Date()
         do {
             runner = try JobRunner(store: store, client: client, configuration: configuration, logger: logger)
+            exporter?.follow(runner)
             let scope = try runner.prepare()
             if !options.quiet {
                 let listening = listener.map { " receiving webhooks on port \($0.port)," } ?? ""
@@ -104,7 +119,10 @@ struct RunSession {
             let progress = ProgressPrinter(store: store, runner: runner, options: options)
             progress.start()
             stopper.attach(runner) { progress.clear() }
+            let metricsWriter = startMetricsFile(exporter)
             outcome = await runner.run()
+            metricsWriter?.cancel()
+            await metricsWriter?.value  // a write under way ends before the last one at exit
             progress.stop()
         } catch {
             await shutdown(client: client, listener: listener)
@@ -124,7 +142,37 @@ struct RunSession {
         } catch {
             printError("could not read the run's summary: \(error.description)")
         }
+        if outcome.exitCode == 0 || outcome.exitCode == 1 {
+            // Every job of the scope is final: the time behind last_success_timestamp_seconds.
+            do { try store.recordRunSucceeded() } catch {
+                printError("could not record the run's success for the metrics: \(error.description)")
+            }
+        }
+        if let exporter, let metricsFile {
+            exporter.runEnded()
+            do { try await exporter.write(to: metricsFile) } catch { printError("--metrics-file: \(error)") }
+        }
         return outcome.exitCode
+    }
+
+    /// Whether this run serves webhooks (and so `GET /metrics`).
+    private var hasListener: Bool {
+        switch webhook {
+        case .pollOnly: false
+        case .url(_, let listen): listen != nil
+        case .listener: true
+        }
+    }
+
+    /// Rewrites `--metrics-file` every 15 s until cancelled (the last write is at exit).
+    private func startMetricsFile(_ exporter: MetricsExporter?) -> Task<Void, Never>? {
+        guard let exporter, let metricsFile else { return nil }
+        return Task {
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: Self.metricsFileInterval) } catch { return }
+                do { try await exporter.write(to: metricsFile) } catch { printError("--metrics-file: \(error)") }
+            }
+        }
     }
 
     /// `--download DIR`: the downloader the run feeds, or nil.
@@ -137,13 +185,18 @@ struct RunSession {
         }
     }
 
-    private func startListener(_ address: ListenAddress, logger: Logger, client: EnhancorHTTPClient) async throws -> WebhookServer
-    {
+    private func startListener(
+        _ address: ListenAddress, logger: Logger, client: EnhancorHTTPClient, exporter: MetricsExporter?
+    ) async throws -> WebhookServer {
         do {
             // The server's own start-up chatter is for --verbose; its warnings always show.
             var serverLogger = logger
             if !options.verbose { serverLogger.logLevel = .warning }
-            return try await WebhookServer.start(store: store, host: address.host, port: address.port, logger: serverLogger)
+            let observability = exporter.map { exporter in
+                WebhookObservability(metrics: exporter.metrics, metricsText: { await exporter.text() })
+            }
+            return try await WebhookServer.start(
+                store: store, host: address.host, port: address.port, logger: serverLogger, observability: observability)
         } catch {
             try? await client.shutdown()
             throw CommandFailure.exit(ExitCodes.configuration, "cannot listen on \(address.host):\(address.port): \(error)")

@@ -1,0 +1,25 @@
+import GRDB
+
+extension JobStore {
+    /// Cost per UTC day of submission and mode, completed and failed apart, for the cost
+    /// page's chart. Unsubmitted jobs have no day and cost nothing: they are left out.
+    public func dailyCosts(filter: ReportFilter = ReportFilter()) throws(StoreError) -> [DailyModeCost] {
+        try read { db in
+            let day = "substr(j.submitted_at, 1, 10)"
+            var (conditions, arguments) = filter.conditions(day: day)
+            conditions.append("j.submitted_at IS NOT NULL")
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(day) AS day, j.mode AS mode,
+                           coalesce(sum(CASE WHEN j.state = 'COMPLETED' THEN j.cost END), 0) AS completed_cost,
+                           coalesce(sum(CASE WHEN j.state = 'FAILED' THEN j.cost END), 0) AS failed_cost
+                    FROM jobs j WHERE \(conditions.joined(separator: " AND "))
+                    GROUP BY 1, 2 ORDER BY 1, 2
+                    """, arguments: arguments
+            ).map { row in
+                DailyModeCost(day: row["day"], mode: row["mode"], completed: row["completed_cost"], failed: row["failed_cost"])
+            }
+        }
+    }
+}
