@@ -34,6 +34,10 @@ struct ImportCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
+    func validate() throws {
+        if let batch, let problem = BatchName.problem(batch) { throw ValidationError("--batch: \(problem)") }
+    }
+
     func run() async throws {
         let importer: JobImporter
         do {
@@ -54,8 +58,9 @@ struct ImportCommand: AsyncParsableCommand {
         }
         let summary: ImportSummary
         do {
+            let shownFile = TextEscaping.visible(file)
             summary = try importer.run(into: jobStore, batchName: batch) { row in
-                pending.append(contentsOf: "\(file):\(row.line): \(row.reason)\n".utf8)
+                pending.append(contentsOf: "\(shownFile):\(row.line): \(row.reason)\n".utf8)
                 if pending.count >= 64 * 1024 { flushRejections() }
             }
         } catch {

@@ -6,6 +6,14 @@ import GRDB
 /// Times are ISO-8601 UTC text (`2026-11-25T03:00:00.123Z`) so users can read and compare
 /// them with `sqlite3`; `next_poll_at` is internal scheduling state in Unix milliseconds.
 enum StoreSchema {
+    /// `PRAGMA application_id` of a job store: "UpBa". It marks the file as ours, so a command
+    /// pointed at another application's SQLite file recognises it without writing to it.
+    static let applicationID: Int32 = 0x5570_4261
+
+    /// Migrations a read-only store may lack and still be read (they change nothing a query
+    /// reads): a store the user may only read is read as it is.
+    static let optionalForReading: Set<String> = ["application-id"]
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -87,6 +95,11 @@ enum StoreSchema {
             try db.execute(
                 sql: "INSERT INTO meta(key, value) VALUES ('webhook_secret', ?), ('created_at', \(StoreSQL.now))",
                 arguments: [WebhookSecret.generate()])
+        }
+        // Stores made before it carry no mark; a writing command adds it (a read-only store is
+        // still recognised by its tables, see StoreProbe).
+        migrator.registerMigration("application-id") { db in
+            try db.execute(sql: "PRAGMA application_id = \(applicationID)")
         }
         return migrator
     }
