@@ -45,7 +45,8 @@ public struct JobStore: Sendable {
             if access == .write, let needed = file.missingWritePermission() { throw .permission(path: path, needed: needed) }
             if access == .read {
                 if let needed = file.missingReadPermission() { throw .permission(path: path, needed: needed) }
-                return try JobStore(path: path, creating: false, mode: file.hasSharedMemoryFile ? .readOnly : .unlocked)
+                let shared = file.hasSharedMemoryFile || file.hasWriteAheadLog
+                return try JobStore(path: path, creating: false, mode: shared ? .readOnly : .unlocked)
             }
         }
         return try JobStore(path: path, creating: false, mode: .readWrite)
@@ -56,10 +57,10 @@ public struct JobStore: Sendable {
         /// The normal case: WAL, migrations applied.
         case readWrite
         /// A store the user may only read, with its `-shm` file present (a writer may be at
-        /// work): read-only connections that share the writer's WAL index.
+        /// work) or changes waiting in its `-wal`: read-only connections that honour the WAL.
         case readOnly
-        /// A store the user may only read, without a `-shm` file: nobody has it open and its
-        /// WAL is empty, so the file alone is the store. Opened with `immutable=1`, which reads
+        /// A store the user may only read, without a `-shm` file or changes in a `-wal`: nobody
+        /// has it open, so the file alone is the store. Opened with `immutable=1`, which reads
         /// the file without locks and creates no `-wal` or `-shm` (a read-only connection would
         /// create them, owned by this user and read-only, and the owner's next write would
         /// fail). Every read checks afterwards that the file did not change meanwhile
@@ -97,7 +98,7 @@ public struct JobStore: Sendable {
     /// For `.unlocked`: the file as it was when opened; every read checks it is still so.
     private var openedStamp: StoreFile.Stamp? = nil
 
-    private init(path: String, creating: Bool, mode: OpenMode) throws(StoreError) {
+    init(path: String, creating: Bool, mode: OpenMode) throws(StoreError) {
         self.path = path
         self.mode = mode
         var config = Configuration()

@@ -88,11 +88,16 @@ struct StoreFile: Sendable {
         if hasSharedMemoryFile && access(path + "-wal", F_OK) == 0 && access(path + "-wal", R_OK) != 0 {
             return "needs read permission on its write-ahead log \(TextEscaping.visible(path + "-wal"))"
         }
+        if !hasSharedMemoryFile && hasWriteAheadLog && access(directory, W_OK | X_OK) != 0 {
+            return "its write-ahead log \(TextEscaping.visible(path + "-wal")) holds changes not yet in the file, and "
+                + "SQLite reads them through a -shm file it cannot create here: needs write permission on the directory "
+                + "\(TextEscaping.visible(directory)) (or the store's owner opening it once)"
+        }
         return nil
     }
 
-    /// What identifies the file's content at one moment: a writer that starts, or a checkpoint
-    /// that copies its log into the file, changes it (or leaves a `-wal` beside it).
+    /// What identifies the file's content at one moment: a checkpoint that copies a log into
+    /// the file changes it, and a writer's commit leaves a `-wal` with content beside it.
     struct Stamp: Equatable {
         var device: UInt64
         var inode: UInt64
@@ -110,6 +115,6 @@ struct StoreFile: Sendable {
             device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
             modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
             changed: Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec),
-            hasLog: stat(path + "-wal", &log) == 0)
+            hasLog: stat(path + "-wal", &log) == 0 && log.st_size > 0)
     }
 }
