@@ -59,9 +59,17 @@ struct ReadOnlyStoreEndToEndTests {
         #expect(retry.stderr.contains("needs write permission on the file"), "\(retry.stderr)")
     }
 
+    /// Here with a store as an earlier version left it (no application id, no record of that
+    /// migration): the mark is not needed to read it, and a read-only reader cannot add it.
     @Test func aStoreInAReadOnlyDirectoryCanBeRead() async throws {
         let setup = try await Setup()
         defer { setup.remove() }
+        let queue = try DatabaseQueue(path: setup.store)
+        try await queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA application_id = 0")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'application-id'")
+        }
+        try queue.close()
         try setup.chmod(setup.directory, 0o755)  // root's: read-only for nobody; the file is 0644
         try await checkReadsWork(setup)
         let retry = try await UnprivilegedUser.run(["retry"], in: setup.directory, environment: setup.environment)
