@@ -8,7 +8,9 @@ import Testing
 /// How this is honest as root: root ignores file modes, so the binary runs as `nobody`
 /// (`UnprivilegedUser`: `setpriv` when the tests run as root), for whom the modes bite; the
 /// store's directory is made searchable so that user can reach it at all.
-@Suite(.serialized, .enabled(if: UnprivilegedUser.isAvailable, "needs setpriv (util-linux) when run as root"))
+@Suite(
+    .serialized,
+    .enabled(if: UnprivilegedUser.isAvailable, "as root: needs setpriv (util-linux) and a binary user nobody can run"))
 struct ReadOnlyStoreEndToEndTests {
     static let readCommands: [[String]] = [
         ["status", "--format", "json"], ["list", "--format", "csv"], ["report", "--format", "json"], ["estimate"],
@@ -26,7 +28,7 @@ struct ReadOnlyStoreEndToEndTests {
         }
 
         init() async throws {
-            directory = NSTemporaryDirectory() + "upscale-batch-readonly-" + UUID().uuidString
+            directory = UnprivilegedUser.scratchRoot + "upscale-batch-readonly-" + UUID().uuidString
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let csv =
                 "url,mode\nhttps://img.example/a.jpg,fast\nhttps://img.example/b.jpg,professional\nhttps://img.example/c.jpg,fast\n"
@@ -34,6 +36,9 @@ struct ReadOnlyStoreEndToEndTests {
             precondition(imported.code == 0, imported.stderr)
             let left = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix("store.sqlite3-") }
             precondition(left.isEmpty, "the import closed the store cleanly: \(left)")
+            // Whatever the umask: the directory searchable and the store readable by others.
+            try chmod(directory, 0o755)
+            try chmod(store, 0o644)
         }
 
         func chmod(_ path: String, _ mode: Int) throws {

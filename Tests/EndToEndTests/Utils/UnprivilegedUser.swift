@@ -9,8 +9,47 @@ import Foundation
 enum UnprivilegedUser {
     static let setpriv = "/usr/bin/setpriv"
 
-    /// Whether permission tests can run here: not root, or root with setpriv.
-    static var isAvailable: Bool { geteuid() != 0 || FileManager.default.isExecutableFile(atPath: setpriv) }
+    /// Whether permission tests can run here: not root, or root with setpriv and a binary the
+    /// unprivileged user can run.
+    static var isAvailable: Bool { geteuid() != 0 || executable != nil }
+
+    /// Where tests put stores that user must reach: /tmp (world-searchable), else TMPDIR.
+    static let scratchRoot: String = {
+        var info = stat()
+        return stat("/tmp", &info) == 0 && info.st_mode & 0o1777 == 0o1777 ? "/tmp/" : NSTemporaryDirectory()
+    }()
+
+    /// The binary as the unprivileged user can run it: the built one when that user may reach
+    /// it, else a copy in a world-readable directory (a checkout under /root is not reachable).
+    static let executable: String? = {
+        guard geteuid() == 0 else { return BinaryRunner.binary }
+        guard FileManager.default.isExecutableFile(atPath: setpriv) else { return nil }
+        if canRun(BinaryRunner.binary) { return BinaryRunner.binary }
+        let directory = scratchRoot + "upscale-batch-nobody-bin-" + UUID().uuidString
+        let copy = directory + "/upscale-batch"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory)
+            try FileManager.default.copyItem(atPath: BinaryRunner.binary, toPath: copy)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy)
+        } catch {
+            return nil
+        }
+        return canRun(copy) ? copy : nil
+    }()
+
+    /// Whether the unprivileged user can start `binary` (`--version` exits 0).
+    private static func canRun(_ binary: String) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: setpriv)
+        process.arguments = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", binary, "--version"]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
 
     /// Runs `arguments` as the unprivileged user in `directory` (with `environment`), waiting at
     /// most `timeout` seconds.
@@ -20,7 +59,7 @@ enum UnprivilegedUser {
         let process = Process()
         if geteuid() == 0 {
             process.executableURL = URL(fileURLWithPath: setpriv)
-            process.arguments = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", BinaryRunner.binary] + arguments
+            process.arguments = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", executable ?? ""] + arguments
         } else {
             process.executableURL = URL(fileURLWithPath: BinaryRunner.binary)
             process.arguments = arguments
