@@ -22,7 +22,7 @@ struct EstimateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let jobStore = try store.openExisting()
+        let jobStore = try store.openExisting(for: .read)
         try checkBatch(batch, in: jobStore)
         let estimate = try CommandFailure.wrap { () throws(StoreError) in try jobStore.costEstimate(batch: batch) }
         StandardOutput.print(format == .json ? EstimateRenderer.json(estimate) : EstimateRenderer.table(estimate))

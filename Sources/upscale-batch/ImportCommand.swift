@@ -45,6 +45,10 @@ struct ImportCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
+    func validate() throws {
+        if let batch, let problem = BatchName.problem(batch) { throw ValidationError("--batch: \(problem)") }
+    }
+
     func run() async throws {
         let importer: JobImporter
         do {
@@ -69,8 +73,9 @@ struct ImportCommand: AsyncParsableCommand {
         let batchName = batch ?? JobImporter.defaultBatchName(file: file, date: date)
         let summary: ImportSummary
         do {
+            let shownFile = TextEscaping.visible(file)
             summary = try importer.run(into: jobStore, batchName: batchName, date: date) { row in
-                pending.append(contentsOf: "\(file):\(row.line): \(row.reason)\n".utf8)
+                pending.append(contentsOf: "\(shownFile):\(row.line): \(row.reason)\n".utf8)
                 if pending.count >= 64 * 1024 { flushRejections() }
             }
         } catch {

@@ -10,15 +10,17 @@ struct ListCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
     @Option(help: "Only jobs in this state (PENDING, IN_QUEUE, IN_PROGRESS, COMPLETED, FAILED).") var state: JobState?
     @Option(help: "Only jobs of this batch.") var batch: String?
-    @Option(help: "At most this many jobs.") var limit: Int?
+    // `.unconditional`: `--limit -1` reaches validate() and gets a message naming the value,
+    // not ArgumentParser's "Missing value" (it would take -1 for an option).
+    @Option(parsing: .unconditional, help: "At most this many jobs.") var limit: Int?
     @Option(help: "Output format: table, csv or json.") var format: OutputFormat = .table
 
     func validate() throws {
-        if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
+        if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more, got \(limit)") }
     }
 
     func run() async throws {
-        let jobStore = try store.openExisting()
+        let jobStore = try store.openExisting(for: .read)
         try checkBatch(batch, in: jobStore)
         var output = StandardOutput()
         var renderer = JobListRenderer(format: format)

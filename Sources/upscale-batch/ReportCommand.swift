@@ -23,15 +23,15 @@ struct ReportCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @Option(help: "Only jobs of this batch.") var batch: String?
-    @Option(help: "Only jobs submitted on or after this UTC day (YYYY-MM-DD).") var since: Day?
-    @Option(help: "Only jobs submitted on or before this UTC day (YYYY-MM-DD).") var until: Day?
+    @Option(help: "Only jobs submitted on or after this UTC day (YYYY-MM-DD).", transform: Day.parse) var since: Day?
+    @Option(help: "Only jobs submitted on or before this UTC day (YYYY-MM-DD).", transform: Day.parse) var until: Day?
     @Option(help: "Group by mode, batch, day or state.") var by: ReportGrouping = .mode
     @Option(help: "Output format: table, csv, json or html.") var format: Format = .table
     @Option(help: ArgumentHelp("Write the report to FILE (atomically) instead of standard output.", valueName: "FILE"))
     var out: String?
 
     func run() async throws {
-        let jobStore = try store.openExisting()
+        let jobStore = try store.openExisting(for: .read)
         try checkBatch(batch, in: jobStore)
         let filter = ReportFilter(batch: batch, since: since?.text, until: until?.text)
         let report = try CommandFailure.wrap { () throws(StoreError) in try jobStore.costReport(by: by, filter: filter) }

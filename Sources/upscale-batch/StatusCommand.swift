@@ -16,7 +16,7 @@ struct StatusCommand: AsyncParsableCommand {
     @Option(help: "Output format: table or json.") var format: Format = .table
 
     func run() async throws {
-        let jobStore = try store.openExisting()
+        let jobStore = try store.openExisting(for: .read)
         let snapshot = try CommandFailure.wrap { () throws(StoreError) in try jobStore.statusSnapshot() }
         StandardOutput.print(format == .json ? StatusRenderer.json(snapshot) : StatusRenderer.table(snapshot))
     }

@@ -44,9 +44,17 @@ public struct BinaryRunner: Sendable {
     public func start(_ arguments: [String], environment extra: [String: String] = [:], stdin: String? = nil) throws
         -> RunningBinary
     {
+        try start(arguments, environment: extra, input: stdin.map { .bytes($0) } ?? .null)
+    }
+
+    /// Starts the binary with `input` on its standard input (`.pipe`: write to
+    /// `process.inputWriter`, close it to end the input).
+    public func start(_ arguments: [String], environment extra: [String: String] = [:], input: ChildProcess.Input) throws
+        -> RunningBinary
+    {
         try RunningBinary.start(
             Self.binary, arguments, environment: environment.merging(extra) { _, new in new }, directory: directory,
-            outputDirectory: directory, stdin: stdin)
+            outputDirectory: directory, input: input)
     }
 }
 
@@ -59,13 +67,13 @@ public struct RunningBinary: Sendable {
     /// Starts `executable`; its standard output and error go to fresh files in `outputDirectory`.
     public static func start(
         _ executable: String, _ arguments: [String], environment: [String: String], directory: String,
-        outputDirectory: String, stdin: String? = nil
+        outputDirectory: String, input: ChildProcess.Input = .null
     ) throws -> RunningBinary {
         let tag = UUID().uuidString.prefix(8)
         let outPath = outputDirectory + "/out-\(tag).txt"
         let errPath = outputDirectory + "/err-\(tag).txt"
         let process = try ChildProcess.start(
-            executable, arguments, environment: environment, directory: directory, input: stdin.map { .bytes($0) } ?? .null,
+            executable, arguments, environment: environment, directory: directory, input: input,
             stdoutPath: outPath, stderrPath: errPath)
         return RunningBinary(process: process, outPath: outPath, errPath: errPath)
     }

@@ -25,17 +25,23 @@ public final class ChildProcess: Sendable {
         case null
         /// These bytes, from a temporary file (so writing them can never block the test).
         case bytes(String)
-        /// An existing file or FIFO.
+        /// An existing file.
         case file(String)
+        /// A pipe whose writing end is `inputWriter`: the child reads what the test writes, and
+        /// waits while the test writes nothing (a slow pipe).
+        case pipe
     }
 
     public let processIdentifier: pid_t
+    /// With `.pipe` input: the pipe's writing end (close it to end the child's input).
+    public let inputWriter: FileHandle?
     private let status = Mutex<Int32?>(nil)
     private let inputFile: String?
 
-    private init(pid: pid_t, inputFile: String?) {
+    private init(pid: pid_t, inputFile: String?, inputWriter: FileHandle?) {
         processIdentifier = pid
         self.inputFile = inputFile
+        self.inputWriter = inputWriter
     }
 
     /// Starts `executable` with `arguments`. Standard output and error go to the given files
@@ -46,9 +52,16 @@ public final class ChildProcess: Sendable {
     ) throws -> ChildProcess {
         var inputPath = "/dev/null"
         var inputFile: String?
+        var pipeEnds: [Int32] = [-1, -1]
         switch input {
         case .null: break
         case .file(let path): inputPath = path
+        case .pipe:
+            // Close-on-exec on both ends (every spawn here also closes descriptors from 3 up).
+            guard pipe(&pipeEnds) == 0 else {
+                throw ChildProcessError.cannotStart(executable, "pipe: \(String(cString: strerror(errno)))")
+            }
+            for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         case .bytes(let text):
             let path = NSTemporaryDirectory() + "child-input-\(UUID().uuidString)"
             try text.write(toFile: path, atomically: false, encoding: .utf8)
@@ -59,7 +72,11 @@ public final class ChildProcess: Sendable {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, inputPath, O_RDONLY, 0)
+        if pipeEnds[0] >= 0 {
+            posix_spawn_file_actions_adddup2(&actions, pipeEnds[0], 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, inputPath, O_RDONLY, 0)
+        }
         posix_spawn_file_actions_addopen(&actions, 1, stdoutPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         // Only 0, 1 and 2 reach the child: a descriptor of the test process (a flock'd file, a
@@ -92,11 +109,14 @@ public final class ChildProcess: Sendable {
                     UnsafeMutablePointer(mutating: envpBuffer.baseAddress!))
             }
         }
+        if pipeEnds[0] >= 0 { close(pipeEnds[0]) }
         guard result == 0 else {
+            if pipeEnds[1] >= 0 { close(pipeEnds[1]) }
             if let inputFile { try? FileManager.default.removeItem(atPath: inputFile) }
             throw ChildProcessError.cannotStart(executable, String(cString: strerror(result)))
         }
-        return ChildProcess(pid: pid, inputFile: inputFile)
+        let writer = pipeEnds[1] >= 0 ? FileHandle(fileDescriptor: pipeEnds[1], closeOnDealloc: true) : nil
+        return ChildProcess(pid: pid, inputFile: inputFile, inputWriter: writer)
     }
 
     /// The exit code once it has ended (128 + the signal for a process killed by one), else nil.

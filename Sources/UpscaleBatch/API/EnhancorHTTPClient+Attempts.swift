@@ -123,6 +123,12 @@ extension EnhancorHTTPClient {
                     detail: "the API's TLS certificate is not trusted (give its CA with --ca-file or ENHANCOR_CA_FILE): \(detail)"
                 ),
                 serverAnswered: true)
+        case .refusedLocally(let detail):
+            // Nothing left the process and every attempt would be refused alike: stop, never
+            // resubmit as if the API might have taken it.
+            return .final(
+                .configuration(detail: "the HTTP client refused to send the request (\(detail)); nothing reached the API"),
+                serverAnswered: false)
         case .notSent(let detail):
             return .retry(.transient(detail: detail), countsTowardOutage: true)
         case .maybeSent(let detail):
@@ -142,6 +148,8 @@ extension EnhancorHTTPClient {
         case .final(let error, let answered):
             if answered {
                 serverAnswered(now: now, success: false)
+            } else if case .configuration = error {
+                // Refused before sending: says nothing about the API's health.
             } else {
                 control.withLock { state in
                     _ = state.gate.recordTransientFailure(probe: probe, now: now)

@@ -27,8 +27,9 @@ public final class EnhancorHTTPClient: EnhancorClient {
     let queueTemplate: HTTPClient.Request
     let statusTemplate: HTTPClient.Request
 
-    /// Sets up the client. Throws `.configuration` for a base URL that is not http(s), an
-    /// unreadable CA file, or an unusable proxy setting.
+    /// Sets up the client. Throws `.configuration` for a base URL that is not http(s), a key
+    /// that is not printable ASCII without spaces, an unreadable CA file, or an unusable proxy
+    /// setting.
     /// - Parameters:
     ///   - eventLoopGroup: where connections and timers run (NIO's shared singleton by default).
     ///   - callbackQueue: where completions run; nil runs them on the event loop (fastest).
@@ -38,6 +39,10 @@ public final class EnhancorHTTPClient: EnhancorClient {
         callbackQueue: DispatchQueue? = nil
     ) throws(EnhancorError) {
         _ = try configuration.target()
+        if let violation = APIKeyRule.firstViolation(in: configuration.apiKey.utf8) {
+            // The executable checks first and names the variable; this guards every other caller.
+            throw .configuration(detail: "the API key holds \(violation) (it must be printable ASCII without spaces)")
+        }
         let proxy = try configuration.proxy()
         var tls = TLSConfiguration.makeClientConfiguration()
         if let path = configuration.caFilePath {

@@ -23,8 +23,12 @@ import NIOSSL
 ///   (A pooled keep-alive connection closed by the server just as we reuse it lands here too:
 ///   a false "ambiguous", which costs a resubmission flagged as a possible duplicate.)
 /// - `cancelled`: the client was shut down before the request went out.
+/// - `refusedLocally`: AsyncHTTPClient refused to build the request at all (a header value it
+///   will not send, a URL it cannot use). Nothing left the process, and every retry would be
+///   refused the same way: a configuration error, never an ambiguous submission.
 enum TransportFailure: Sendable, Equatable {
     case notSent(detail: String)
+    case refusedLocally(detail: String)
     case maybeSent(detail: String)
     case cancelled
     /// The server's TLS certificate failed verification: no retry can help, only configuration
@@ -37,6 +41,8 @@ enum TransportFailure: Sendable, Equatable {
             self = .untrusted(detail: detail)
         } else if headSent {
             self = .maybeSent(detail: detail)
+        } else if Self.isLocalRefusal(error) {
+            self = .refusedLocally(detail: detail)
         } else if Self.isCancellation(error) {
             self = .cancelled
         } else if Self.isConnectPhase(error) {
@@ -46,10 +52,34 @@ enum TransportFailure: Sendable, Equatable {
         }
     }
 
-    /// A short, bounded description (AsyncHTTPClient's and NIO's descriptions name only the
-    /// error, host and port; none of them can contain a header value such as the key).
+    /// A short, bounded description built from known-safe parts only: it goes into logs and into
+    /// `jobs.error`, so it must never carry a header value (the key). AsyncHTTPClient's own
+    /// `description` does (`invalidHeaderFieldValues([...])` lists the refused values), so its
+    /// errors are named by `shortDescription`, which has no associated values. NIO's connection,
+    /// socket and TLS errors name only addresses, errno values and TLS reasons. Anything else is
+    /// named by its type alone.
     static func describe(_ error: any Error) -> String {
-        APIText.cut(String(describing: error), to: 200)
+        let text: String
+        switch error {
+        case let error as HTTPClientError:
+            text = "HTTPClientError: \(error.shortDescription)"
+        case is IOError, is NIOConnectionError, is ChannelError, is NIOSSLError, is NIOSSLExtraError:
+            text = String(describing: error)
+        default:
+            text = String(reflecting: type(of: error))
+        }
+        return APIText.cut(text, to: 200)
+    }
+
+    /// Errors AsyncHTTPClient raises while validating a request, before any connection is used.
+    /// Matched by `shortDescription` (the error's code without its associated values).
+    static func isLocalRefusal(_ error: any Error) -> Bool {
+        guard let error = error as? HTTPClientError else { return false }
+        return [
+            "Invalid header field names", "Invalid header field values", "Invalid URL", "Empty host", "Empty scheme",
+            "Unsupported scheme", "Missing socket path", "Trace request with body", "Body length mismatch",
+            "Identity coding incorrectly present",
+        ].contains(error.shortDescription)
     }
 
     /// A handshake that failed because the certificate did not verify (not a network fault).

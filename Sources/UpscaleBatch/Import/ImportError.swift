@@ -13,28 +13,35 @@ public enum ImportError: Error, Sendable, Equatable, CustomStringConvertible {
     case badHeader(file: String, line: Int, reason: String)
     /// The header has neither `url` nor `img_url`.
     case noURLColumn(file: String, header: [String])
+    /// The rows of a slow input could not be kept aside until it ended (TMPDIR full or missing).
+    case staging(reason: String)
     /// The job store failed (its message says what to do; `busy` means try again later).
     case store(StoreError)
 
     public var description: String {
         switch self {
         case .cannotOpen(let file, let reason):
-            "cannot read \(file): \(reason)"
+            "cannot read \(shown(file)): \(reason)"
         case .unreadable(let file, let reason):
-            "cannot read \(file): \(reason); nothing was imported"
+            "cannot read \(shown(file)): \(reason); nothing was imported"
         case .empty(let file):
-            "\(file) is empty: expected a header row naming a url (or img_url) column"
+            "\(shown(file)) is empty: expected a header row naming a url (or img_url) column"
         case .badHeader(let file, let line, let reason):
-            "\(file):\(line): header row unusable: \(reason)"
+            "\(shown(file)):\(line): header row unusable: \(reason)"
         case .noURLColumn(let file, let header):
-            "\(file) has no url column (header: \(Self.describe(header))): name the column of image URLs url or img_url"
+            "\(shown(file)) has no url column (header: \(Self.describe(header))): name the column of image URLs url or img_url"
+        case .staging(let reason):
+            "\(reason) (set TMPDIR to a directory with room); nothing was imported"
         case .store(let error):
             error.description
         }
     }
 
+    /// File names and header cells are the user's text: shown with invisible characters escaped.
+    private func shown(_ file: String) -> String { TextEscaping.visible(file) }
+
     private static func describe(_ header: [String]) -> String {
-        let names = header.prefix(10).map { $0.count > 40 ? String($0.prefix(40)) + "…" : $0 }
+        let names = header.prefix(10).map { TextEscaping.visible($0.count > 40 ? String($0.prefix(40)) + "…" : $0) }
         return names.joined(separator: ", ") + (header.count > 10 ? ", …" : "")
     }
 }

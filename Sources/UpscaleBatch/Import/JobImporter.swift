@@ -20,6 +20,9 @@ public final class JobImporter {
     /// The header's interpretation: which columns hold the URL and the mode.
     public let validator: RowValidator
     private let reader: CSVReader
+    /// True when the input may keep the import waiting (a pipe, standard input, a device): its
+    /// rows are read and validated to the end before the store's write lock is taken.
+    let stagesInput: Bool
 
     /// Opens `path` (`-` reads standard input) and reads its header row.
     /// - Parameters:
@@ -40,6 +43,8 @@ public final class JobImporter {
                 throw .cannotOpen(file: path, reason: String(cString: strerror(errno)))
             }
         }
+        var info = stat()
+        stagesInput = fstat(descriptor, &info) != 0 || (info.st_mode & S_IFMT) != S_IFREG
         reader = CSVReader(
             fileDescriptor: descriptor, closeWhenDone: path != "-", chunkSize: chunkSize,
             maxFieldBytes: maxFieldBytes)
@@ -64,12 +69,15 @@ public final class JobImporter {
 
     /// The batch name used when none is given: the file's base name (`stdin` for standard
     /// input) and the UTC date, e.g. `nightly.csv@2026-11-25`.
+    /// Invisible characters of the file name are escaped, so the name obeys `BatchName`.
     public static func defaultBatchName(file: String, date: Date = Date()) -> String {
-        let base = file == "-" ? "stdin" : (file as NSString).lastPathComponent
+        let base = file == "-" ? "stdin" : TextEscaping.visible((file as NSString).lastPathComponent)
         return "\(base)@\(ImportTimestamp(date).day)"
     }
 
-    /// Reads every row into `store` in one transaction and returns the counts.
+    /// Reads every row into `store` in one transaction and returns the counts. From a pipe or
+    /// standard input, the rows are read and validated to the end first (kept in a temporary
+    /// file, `ImportSpool`) and rejections reported then; the write lock is taken only to write.
     /// - Parameters:
     ///   - batchName: the batch to create or add to; nil for `defaultBatchName`.
     ///   - date: the import's time: `created_at` of its jobs and the default batch's date.
@@ -86,10 +94,27 @@ public final class JobImporter {
         let pipeline = ImportPipeline(reader: reader, validator: validator, file: file)
         pipeline.start()
         do {
+            // A slow input is read to its end first, holding no lock; then the lock is taken
+            // only to write. A regular file never waits: it is written as it is read.
+            let spool = stagesInput ? try ImportSpool() : nil
+            if let spool {
+                while let batch = try pipeline.next() {
+                    for row in batch.rejections {
+                        rejected += 1
+                        onRejected(row)
+                    }
+                    try spool.append(batch)
+                }
+                try spool.rewind()
+            }
+            func nextBatch() throws(ImportError) -> ImportBatch? {
+                if let spool { return try spool.next() }
+                return try pipeline.next()
+            }
             return try store.withImportTransaction(
                 batchName: name, sourceFile: file == "-" ? "stdin" : file, timestamp: time.timestamp
             ) { inserter in
-                while let batch = try pipeline.next() {
+                while let batch = try nextBatch() {
                     for row in batch.rejections {
                         rejected += 1
                         onRejected(row)

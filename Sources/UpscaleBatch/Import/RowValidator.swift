@@ -4,9 +4,9 @@
 /// from `url`, else `img_url` (`url` wins when both exist); an optional `mode` column sets the
 /// row's mode, blank meaning `defaultMode`. Fields are trimmed of spaces and tabs; missing
 /// trailing fields are blank; extra fields are ignored. A URL must be an absolute http(s) URL
-/// with a host, without whitespace or control characters, at most 2,048 bytes; it is kept
-/// exactly as written (query and fragment included). Works on bytes: it runs once per row of
-/// a million-row import.
+/// with a host and a port up to 65535, without whitespace, control or invisible characters,
+/// at most 2,048 bytes; it is kept exactly as written (query and fragment included). Works on
+/// bytes: it runs once per row of a million-row import.
 public struct RowValidator: Sendable {
     /// The longest URL accepted, in bytes.
     public static let maxURLBytes = 2048
@@ -83,10 +83,15 @@ public struct RowValidator: Sendable {
             }
             highBits |= byte
         }
-        if highBits & 0x80 != 0,
-            String(decoding: url, as: UTF8.self).unicodeScalars.contains(where: { $0.properties.isWhitespace })
-        {
-            return "URL contains whitespace: \(quoted(url))"
+        if highBits & 0x80 != 0 {
+            // Only URLs with non-ASCII bytes pay for a String: whitespace, and characters that do
+            // not show (a BOM, zero-width spaces, bidi overrides) that would make it look like
+            // another URL.
+            let scalars = String(decoding: url, as: UTF8.self).unicodeScalars
+            if scalars.contains(where: { $0.properties.isWhitespace }) { return "URL contains whitespace: \(quoted(url))" }
+            if scalars.contains(where: TextEscaping.isInvisible) {
+                return "URL contains an invisible or control character: \(quoted(url))"
+            }
         }
         let afterScheme = url[(schemeEnd + 1)...]
         guard afterScheme.starts(with: "//".utf8) else {
@@ -101,35 +106,40 @@ public struct RowValidator: Sendable {
         if let at = hostPort.lastIndex(of: UInt8(ascii: "@")) {
             hostPort = hostPort[(at + 1)...]
         }
-        guard hostIsValid(hostPort) else {
+        guard let port = portIfHostIsValid(hostPort) else {
             return hostPort.isEmpty ? "URL has no host: \(quoted(url))" : "URL has an invalid host: \(quoted(url))"
+        }
+        if !port.isEmpty, port.reduce(0, { $0 * 10 + Int($1 - UInt8(ascii: "0")) }) > 65535 {
+            return "URL has an invalid port \(quoted(port)) (ports go up to 65535): \(quoted(url))"
         }
         return nil
     }
 
     /// `host` or `host:port`, with a bracketed IPv6 literal allowed; non-ASCII (IDN) allowed.
-    private static func hostIsValid(_ hostPort: ArraySlice<UInt8>) -> Bool {
+    /// The port's digits (up to five, perhaps none) when the host and port are well-formed, else nil.
+    private static func portIfHostIsValid(_ hostPort: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
         var host = hostPort
         var port: ArraySlice<UInt8> = []
         if hostPort.first == UInt8(ascii: "[") {
-            guard let close = hostPort.firstIndex(of: UInt8(ascii: "]")) else { return false }
+            guard let close = hostPort.firstIndex(of: UInt8(ascii: "]")) else { return nil }
             host = hostPort[hostPort.startIndex...close]
             let rest = hostPort[(close + 1)...]
             if !rest.isEmpty {
-                guard rest.first == UInt8(ascii: ":") else { return false }
+                guard rest.first == UInt8(ascii: ":") else { return nil }
                 port = rest.dropFirst()
             }
             guard host.count > 2,
                 host.dropFirst().dropLast().allSatisfy({ isHexDigit($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") })
-            else { return false }
+            else { return nil }
         } else {
             if let colon = hostPort.lastIndex(of: UInt8(ascii: ":")) {
                 host = hostPort[..<colon]
                 port = hostPort[(colon + 1)...]
             }
-            guard !host.isEmpty, host.allSatisfy(isHostByte) else { return false }
+            guard !host.isEmpty, host.allSatisfy(isHostByte) else { return nil }
         }
-        return port.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } && port.count <= 5
+        guard port.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) && port.count <= 5 else { return nil }
+        return port
     }
 
     private static func isHostByte(_ byte: UInt8) -> Bool {
@@ -182,23 +192,12 @@ public struct RowValidator: Sendable {
         String(decoding: trimmed(ArraySlice(text.utf8)), as: UTF8.self).lowercased()
     }
 
-    /// The value as text for a reason: cut to about 100 characters, with control characters
-    /// escaped so a reason always stays on its one `FILE:LINE: reason` line.
+    /// The value as text for a reason: cut to about 100 characters, with control and other
+    /// invisible characters escaped (`TextEscaping.visible`), so a reason always stays on its
+    /// one `FILE:LINE: reason` line and a rejected value never looks like a valid one.
     static func quoted(_ value: ArraySlice<UInt8>) -> String {
         let text = String(decoding: value, as: UTF8.self)
         let cut = text.count > quotedValueLimit ? String(text.prefix(quotedValueLimit)) + "…" : text
-        guard cut.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return cut }
-        var escaped = ""
-        for scalar in cut.unicodeScalars {
-            switch scalar {
-            case "\n": escaped += "\\n"
-            case "\r": escaped += "\\r"
-            case "\t": escaped += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                escaped += "\\u{" + String(scalar.value, radix: 16) + "}"
-            default: escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return escaped
+        return TextEscaping.visible(cut)
     }
 }

@@ -26,8 +26,9 @@ public struct JobListRenderer {
         case .csv:
             sink.write(Self.values(job).map(TextEscaping.csv).joined(separator: ",") + "\n")
         case .table:
-            // Tab-separated: readable in a terminal, and `cut -f` works on it.
-            sink.write(Self.values(job).map { $0.isEmpty ? "-" : $0.replacingTabsAndNewlines() }.joined(separator: "\t") + "\n")
+            // Tab-separated: readable in a terminal, and `cut -f` works on it. Tabs, line breaks and
+            // other invisible characters are escaped, so each job stays one line of its columns.
+            sink.write(Self.values(job).map { $0.isEmpty ? "-" : TextEscaping.visible($0) }.joined(separator: "\t") + "\n")
         }
         count += 1
     }
@@ -51,11 +52,5 @@ public struct JobListRenderer {
         "cost": \(TextEscaping.json(job.cost)), "result_url": \(TextEscaping.json(job.resultURL)), \
         "error": \(TextEscaping.json(job.error)), "possible_duplicate": \(job.possibleDuplicate)}
         """
-    }
-}
-
-extension String {
-    fileprivate func replacingTabsAndNewlines() -> String {
-        String(map { $0 == "\t" || $0 == "\n" || $0 == "\r" ? " " : $0 })
     }
 }

@@ -10,7 +10,9 @@ public struct TextTable {
         self.numericColumns = numericColumns
     }
 
-    public mutating func append(_ row: [String]) { rows.append(row) }
+    /// Adds a row. Cells are shown with invisible characters escaped (a batch name from an older
+    /// store may hold a line break), so every row stays on its line.
+    public mutating func append(_ row: [String]) { rows.append(row.map(TextEscaping.visible)) }
 
     /// The table as lines, each ending in a newline.
     public func render() -> String {

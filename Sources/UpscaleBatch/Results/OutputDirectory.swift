@@ -17,21 +17,24 @@ public enum OutputDirectory {
         }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw DownloadSetupError("\(path) exists and is not a directory") }
+            guard isDirectory.boolValue else { throw DownloadSetupError("\(shown(path)) exists and is not a directory") }
         } else {
             let parent = (absolute as NSString).deletingLastPathComponent
             guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw DownloadSetupError("cannot create \(path): its parent directory \(parent) does not exist")
+                throw DownloadSetupError("cannot create \(shown(path)): its parent directory \(shown(parent)) does not exist")
             }
             do {
                 try FileManager.default.createDirectory(atPath: absolute, withIntermediateDirectories: false)
             } catch {
-                throw DownloadSetupError("cannot create \(path): \(error.localizedDescription)")
+                throw DownloadSetupError("cannot create \(shown(path)): \(error.localizedDescription)")
             }
         }
         guard access(absolute, W_OK | X_OK) == 0 else {
-            throw DownloadSetupError("cannot write into \(path): \(String(cString: strerror(errno)))")
+            throw DownloadSetupError("cannot write into \(shown(path)): \(String(cString: strerror(errno)))")
         }
         return absolute
     }
+
+    /// A path as a message shows it: invisible characters escaped.
+    private static func shown(_ path: String) -> String { TextEscaping.visible(path) }
 }

@@ -1,7 +1,8 @@
 /// Why the job store could not be opened or written, with what the user should do next.
 ///
 /// Every case maps to exit code 2 at the command line except `busy`, which means another
-/// process holds the store longer than the busy timeout allows (exit 75: try again later).
+/// process holds the store longer than the busy timeout allows, and `changedWhileReading`
+/// (both exit 75: try again later).
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Only `import` creates a store; every other command refuses to work on an empty one.
     case noStore(path: String)
@@ -15,6 +16,16 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case busy(path: String)
     /// Any other SQLite failure, with SQLite's own words.
     case sqlite(path: String, detail: String)
+    /// The path names something other than a regular file (a directory, a device).
+    case notAFile(path: String, kind: String)
+    /// The store file has more than one hard link: SQLite names its `-wal` and `-shm` after the
+    /// path, so two names would be two logs for one database (and a corrupted store).
+    case hardLinked(path: String, links: Int)
+    /// The command needs a permission the user does not have; `needed` says which, on what.
+    case permission(path: String, needed: String)
+    /// A store read without locks (read-only for this user, no `-shm` file) changed while it was
+    /// read: what was read may be torn, so it is not used. Running again reads it afresh.
+    case changedWhileReading(path: String)
     /// A state change the state machine forbids (a bug in the caller, never user input).
     case illegalTransition(jobID: Int64, from: JobState, to: JobState)
     /// A job id that the store does not hold.
@@ -23,21 +34,34 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .noStore(let path):
-            "no job store at \(path): run `upscale-batch import FILE` first, or point --db / UPSCALE_DB at an existing store"
+            "no job store at \(shown(path)): run `upscale-batch import FILE` first, or point --db / UPSCALE_DB at an existing store"
         case .directoryMissing(let path):
-            "cannot create a job store at \(path): its directory does not exist"
+            "cannot create a job store at \(shown(path)): its directory does not exist"
         case .notAJobStore(let path, let detail):
-            "\(path) is not an upscale-batch job store (\(detail))"
+            "\(shown(path)) is not an upscale-batch job store (\(detail)); it was left as it was"
         case .newerSchema(let path, let unknown):
-            "\(path) was written by a newer upscale-batch (schema \(unknown.joined(separator: ", "))): upgrade upscale-batch to use it"
+            "\(shown(path)) was written by a newer upscale-batch (schema \(unknown.joined(separator: ", "))): upgrade upscale-batch to use it"
         case .busy(let path):
-            "\(path) is locked by another process for longer than the busy timeout; try again later"
+            "\(shown(path)) is locked by another process for longer than the busy timeout; try again later"
         case .sqlite(let path, let detail):
-            "job store \(path): \(detail)"
+            "job store \(shown(path)): \(detail)"
+        case .notAFile(let path, let kind):
+            "\(shown(path)) is \(kind), not a job store file"
+        case .hardLinked(let path, let links):
+            "\(shown(path)) has \(links) hard links: SQLite keeps a store's -wal and -shm files beside each name, so two names "
+                + "would be two logs for one database; keep one name (remove the other links, use a symlink instead)"
+        case .permission(let path, let needed):
+            "job store \(shown(path)): \(needed)"
+        case .changedWhileReading(let path):
+            "job store \(shown(path)) changed while it was read (it is read-only for you and was read without "
+                + "locks, as no -shm file was beside it); try again"
         case .illegalTransition(let id, let from, let to):
             "job \(id): refusing to move from \(from.rawValue) to \(to.rawValue)"
         case .unknownJob(let id):
             "no job with id \(id)"
         }
     }
+
+    /// A path as a message shows it: invisible characters escaped.
+    private func shown(_ path: String) -> String { TextEscaping.visible(path) }
 }

@@ -6,6 +6,14 @@ import GRDB
 /// Times are ISO-8601 UTC text (`2026-11-25T03:00:00.123Z`) so users can read and compare
 /// them with `sqlite3`; `next_poll_at` is internal scheduling state in Unix milliseconds.
 enum StoreSchema {
+    /// `PRAGMA application_id` of a job store: "UpBa". It marks the file as ours, so a command
+    /// pointed at another application's SQLite file recognises it without writing to it.
+    static let applicationID: Int32 = 0x5570_4261
+
+    /// Migrations a read-only store may lack and still be read (they change nothing a query
+    /// reads): a store the user may only read is read as it is.
+    static let optionalForReading: Set<String> = ["v6-application-id", "v7-jobs-state-index"]
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -88,10 +96,15 @@ enum StoreSchema {
                 sql: "INSERT INTO meta(key, value) VALUES ('webhook_secret', ?), ('created_at', \(StoreSQL.now))",
                 arguments: [WebhookSecret.generate()])
         }
+        // Stores made before it carry no mark; a writing command adds it (a read-only store is
+        // still recognised by its tables, see StoreProbe).
+        migrator.registerMigration("v6-application-id") { db in
+            try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+        }
         // Metrics (issue 16): the store-wide gauges count jobs per state at every scrape. This
         // index makes that a scan of a small index instead of the table (0.12 s instead of
         // 0.6-0.7 s at 1,000,000 jobs), and the oldest unfinished job three lookups.
-        migrator.registerMigration("v2-jobs-state-index") { db in
+        migrator.registerMigration("v7-jobs-state-index") { db in
             try db.execute(sql: "CREATE INDEX jobs_state ON jobs(state)")
         }
         return migrator

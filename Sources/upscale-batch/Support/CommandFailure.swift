@@ -31,7 +31,7 @@ enum CommandFailure {
 
     static func code(for error: StoreError) -> Int32 {
         switch error {
-        case .busy: ExitCodes.tryAgainLater
+        case .busy, .changedWhileReading: ExitCodes.tryAgainLater
         default: ExitCodes.configuration
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import UpscaleBatch
 
 /// `HOST:PORT` for `--listen` (`[::1]:PORT` for IPv6; port 0 lets the OS pick one).
 struct ListenAddress: ExpressibleByArgument, Sendable, Equatable {
@@ -24,7 +25,10 @@ struct ListenAddress: ExpressibleByArgument, Sendable, Equatable {
             host = text[..<colon]
             text = text[text.index(after: colon)...]
         }
-        guard !host.isEmpty, let port = Int(text), (0...65535).contains(port) else { return nil }
+        // A host holding a control or invisible character is no address (and would be quoted raw).
+        guard !host.isEmpty, !host.unicodeScalars.contains(where: { $0 == " " || TextEscaping.isInvisible($0) }),
+            let port = Int(text), (0...65535).contains(port)
+        else { return nil }
         self.host = String(host)
         self.port = port
     }

@@ -10,6 +10,11 @@ struct StoreOptions: ParsableArguments {
             "The job store (SQLite file).", discussion: "Default: $UPSCALE_DB, else ./upscale-batch.sqlite3", valueName: "PATH"))
     var path: String?
 
+    func validate() throws {
+        // An empty --db is a mistake (an unset variable in a script), never the default store.
+        if let path, path.isEmpty { throw ValidationError("--db needs a path to a job store; got an empty value") }
+    }
+
     /// The store path after the flag, the environment and the default, in that order.
     var resolvedPath: String {
         if let path, !path.isEmpty { return path }
@@ -17,8 +22,9 @@ struct StoreOptions: ParsableArguments {
         return "upscale-batch.sqlite3"
     }
 
-    /// Opens an existing store; a missing one is exit 2 with "no job store at PATH".
-    func openExisting() throws -> JobStore {
-        try CommandFailure.wrap { () throws(StoreError) in try JobStore.open(at: resolvedPath) }
+    /// Opens an existing store; a missing one is exit 2 with "no job store at PATH". Commands
+    /// that only read pass `.read`: they work on a store the user may only read.
+    func openExisting(for access: JobStore.Access = .write) throws -> JobStore {
+        try CommandFailure.wrap { () throws(StoreError) in try JobStore.open(at: resolvedPath, for: access) }
     }
 }

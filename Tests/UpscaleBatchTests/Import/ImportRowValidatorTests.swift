@@ -58,7 +58,11 @@ struct ImportRowValidatorTests {
         #expect(
             try outcome("url", "\"https://img.example/a\nb.jpg\"") == #"!URL contains whitespace: https://img.example/a\nb.jpg"#)
         #expect(
-            try outcome("url", "https://img.example/a\u{00A0}b") == "!URL contains whitespace: https://img.example/a\u{00A0}b")
+            try outcome("url", "https://img.example/a\u{00A0}b") == #"!URL contains whitespace: https://img.example/a\u{a0}b"#,
+            "a no-break space is whitespace, and shown escaped: it looks like a space")
+        #expect(
+            try outcome("url", "https://img.example/a\u{200B}b")
+                == #"!URL contains an invisible or control character: https://img.example/a\u{200b}b"#)
         #expect(
             try outcome("url", "https://img.example/a\u{01}b")
                 == #"!URL contains a control character: https://img.example/a\u{1}b"#)
