@@ -20,8 +20,9 @@ extension WebhookCommand {
             commandName: "serve",
             abstract: "Serve webhooks into an existing job store until SIGTERM or SIGINT.",
             discussion: """
-                POST on any path with ?job=<id>&token=<secret> records a webhook (the URL that
-                `run --webhook-url` sends carries both); GET /healthz answers "ok". Binds only
+                POST on any path with ub_job=<id>&ub_token=<secret> in its query records a webhook
+                (the URL that `run --webhook-url` sends carries both, after the URL's own query);
+                GET /healthz answers "ok". Binds only
                 the address given. Run it on the same host as the store (SQLite's WAL works on
                 one machine only); `run --listen` in one process is the recommended set-up.
                 Prints 'listening on http://HOST:PORT' once it listens.

@@ -23,7 +23,7 @@ extension JobStore {
                 _ = arguments.append(contentsOf: [batch])
             }
             if let runID = filter.runID {
-                conditions.append("j.run_id = ?")
+                conditions.append("j.id IN (SELECT job_id FROM run_scope WHERE run_id = ? AND cost_only = 0)")
                 _ = arguments.append(contentsOf: [runID])
             }
             if let since = filter.since {
@@ -42,10 +42,11 @@ extension JobStore {
                            count(*) AS jobs,
                            sum(j.state = 'COMPLETED') AS completed,
                            sum(j.state = 'FAILED') AS failed,
-                           coalesce(sum(j.cost), 0) AS cost,
+                           coalesce(sum(j.cost), 0) + coalesce(sum(d.duplicate_cost), 0) AS cost,
+                           coalesce(sum(d.duplicate_cost), 0) AS duplicate_cost,
                            coalesce(sum(CASE WHEN j.state = 'COMPLETED' THEN j.cost END), 0) AS completed_cost,
                            coalesce(sum(CASE WHEN j.state = 'FAILED' THEN j.cost END), 0) AS failed_cost
-                    FROM jobs j \(join) \(whereClause)
+                    FROM jobs j \(join) LEFT JOIN \(StoreSQL.duplicateCosts) d ON d.job_id = j.id \(whereClause)
                     GROUP BY 1 ORDER BY 1
                     """, arguments: arguments)
             return CostReport(
@@ -53,7 +54,9 @@ extension JobStore {
                 groups: rows.map { row in
                     ReportGroup(
                         key: row["key"], jobs: row["jobs"], completed: row["completed"], failed: row["failed"],
-                        costs: CostTotals(total: row["cost"], completed: row["completed_cost"], failed: row["failed_cost"]))
+                        costs: CostTotals(
+                            total: row["cost"], completed: row["completed_cost"], failed: row["failed_cost"],
+                            duplicate: row["duplicate_cost"]))
                 })
         }
     }

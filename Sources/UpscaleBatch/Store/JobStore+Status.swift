@@ -12,7 +12,7 @@ extension JobStore {
                 _ = arguments.append(contentsOf: [batch])
             }
             if let runID {
-                conditions.append("run_id = ?")
+                conditions.append("id IN (SELECT job_id FROM run_scope WHERE run_id = ? AND cost_only = 0)")
                 _ = arguments.append(contentsOf: [runID])
             }
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
@@ -24,8 +24,9 @@ extension JobStore {
                            sum(request_id IS NOT NULL AND state NOT IN \(StoreSQL.finalStates)) AS in_flight,
                            sum(request_id IS NULL AND state = 'PENDING') AS unsubmitted,
                            sum(possible_duplicate) AS duplicates,
-                           coalesce(sum(cost), 0) AS cost
-                    FROM jobs \(whereClause)
+                           coalesce(sum(cost), 0) AS cost,
+                           coalesce(sum(d.duplicate_cost), 0) AS duplicate_cost
+                    FROM jobs LEFT JOIN \(StoreSQL.duplicateCosts) d ON d.job_id = jobs.id \(whereClause)
                     GROUP BY state
                     """, arguments: arguments)
             var snapshot = StatusSnapshot(
@@ -34,11 +35,13 @@ extension JobStore {
             for row in rows {
                 guard let state = JobState(rawValue: row["state"]) else { continue }
                 let cost: Int64 = row["cost"]
+                let duplicateCost: Int64 = row["duplicate_cost"]
                 snapshot.counts[state] = row["jobs"]
                 snapshot.inFlight += row["in_flight"] as Int
                 snapshot.unsubmitted += row["unsubmitted"] as Int
                 snapshot.possibleDuplicates += row["duplicates"] as Int
-                snapshot.costs.total += cost
+                snapshot.costs.total += cost + duplicateCost
+                snapshot.costs.duplicate += duplicateCost
                 if state == .completed { snapshot.costs.completed += cost }
                 if state == .failed { snapshot.costs.failed += cost }
             }

@@ -76,6 +76,8 @@ struct RunSession {
         configuration.requestsPerSecond = options.rate
         configuration.maxSpend = options.maxSpend
         configuration.costHistory = costHistory
+        configuration.doubtWait = options.doubtWait.seconds
+        configuration.unknownRequestAfter = options.unknownRequestAfter.seconds
         if let downloader {
             configuration.onJobCompleted = { downloader.enqueue(jobID: $0) }
             // Jobs that webhooks finish are picked up from the store every few seconds.
@@ -115,15 +117,17 @@ struct RunSession {
             throw CommandFailure.exit(CommandFailure.code(for: error), error.description)
         }
         await shutdown(client: client, listener: listener)
+        let refusals = listener?.refusals
         if let downloader {
             let downloads = await downloader.finish(batch: options.batch)
             StandardOutput.print("results kept in \(options.download ?? ""): \(downloads.line)\n")
         }
 
         do {
-            let summary = try RunSummary.load(
+            var summary = try RunSummary.load(
                 store: store, runID: runner.runID, outcome: outcome, statistics: runner.statistics,
                 duration: Date().timeIntervalSince(started))
+            summary.webhookRefusals = refusals
             StandardOutput.print(summary.render())
         } catch {
             printError("could not read the run's summary: \(error.description)")

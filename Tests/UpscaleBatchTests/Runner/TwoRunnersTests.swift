@@ -1,0 +1,58 @@
+import EnhancorSimulator
+import Foundation
+import GRDB
+import Logging
+import Testing
+
+@testable import UpscaleBatch
+
+/// Issue 14, point 1: two runners that got past the run lock (here: two runners in one
+/// process, each with its own connection pool on the same file, as two processes would have)
+/// never send the same job twice: a submission claim is one conditional UPDATE only one wins.
+@Suite struct TwoRunnersTests {
+    @Test func twoRunnersOnOneStoreNeverSubmitTheSameJobTwice() async throws {
+        let dir = TemporaryDirectory()
+        let first = try StoreFixtures.makeStore(in: dir)
+        try StoreFixtures.insertJobs(first, count: 300)
+        let second = try JobStore.open(at: first.path)
+        try await APISimulatorHarness.with(simulator: { config in
+            config.fastDuration = 0.2
+            config.latencySeconds = 0.01
+        }) { client, simulator in
+            var configuration = RunConfiguration(webhookBaseURL: RunConfiguration.pollOnlyWebhookURL)
+            configuration.concurrency = 16
+            configuration.pollInterval = 0.1
+            let one = try JobRunner(
+                store: first, client: client, configuration: configuration, logger: APISimulatorHarness.quietLogger)
+            let two = try JobRunner(
+                store: second, client: client, configuration: configuration, logger: APISimulatorHarness.quietLogger)
+            #expect(try one.prepare() == 300)
+            #expect(try two.prepare() == 300)  // both started before either submitted anything
+            async let outcomeOne = one.run()
+            async let outcomeTwo = two.run()
+            let outcomes = await [outcomeOne, outcomeTwo]
+            #expect(outcomes.allSatisfy { $0 == .allCompleted }, "\(outcomes)")
+            let ledger = simulator.ledger()
+            let twice = ledger.submissionsByURL.filter { $0.value > 1 }
+            #expect(twice.isEmpty, "submitted more than once: \(twice.count) URL(s)")
+            #expect(ledger.submissionsByURL.count == 300)
+            #expect(one.statistics.submissions > 0 && two.statistics.submissions > 0, "both runners took part")
+            #expect(one.statistics.submissions + two.statistics.submissions == 300)
+        }
+    }
+
+    /// A run's scope is its own: jobs imported after it started are for the next run, and a
+    /// later run's scope never rewrites an earlier one's.
+    @Test func aRunClaimsOnlyItsOwnScope() throws {
+        let dir = TemporaryDirectory()
+        let store = try StoreFixtures.makeStore(in: dir)
+        try StoreFixtures.insertJobs(store, count: 3, batch: "early")
+        let firstRun = RunIdentity(runID: "run-1")
+        #expect(try store.beginRun(firstRun, batch: nil) == 3)
+        try StoreFixtures.insertJobs(store, count: 2, batch: "late")
+        #expect(try store.unsubmittedJobs(runID: "run-1", afterID: 0, limit: 100).count == 3)
+        #expect(try store.beginRun(RunIdentity(runID: "run-2"), batch: nil) == 5)
+        #expect(try store.unsubmittedJobs(runID: "run-1", afterID: 0, limit: 100).count == 3)
+        #expect(try store.statusSnapshot(runID: "run-1").total == 3)
+    }
+}
