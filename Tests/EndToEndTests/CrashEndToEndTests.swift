@@ -63,10 +63,10 @@ import Testing
             config.latencySeconds = 0.02
         }
         defer { Task { await fixture.shutdown() } }
-        try await fixture.importJobs(800)
+        try await fixture.importJobs(1500)
         let serve = try await WebhookServeProcess.start(fixture.binary)
         let extra = [
-            "--webhook-url", serve.origin + "/hook", "--doubt-wait", "5", "--concurrency", "\(concurrency)",
+            "--webhook-url", serve.origin + "/hook", "--doubt-wait", "10", "--concurrency", "\(concurrency)",
         ]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<kills {
@@ -89,7 +89,7 @@ import Testing
         let extraSubmissions = ledger.submissionsByURL.values.reduce(0) { $0 + ($1 - 1) }
         let perKill = Double(extraSubmissions) / Double(kills)
         print(
-            "[crash --webhook-url with webhook serve, --doubt-wait 5] \(kills) SIGKILLs at \(concurrency) in flight: "
+            "[crash --webhook-url with webhook serve, --doubt-wait 10] \(kills) SIGKILLs at \(concurrency) in flight: "
                 + "\(extraSubmissions) duplicate submission(s), \(perKill) per kill")
         #expect(perKill < 0.25, "\(extraSubmissions) duplicate submissions over \(kills) kills")
     }

@@ -65,3 +65,25 @@ import Testing
         #expect(other.ledger().count("status", "404") >= 20)
     }
 }
+
+extension UnknownRequestEndToEndTests {
+    /// A final job still owed its cost whose request the API no longer knows: one poll (404),
+    /// and the run ends; it used to be polled until --max-wait, keeping a run with nothing in
+    /// scope alive.
+    @Test func aFinalJobTheAPIForgotDoesNotKeepARunGoing() async throws {
+        let fixture = try await EndToEndFixture()
+        defer { Task { await fixture.shutdown() } }
+        try await fixture.importJobs(1)
+        let first = try await fixture.run(["--poll-only"])
+        #expect(first.code == 0, "\(first.stderr)")
+        // As a job a webhook finished before its first poll: final, its cost still unknown.
+        try await DatabaseQueue(path: fixture.storePath).write { db in
+            try db.execute(sql: "UPDATE jobs SET cost = NULL, next_poll_at = NULL")
+        }
+        fixture.simulator.forget(requestIDs: nil)
+        let before = fixture.simulator.ledger().count("status", "404")
+        let result = try await fixture.run(["--poll-only", "--max-wait", "60"])
+        #expect(result.code == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(fixture.simulator.ledger().count("status", "404") == before + 1, "one cost poll, no more")
+    }
+}
