@@ -6,12 +6,34 @@ import GRDB
 public struct RunIdentity: Sendable, Equatable {
     public var runID: String
     public var pid: Int32
+    public var processStart: String?
     public var host: String
 
     public init(runID: String, pid: Int32 = getpid(), host: String = RunIdentity.localHost) {
         self.runID = runID
         self.pid = pid
+        self.processStart = Self.processStart(of: pid)
         self.host = host
+    }
+
+    /// Whether process `pid`, started at `start` (nil: unknown), is still running.
+    static func isAlive(pid: Int32, start: String?) -> Bool {
+        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
+        guard let start, let now = processStart(of: pid) else { return true }
+        return now == start
+    }
+
+    /// The boot id and the start time (clock ticks since boot) of process `pid`, from /proc:
+    /// together they name one process, where a pid alone may be reused. nil where /proc is absent.
+    static func processStart(of pid: Int32) -> String? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let boot = try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        // Fields after the command name (which may hold spaces): state is field 3, starttime 22.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 19 else { return nil }
+        return boot.trimmingCharacters(in: .whitespacesAndNewlines) + ":" + fields[19]
     }
 
     /// This machine's name as `gethostname` gives it (no DNS lookup, which may hang).
@@ -32,9 +54,16 @@ extension JobStore {
     public func beginRun(_ run: RunIdentity, batch: String?) throws(StoreError) -> Int {
         try write { db in
             try Self.endDeadRuns(besides: run, in: db)
+            // Scopes of ended runs are no longer read (their summaries are printed): keep the
+            // table to the live runs' scopes.
             try db.execute(
-                sql: "INSERT INTO runs (id, pid, host, batch, started_at) VALUES (?, ?, ?, ?, \(StoreSQL.now))",
-                arguments: [run.runID, run.pid, run.host, batch])
+                sql: "DELETE FROM run_scope WHERE run_id IN (SELECT id FROM runs WHERE ended_at IS NOT NULL)")
+            try db.execute(
+                sql: """
+                    INSERT INTO runs (id, pid, process_start, host, batch, started_at)
+                    VALUES (?, ?, ?, ?, ?, \(StoreSQL.now))
+                    """,
+                arguments: [run.runID, run.pid, run.processStart, run.host, batch])
             let batchCondition = batch == nil ? "" : " AND batch_id = (SELECT id FROM batches WHERE name = ?)"
             let batchArguments: StatementArguments = batch.map { [$0] } ?? []
             try db.execute(
@@ -77,10 +106,12 @@ extension JobStore {
     /// Runs of this host not marked ended whose process is gone (SIGKILL, power cut).
     private static func endDeadRuns(besides run: RunIdentity, in db: Database) throws {
         let open = try Row.fetchAll(
-            db, sql: "SELECT id, pid FROM runs WHERE ended_at IS NULL AND host = ?", arguments: [run.host])
+            db, sql: "SELECT id, pid, process_start FROM runs WHERE ended_at IS NULL AND host = ?", arguments: [run.host])
         for row in open {
             let pid: Int32 = row["pid"]
-            let alive = pid == run.pid || kill(pid, 0) == 0 || errno == EPERM
+            let start: String? = row["process_start"]
+            let alive =
+                pid == run.pid && start == run.processStart || RunIdentity.isAlive(pid: pid, start: start)
             if !alive {
                 try db.execute(
                     sql: "UPDATE runs SET ended_at = \(StoreSQL.now) WHERE id = ?", arguments: [row["id"] as String])

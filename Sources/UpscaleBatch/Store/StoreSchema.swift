@@ -120,6 +120,9 @@ enum StoreSchema {
                     CREATE TABLE runs (
                         id TEXT PRIMARY KEY NOT NULL,
                         pid INTEGER NOT NULL,
+                        -- When that process started (boot id and start tick, Linux), so a pid
+                        -- reused by another process is not taken for the run.
+                        process_start TEXT,
                         host TEXT NOT NULL,
                         batch TEXT,
                         started_at TEXT NOT NULL,
@@ -154,10 +157,4 @@ enum StoreSQL {
     static let now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
     /// The final states, for `state IN` / `NOT IN` clauses.
     static let finalStates = "('COMPLETED', 'FAILED')"
-    /// Per job, the cost the API quoted for its duplicate attempts (`job_id`, `duplicate_cost`),
-    /// to LEFT JOIN on `jobs`: duplicate charges count in the job's own group.
-    static let duplicateCosts = """
-        (SELECT job_id, sum(cost) AS duplicate_cost FROM job_attempts
-         WHERE reason = 'duplicate' AND cost IS NOT NULL GROUP BY job_id)
-        """
 }

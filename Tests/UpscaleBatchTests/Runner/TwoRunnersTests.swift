@@ -55,4 +55,30 @@ import Testing
         #expect(try store.unsubmittedJobs(runID: "run-1", afterID: 0, limit: 100).count == 3)
         #expect(try store.statusSnapshot(runID: "run-1").total == 3)
     }
+
+    /// A claim left in doubt by a run whose process is gone is taken over by the next run (and
+    /// flagged); one held by a live run is not. A pid reused by another process is not the run.
+    @Test func claimsOfDeadRunsAreTakenOverAndLiveOnesAreNot() throws {
+        let dir = TemporaryDirectory()
+        let store = try StoreFixtures.makeStore(in: dir)
+        let ids = try StoreFixtures.insertJobs(store, count: 3)
+        let claim = { (job: Int64, run: String) throws(StoreError) in
+            try store.claimSubmission(jobID: job, runID: run, webhookOfOurs: false, doubtWait: 600)
+        }
+        var dead = RunIdentity(runID: "dead")
+        dead.pid = Int32.max  // no such process
+        _ = try store.beginRun(dead, batch: nil)
+        #expect(try claim(ids[0], "dead") == .claimed(possibleDuplicate: false))
+        var reused = RunIdentity(runID: "reused")  // this test's pid, but another process's start
+        reused.processStart = "another-boot:1"
+        _ = try store.beginRun(reused, batch: nil)
+        #expect(try claim(ids[1], "reused") == .claimed(possibleDuplicate: false))
+        _ = try store.beginRun(RunIdentity(runID: "live"), batch: nil)
+        #expect(try claim(ids[2], "live") == .claimed(possibleDuplicate: false))
+
+        _ = try store.beginRun(RunIdentity(runID: "next"), batch: nil)
+        #expect(try claim(ids[0], "next") == .claimed(possibleDuplicate: true))
+        #expect(try claim(ids[1], "next") == .claimed(possibleDuplicate: true))
+        #expect(try claim(ids[2], "next") == .gone, "run 'live' is alive and holds it")
+    }
 }
