@@ -52,7 +52,12 @@ extension WebhookCommand {
                 print(line)
                 fflush(nil)
             }
-            logger.info("webhook receiver stopped", metadata: ["webhooks.accepted": "\(server.receivedCount)"])
+            let refused = server.refusals
+            let reasons =
+                "\(refused.wrongToken) wrong token, \(refused.badRequest) bad request, "
+                + "\(refused.unknownJob) unknown job, \(refused.noSubmission) no submission out"
+            logger.info(
+                "webhook receiver stopped: \(server.receivedCount) webhook(s) accepted, \(refused.total) refused (\(reasons))")
         }
     }
 }
