@@ -67,16 +67,17 @@ import Testing
 }
 
 extension UnknownRequestEndToEndTests {
-    /// A final job still owed its cost whose request the API no longer knows: one poll (404),
-    /// and the run ends; it used to be polled until --max-wait, keeping a run with nothing in
-    /// scope alive.
-    @Test func aFinalJobTheAPIForgotDoesNotKeepARunGoing() async throws {
+    /// Final jobs still owed their cost whose requests the API no longer knows (expired): one
+    /// poll each (404), and the run ends, exit 0. They used to be polled until --max-wait,
+    /// keeping a run with nothing in scope alive; and 25 such polls, all 404, must not be taken
+    /// for a wrong --base-url either.
+    @Test func finalJobsTheAPIForgotDoNotKeepARunGoing() async throws {
         let fixture = try await EndToEndFixture()
         defer { Task { await fixture.shutdown() } }
-        try await fixture.importJobs(1)
-        let first = try await fixture.run(["--poll-only"])
+        try await fixture.importJobs(25)
+        let first = try await fixture.run(["--poll-only", "--concurrency", "16"])
         #expect(first.code == 0, "\(first.stderr)")
-        // As a job a webhook finished before its first poll: final, its cost still unknown.
+        // As jobs a webhook finished before their first poll: final, their cost still unknown.
         try await DatabaseQueue(path: fixture.storePath).write { db in
             try db.execute(sql: "UPDATE jobs SET cost = NULL, next_poll_at = NULL")
         }
@@ -84,6 +85,7 @@ extension UnknownRequestEndToEndTests {
         let before = fixture.simulator.ledger().count("status", "404")
         let result = try await fixture.run(["--poll-only", "--max-wait", "60"])
         #expect(result.code == 0, "\(result.stdout)\n\(result.stderr)")
-        #expect(fixture.simulator.ledger().count("status", "404") == before + 1, "one cost poll, no more")
+        #expect(fixture.simulator.ledger().count("status", "404") == before + 25, "one cost poll each, no more")
+        #expect(try fixture.jobs().allSatisfy { $0["state"] as String == "COMPLETED" })
     }
 }

@@ -128,7 +128,20 @@ extension JobRunner {
     /// the rule, whether it ends); when every poll of the run is answered so (at least 20 in a
     /// row, for at least 5 request ids, none answered otherwise) the base URL is wrong: stop
     /// with nothing failed.
+    ///
+    /// A final job's one cost poll counts for neither: old jobs whose request ids the API has
+    /// expired must not make a run with a right base URL stop, and their cost is given up only
+    /// in a run where the API answers other polls.
     private func handleNotFound(_ claim: PollClaim, now: Int64) {
+        if claim.isFinal {
+            let rule = state.withLock { state in
+                state.statistics.notFoundAnswers += 1
+                return UnknownRequestRule(
+                    afterMillis: Int64(configuration.unknownRequestAfter * 1000), mayFail: state.apiAnswered)
+            }
+            queuePollResult(PollResult(claim: claim, answer: nil, nextPollAt: now, notFound: true, unknownRule: rule))
+            return
+        }
         let (stop, rule) = state.withLock { state -> (Bool, UnknownRequestRule) in
             state.statistics.notFoundAnswers += 1
             state.notFoundStreak += 1

@@ -13,6 +13,8 @@ public struct PollClaim: Sendable, Equatable {
     public var jobID: Int64
     public var requestID: String
     public var pollCount: Int
+    /// The job is final already: this is its one poll for its cost.
+    public var isFinal: Bool = false
 }
 
 /// What a status answer did to a job, for the runner's counters.
@@ -205,11 +207,12 @@ extension JobStore {
                         UPDATE jobs SET polling = 1
                         WHERE id IN (SELECT id FROM jobs WHERE next_poll_at <= ? AND polling = 0\(batchCondition)
                                      ORDER BY next_poll_at LIMIT ?)
-                        RETURNING id, request_id, poll_count
+                        RETURNING id, request_id, poll_count, state IN \(StoreSQL.finalStates) AS final
                         """), arguments: arguments
             ).compactMap { row in
                 guard let requestID: String = row["request_id"] else { return nil }
-                return PollClaim(jobID: row["id"], requestID: requestID, pollCount: row["poll_count"])
+                return PollClaim(
+                    jobID: row["id"], requestID: requestID, pollCount: row["poll_count"], isFinal: row["final"])
             }
         }
     }
