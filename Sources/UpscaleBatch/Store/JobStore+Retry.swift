@@ -23,6 +23,9 @@ extension JobStore {
                            \(StoreSQL.now), 'retry'
                     FROM jobs WHERE \(condition)
                     """, arguments: arguments)
+            // A job moved back is for the next run: it leaves the scope of any run under way.
+            try db.execute(
+                sql: "DELETE FROM run_scope WHERE job_id IN (SELECT id FROM jobs WHERE \(condition))", arguments: arguments)
             // FAILED -> PENDING is the one move back the state machine allows, and only here.
             try db.execute(
                 sql: """

@@ -54,6 +54,12 @@ import Testing
         #expect(try store.beginRun(RunIdentity(runID: "run-2"), batch: nil) == 5)
         #expect(try store.unsubmittedJobs(runID: "run-1", afterID: 0, limit: 100).count == 3)
         #expect(try store.statusSnapshot(runID: "run-1").total == 3)
+        // A job of run-1's scope that FAILED and is moved back by `retry` meanwhile is for the next run.
+        let first = try store.unsubmittedJobs(runID: "run-1", afterID: 0, limit: 1)[0].jobID
+        try StoreFixtures.update(store, job: first, "state = 'FAILED'")
+        #expect(try store.retryFailed() == 1)
+        #expect(try store.unsubmittedJobs(runID: "run-1", afterID: 0, limit: 100).map(\.jobID).contains(first) == false)
+        #expect(try store.statusSnapshot(runID: "run-1").total == 2)
     }
 
     /// A claim left in doubt by a run whose process is gone is taken over by the next run (and
