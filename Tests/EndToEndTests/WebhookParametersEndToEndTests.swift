@@ -45,6 +45,34 @@ import Testing
         #expect(fixture.simulator.ledger().totalRequests == 0)
     }
 
+    /// Refused webhooks are counted in the run summary and warned about: a misconfigured proxy
+    /// shows instead of results silently coming by polling alone.
+    @Test func refusedWebhooksAreCountedInTheRunSummary() async throws {
+        let fixture = try await EndToEndFixture { config in config.fastDuration = 3 }
+        defer { Task { await fixture.shutdown() } }
+        try await fixture.importJobs(2)
+        let running = try fixture.startRun(["--listen", "127.0.0.1:0"])
+        var port: String?
+        let deadline = Date().addingTimeInterval(60)
+        while port == nil && running.process.isRunning && Date() < deadline {
+            let err = (try? String(contentsOfFile: running.errPath, encoding: .utf8)) ?? ""
+            if let range = err.range(of: "receiving webhooks on port ") {
+                port = String(err[range.upperBound...].prefix { $0.isNumber })
+            } else {
+                try await Task.sleep(nanoseconds: 20_000_000)
+            }
+        }
+        let listener = try #require(port, "the run never said where it listens")
+        let forged = try await LoopbackHTTP.post(
+            "http://127.0.0.1:\(listener)/webhook?ub_job=1&ub_token=wrong",
+            json: #"{"request_id": "x", "status": "success", "result": "https://evil.example/x.png"}"#)
+        #expect(forged.status == 401)
+        let result = await running.wait(timeout: 120)
+        #expect(result.code == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains(" accepted, 1 refused (1 wrong token,"), "\(result.stdout)")
+        #expect(result.stderr.contains("webhook refused (HTTP 401)"), "\(result.stderr)")
+    }
+
     /// A webhook with the right token for a job never submitted: 409, logged at warning level,
     /// and the job is untouched (it used to become COMPLETED with a forged result).
     @Test func aForgedWebhookForAnUnsubmittedJobIs409() async throws {

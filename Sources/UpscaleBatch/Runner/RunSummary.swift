@@ -11,6 +11,8 @@ public struct RunSummary: Sendable {
     /// Webhooks this run's own listener refused (nil without `--listen`): a non-zero count
     /// means results are coming by polling alone, and why.
     public var webhookRefusals: WebhookRefusals?
+    /// Webhooks this run's own listener answered 200 (nil without `--listen`).
+    public var webhooksAccepted: Int?
 
     public init(outcome: RunOutcome, status: StatusSnapshot, byMode: CostReport, statistics: RunStatistics, duration: Double) {
         self.outcome = outcome
@@ -61,11 +63,14 @@ public struct RunSummary: Sendable {
             lines.append("unknown to the API: \(statistics.unknownRequests) job(s) FAILED (their request id answered 404)")
         }
         if let refusals = webhookRefusals {
-            lines.append(
-                "webhooks refused: \(refusals.total) (\(refusals.wrongToken) wrong token, \(refusals.badRequest) bad request, "
-                    + "\(refusals.unknownJob) unknown job, \(refusals.noSubmission) no submission out)"
-                    + (refusals.total > 0 ? ": check --webhook-url and the proxy in front of the receiver" : "")
-            )
+            var line = "webhooks: \(webhooksAccepted ?? 0) accepted, \(refusals.total) refused"
+            if refusals.total > 0 {
+                line +=
+                    " (\(refusals.wrongToken) wrong token, \(refusals.badRequest) bad request, "
+                    + "\(refusals.unknownJob) unknown job, \(refusals.noSubmission) no submission out): "
+                    + "check --webhook-url and the proxy in front of the receiver"
+            }
+            lines.append(line)
         }
         lines.append(
             String(

@@ -117,7 +117,7 @@ struct RunSession {
             throw CommandFailure.exit(CommandFailure.code(for: error), error.description)
         }
         await shutdown(client: client, listener: listener)
-        let refusals = listener?.refusals
+        let (refusals, accepted) = (listener?.refusals, listener?.receivedCount)
         if let downloader {
             let downloads = await downloader.finish(batch: options.batch)
             StandardOutput.print("results kept in \(options.download ?? ""): \(downloads.line)\n")
@@ -128,6 +128,7 @@ struct RunSession {
                 store: store, runID: runner.runID, outcome: outcome, statistics: runner.statistics,
                 duration: Date().timeIntervalSince(started))
             summary.webhookRefusals = refusals
+            summary.webhooksAccepted = accepted
             StandardOutput.print(summary.render())
         } catch {
             printError("could not read the run's summary: \(error.description)")

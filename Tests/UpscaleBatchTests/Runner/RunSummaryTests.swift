@@ -14,6 +14,7 @@ import Testing
             outcome: .allCompleted, status: status, byMode: CostReport(grouping: .mode, groups: []),
             statistics: statistics, duration: 2)
         summary.webhookRefusals = refusals
+        summary.webhooksAccepted = refusals == nil ? nil : 5
         return summary.render()
     }
 
@@ -25,10 +26,11 @@ import Testing
         let text = summary(refusals: refusals)
         #expect(
             text.contains(
-                "webhooks refused: 3 (2 wrong token, 0 bad request, 0 unknown job, 1 no submission out): check --webhook-url"),
+                "webhooks: 5 accepted, 3 refused (2 wrong token, 0 bad request, 0 unknown job, 1 no submission out): check --webhook-url"
+            ),
             "\(text)")
-        #expect(summary(refusals: WebhookRefusals()).contains("webhooks refused: 0 ("))
-        #expect(!summary(refusals: nil).contains("webhooks refused"), "no listener, no line")
+        #expect(summary(refusals: WebhookRefusals()).contains("webhooks: 5 accepted, 0 refused\n"))
+        #expect(!summary(refusals: nil).contains("webhooks:"), "no listener, no line")
     }
 
     @Test func duplicateChargesAndUnknownRequestsAreShown() {
