@@ -12,7 +12,9 @@ extension JobStore {
     /// job, due for one poll for its cost, and the job flagged). A job with no submission out
     /// (never submitted, or moved back by `retry`) is left alone (`noSubmission`, 409).
     ///
-    /// Only `status == "success"` with a result URL changes anything. A job moves to COMPLETED
+    /// Only `status == "success"` with a result URL completes a job or records a result; any
+    /// other status changes nothing, except that it settles a doubt (the request id is adopted)
+    /// or reveals a duplicate charge (kept as an attempt). A job moves to COMPLETED
     /// only when the state machine allows it (one conditional UPDATE), so a FAILED job is never
     /// turned COMPLETED and a duplicate delivery changes nothing twice; a final job only gains a
     /// result URL it did not have. The webhook carries no cost, so a completed job without one
@@ -128,7 +130,7 @@ extension JobStore {
             // submission) and let the poller follow it from now.
             try db.execute(
                 sql: """
-                    UPDATE jobs SET request_id = ?, submitting = 0, error = NULL,
+                    UPDATE jobs SET request_id = ?, submitting = 0, submitting_run = NULL, error = NULL,
                            submitted_at = COALESCE(submitted_at, \(StoreSQL.now)), next_poll_at = ?, poll_count = 0,
                            updated_at = \(StoreSQL.now)
                     WHERE id = ? AND request_id IS NULL
