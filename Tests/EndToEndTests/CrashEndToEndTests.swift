@@ -16,9 +16,12 @@ import Testing
         }
         defer { Task { await fixture.shutdown() } }
         try await fixture.importJobs(1500)
-        // A killed listener takes its webhooks with it: its doubts wait only briefly (--doubt-wait).
+        // A killed listener takes its webhooks with it: its doubts wait only briefly (--doubt-wait),
+        // and a job whose webhook it took is not left to the 5 min fallback poll once webhooks
+        // finish other jobs (--fallback-poll-interval).
         let extra =
-            (mode == "--listen" ? ["--listen", "127.0.0.1:0", "--doubt-wait", "1"] : ["--poll-only"]) + [
+            (mode == "--listen"
+                ? ["--listen", "127.0.0.1:0", "--doubt-wait", "1", "--fallback-poll-interval", "2"] : ["--poll-only"]) + [
                 "--concurrency", "\(concurrency)",
             ]
         var generator = SystemRandomNumberGenerator()
@@ -66,7 +69,8 @@ import Testing
         try await fixture.importJobs(1500)
         let serve = try await WebhookServeProcess.start(fixture.binary)
         let extra = [
-            "--webhook-url", serve.origin + "/hook", "--doubt-wait", "10", "--concurrency", "\(concurrency)",
+            "--webhook-url", serve.origin + "/hook", "--doubt-wait", "10", "--fallback-poll-interval", "2",
+            "--concurrency", "\(concurrency)",
         ]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<kills {
