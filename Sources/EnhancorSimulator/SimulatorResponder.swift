@@ -28,6 +28,8 @@ struct SimulatorResponder: HTTPResponder {
             return SimulatorResponses.json(.ok, SimulatorJSON.object([("status", .string("ok"))]))
         case (.get, "/__admin/ledger"):
             return try ledgerResponse()
+        case (.post, "/__admin/forget"):
+            return await forgetResponse(request)
         case (.get, _) where path.hasPrefix("/results/") && path.hasSuffix(".png"):
             return resultImage(path: path)
         default:
@@ -106,6 +108,15 @@ struct SimulatorResponder: HTTPResponder {
         return Response(
             status: .ok, headers: [.contentType: "image/png"],
             body: .init(byteBuffer: ByteBuffer(bytes: ResultImage.png)))
+    }
+
+    /// `{"request_ids": ["..."]}` forgets those request ids; `{}` forgets every one.
+    private func forgetResponse(_ request: Request) async -> Response {
+        let body = (try? await request.body.collect(upTo: 1 << 20)).map { Array($0.readableBytesView) } ?? []
+        let object = SimulatorJSON.parseObject(body) ?? [:]
+        let ids = (object["request_ids"] as? [Any]).map { $0.compactMap { $0 as? String } }
+        let forgotten = state.forget(ids)
+        return SimulatorResponses.json(.ok, SimulatorJSON.object([("forgotten", .int(forgotten))]))
     }
 
     private func ledgerResponse() throws -> Response {

@@ -112,6 +112,13 @@ public final class SimulatorServer: Sendable {
         state.beginRateLimit(requests: requests)
     }
 
+    /// Forgets request ids (nil: all), as an API that lost them: their status polls answer 404
+    /// from now on. Also `POST /__admin/forget` with `{"request_ids": [...]}` (or `{}` for all).
+    @discardableResult
+    public func forget(requestIDs: [String]?) -> Int {
+        state.forget(requestIDs)
+    }
+
     /// Stops gracefully (in-flight answers finish, pending webhooks are dropped) and returns
     /// once the server has stopped. Safe to call more than once.
     public func stop() async {

@@ -177,6 +177,19 @@ final class SimulatorState: Sendable {
         locked { $0.jobs[requestID] }
     }
 
+    /// Forgets request ids, as an API that lost or expired them: their polls answer 404 from
+    /// now on (the ledger keeps what it counted). nil forgets every request. Returns how many.
+    @discardableResult
+    func forget(_ requestIDs: [String]?) -> Int {
+        locked { storage in
+            guard let requestIDs else {
+                defer { storage.jobs.removeAll() }
+                return storage.jobs.count
+            }
+            return requestIDs.reduce(0) { count, id in count + (storage.jobs.removeValue(forKey: id) == nil ? 0 : 1) }
+        }
+    }
+
     // MARK: Webhooks and downloads
 
     func recordWebhookSent() { locked { $0.webhooksSent += 1 } }

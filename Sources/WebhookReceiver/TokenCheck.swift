@@ -1,4 +1,4 @@
-/// Checks a webhook's `token=` against the store's secret without leaking, through timing,
+/// Checks a webhook's `ub_token=` against the store's secret without leaking, through timing,
 /// how much of a guess was right.
 ///
 /// The comparison always walks the whole secret, whatever the token's length or content.

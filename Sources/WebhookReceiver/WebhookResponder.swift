@@ -7,11 +7,13 @@ import UpscaleBatch
 /// Answers every request the receiver gets: POST on any path is a webhook (the public URL may
 /// sit behind a reverse proxy with a prefix), GET `/healthz` is the health check.
 ///
+/// Our parameters are `ub_job` and `ub_token` (the user's own query string may carry a `job`
+/// or `token` of its own); a webhook with neither reads the names earlier versions sent.
 /// The rules are cli.md's, in this order: 401 for a missing or wrong token (before the body
 /// is looked at, so an unauthenticated sender cannot make us read anything), 413 for a body
 /// over 64 KiB (from Content-Length at once, else when the stream passes the cap; never more
 /// than 64 KiB is held), 400 for a body that is not the documented JSON, 404 for an unknown
-/// job, 503 when the store cannot record it now (so the sender retries: an unrecorded
+/// job, 409 for a job with no submission out, 503 when the store cannot record it now (so the sender retries: an unrecorded
 /// webhook is never answered 200), 200 otherwise. The token, the secret and the query string
 /// are never logged; Hummingbird gives each request's logger a request id (`hb.request.id`).
 struct WebhookResponder: HTTPResponder {
@@ -22,7 +24,10 @@ struct WebhookResponder: HTTPResponder {
 
     let store: JobStore
     let tokenCheck: TokenCheck
-    let accepted: AcceptedCounter
+    let counters: WebhookCounters
+    /// The longest wait for a store another process is writing before answering 503: the
+    /// API's sender gives up long before the store's own minute.
+    let busyTimeout: TimeInterval
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let path = request.uri.path
@@ -42,16 +47,14 @@ struct WebhookResponder: HTTPResponder {
     private func receiveWebhook(_ request: Request, logger: Logger) async -> Response {
         var logger = logger
         logger[metadataKey: "http.path"] = "\(request.uri.path)"
-        let query = request.uri.queryParameters
-        guard tokenCheck.accepts(query.get("token")) else {
-            logger.notice("webhook refused: missing or wrong token")
-            return Self.text(.unauthorized, "missing or wrong token")
+        let parameters = WebhookParameters(request.uri.queryParameters)
+        guard tokenCheck.accepts(parameters.token) else {
+            return refuse(.unauthorized, "missing or wrong token", logger: logger)
         }
         let jobID: Int64?
-        if let jobText = query.get("job") {
+        if let jobText = parameters.job {
             guard let id = Int64(jobText) else {
-                logger.notice("webhook refused: job parameter is not an integer")
-                return Self.text(.badRequest, "the job parameter is not a job id")
+                return refuse(.badRequest, "the \(parameters.jobName) parameter is not a job id", logger: logger)
             }
             jobID = id
             logger[metadataKey: "job.id"] = "\(id)"
@@ -68,8 +71,7 @@ struct WebhookResponder: HTTPResponder {
             response.headers[.connection] = "close"
             return response
         case .failed:
-            logger.notice("webhook refused: the body could not be read")
-            return Self.text(.badRequest, "the body could not be read")
+            return refuse(.badRequest, "the body could not be read", logger: logger)
         case .complete(let buffer):
             body = buffer
         }
@@ -78,12 +80,11 @@ struct WebhookResponder: HTTPResponder {
         do {
             payload = try JSONDecoder().decode(WebhookPayload.self, from: Data(body.readableBytesView))
         } catch {
-            logger.notice("webhook refused: body is not the documented JSON")
-            return Self.text(.badRequest, "expected JSON with string fields request_id, status and optional result")
+            return refuse(
+                .badRequest, "expected JSON with string fields request_id, status and optional result", logger: logger)
         }
         guard !payload.requestID.isEmpty else {
-            logger.notice("webhook refused: empty request_id")
-            return Self.text(.badRequest, "request_id is empty")
+            return refuse(.badRequest, "request_id is empty", logger: logger)
         }
         logger[metadataKey: "webhook.request_id"] = "\(payload.requestID)"
         logger[metadataKey: "webhook.status"] = "\(payload.status)"
@@ -91,21 +92,34 @@ struct WebhookResponder: HTTPResponder {
         let outcome: WebhookOutcome
         do {
             outcome = try await store.recordWebhook(
-                jobID: jobID, requestID: payload.requestID, status: payload.status, resultURL: payload.result)
+                jobID: jobID, requestID: payload.requestID, status: payload.status, resultURL: payload.result,
+                busyTimeout: busyTimeout)
         } catch {
             logger.warning("webhook not recorded, answering 503 so the sender retries", metadata: ["error": "\(error)"])
             var response = Self.text(.serviceUnavailable, "the job store is busy; retry later")
             response.headers[.retryAfter] = "1"
             return response
         }
-        if case .unknownJob = outcome {
-            logger.notice("webhook for an unknown job")
-            return Self.text(.notFound, "no such job")
+        switch outcome {
+        case .unknownJob:
+            return refuse(.notFound, "no job of this store has this request id or job id", logger: logger)
+        case .noSubmission(let id):
+            return refuse(
+                .conflict, "job \(id) has no submission out (never submitted, or moved back by retry)", logger: logger)
+        default:
+            break
         }
-        accepted.increment()
+        counters.accept()
         if let id = outcome.jobID { logger[metadataKey: "job.id"] = "\(id)" }
         logger.debug("webhook recorded", metadata: ["webhook.outcome": "\(outcome)"])
         return Self.text(.ok, "ok")
+    }
+
+    /// Answers a refusal: counted for the run's summary and logged at warning level
+    /// (rate-limited), so a misconfigured proxy or store shows instead of hiding behind polls.
+    private func refuse(_ status: HTTPResponse.Status, _ reason: String, logger: Logger) -> Response {
+        counters.refuse(status: status.code, reason: reason, logger: logger)
+        return Self.text(status, reason)
     }
 
     private enum BodyResult {

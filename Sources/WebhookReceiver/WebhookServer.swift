@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import NIOCore
@@ -18,18 +19,28 @@ public final class WebhookServer: Sendable {
 
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
-    private let accepted: AcceptedCounter
+    private let counters: WebhookCounters
     private let logger: Logger
+
+    /// The longest a webhook waits for a store another process is writing before it is
+    /// answered 503 (the API's sender times out long before the store's own minute).
+    public static let defaultBusyTimeout: TimeInterval = 5
+    /// A connection that has not sent a whole request this long after it was ready for one is
+    /// dropped, however slowly it trickles bytes.
+    public static let defaultRequestDeadline: TimeInterval = 30
 
     /// Webhooks answered 200 so far (recorded, ignored as not final, or duplicates), for the
     /// run's summary.
-    public var receivedCount: Int { accepted.value }
+    public var receivedCount: Int { counters.acceptedCount }
 
-    private init(port: Int, group: ServiceGroup, task: Task<Void, any Error>, accepted: AcceptedCounter, logger: Logger) {
+    /// Webhooks refused so far (401, 400, 404, 409), for the run's summary.
+    public var refusals: WebhookRefusals { counters.refusals }
+
+    private init(port: Int, group: ServiceGroup, task: Task<Void, any Error>, counters: WebhookCounters, logger: Logger) {
         self.port = port
         self.group = group
         self.task = task
-        self.accepted = accepted
+        self.counters = counters
         self.logger = logger
     }
 
@@ -39,20 +50,27 @@ public final class WebhookServer: Sendable {
     /// Throws the bind error when the address cannot be used, and `StoreError` when the
     /// store's webhook secret cannot be read.
     /// `observability`, when given, answers `GET /metrics` and counts webhooks by outcome.
+    /// `busyTimeout` and `requestDeadline` are the limits cli.md sets (5 s, 30 s); tests set
+    /// them shorter.
     public static func start(
-        store: JobStore, host: String, port: Int, logger: Logger, observability: WebhookObservability? = nil
+        store: JobStore, host: String, port: Int, logger: Logger, observability: WebhookObservability? = nil,
+        busyTimeout: TimeInterval = defaultBusyTimeout, requestDeadline: TimeInterval = defaultRequestDeadline
     ) async throws -> WebhookServer {
         let secret = try store.webhookSecret()
         if secret.isEmpty {
             logger.error("the job store has no webhook secret: every webhook will be refused (401)")
         }
-        let accepted = AcceptedCounter()
-        let responder = WebhookResponder(store: store, tokenCheck: TokenCheck(secret: secret), accepted: accepted)
+        let counters = WebhookCounters()
+        let responder = WebhookResponder(
+            store: store, tokenCheck: TokenCheck(secret: secret), counters: counters, busyTimeout: busyTimeout)
+        let deadline = TimeAmount.milliseconds(Int64(requestDeadline * 1000))
         let (bound, boundContinuation) = AsyncStream<Int>.makeStream()
         let app = Application(
             responder: observability.map { AnyWebhookResponder(ObservedResponder(inner: responder, observability: $0)) }
                 ?? AnyWebhookResponder(responder),
-            server: .http1(configuration: .init(idleTimeout: .seconds(75))),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [RequestDeadlineHandler(deadline: deadline)], idleTimeout: .seconds(75))),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in
                 boundContinuation.yield(channel.localAddress?.port ?? port)
@@ -73,10 +91,10 @@ public final class WebhookServer: Sendable {
             throw WebhookServerError.stoppedBeforeListening(host: host, port: port)
         }
         logger.info("webhook receiver listening", metadata: ["http.host": "\(host)", "http.port": "\(boundPort)"])
-        return WebhookServer(port: boundPort, group: group, task: task, accepted: accepted, logger: logger)
+        return WebhookServer(port: boundPort, group: group, task: task, counters: counters, logger: logger)
     }
 
-    /// The URL to send with a job: `base` plus `job=<id>&token=<secret>`, keeping the user's
+    /// The URL to send with a job: `base` plus `ub_job=<id>&ub_token=<secret>`, keeping the user's
     /// own query string. The same as `WebhookURL.callbackURL` in the core library.
     public static func callbackURL(base: String, jobID: Int64, secret: String) -> String {
         WebhookURL.callbackURL(base: base, jobID: jobID, secret: secret)

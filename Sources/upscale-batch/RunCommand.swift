@@ -62,6 +62,13 @@ struct RunCommand: AsyncParsableCommand {
                 throw CommandFailure.exit(
                     ExitCodes.configuration, "the webhook URL is not an absolute http(s) URL: \(configured)")
             }
+            if let reserved = WebhookURL.reservedParameter(in: configured) {
+                let source = webhookURL == nil ? "ENHANCOR_WEBHOOK_URL" : "--webhook-url"
+                throw CommandFailure.exit(
+                    ExitCodes.configuration,
+                    "\(source) already carries the query parameter \(reserved), which upscale-batch adds itself "
+                        + "(ub_job and ub_token): remove it from the URL")
+            }
             return .url(configured, listen: listen)
         }
         if let listen {

@@ -20,10 +20,10 @@ extension WebhookCommand {
             commandName: "serve",
             abstract: "Serve webhooks into an existing job store until SIGTERM or SIGINT.",
             discussion: """
-                POST on any path with ?job=<id>&token=<secret> records a webhook (the URL that
-                `run --webhook-url` sends carries both); GET /healthz answers "ok"; GET /metrics
-                answers the metrics in Prometheus' text format (no token: bind a private address
-                or filter the path at the proxy). Binds only
+                POST on any path with ub_job=<id>&ub_token=<secret> in its query records a webhook
+                (the URL that `run --webhook-url` sends carries both, after the URL's own query);
+                GET /healthz answers "ok"; GET /metrics answers the metrics in Prometheus' text
+                format (no token: bind a private address or filter the path at the proxy). Binds only
                 the address given. Run it on the same host as the store (SQLite's WAL works on
                 one machine only); `run --listen` in one process is the recommended set-up.
                 Prints 'listening on http://HOST:PORT' once it listens.
@@ -56,7 +56,12 @@ extension WebhookCommand {
                 print(line)
                 fflush(nil)
             }
-            logger.info("webhook receiver stopped", metadata: ["webhooks.accepted": "\(server.receivedCount)"])
+            let refused = server.refusals
+            let reasons =
+                "\(refused.wrongToken) wrong token, \(refused.badRequest) bad request, "
+                + "\(refused.unknownJob) unknown job, \(refused.noSubmission) no submission out"
+            logger.info(
+                "webhook receiver stopped: \(server.receivedCount) webhook(s) accepted, \(refused.total) refused (\(reasons))")
         }
     }
 }

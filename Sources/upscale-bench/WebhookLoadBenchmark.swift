@@ -173,7 +173,7 @@ struct WebhookLoadBenchmark: AsyncParsableCommand {
     }
 
     private static func deliver(client: HTTPClient, port: Int, jobID: Int, secret: String) async -> RequestResult {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhook?job=\(jobID)&token=\(secret)")
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhook?ub_job=\(jobID)&ub_token=\(secret)")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(

@@ -234,10 +234,10 @@ import Testing
 /// What the store's jobs cost in all.
 private func storeCostOf(_ jobs: [NightlyHome.Job]) -> Int { jobs.reduce(0) { $0 + ($1.cost ?? 0) } }
 
-/// A report CSV's rows summed: key,jobs,completed,failed,cost,completed_cost,failed_cost.
+/// A report CSV's rows summed: key,jobs,completed,failed,cost,completed_cost,failed_cost,duplicate_cost.
 private func parseReport(_ path: String) throws -> (keys: [String], jobs: Int, cost: Int, completedCost: Int) {
     let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
-    #expect(lines.first == "key,jobs,completed,failed,cost,completed_cost,failed_cost")
+    #expect(lines.first == "key,jobs,completed,failed,cost,completed_cost,failed_cost,duplicate_cost")
     let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
     return (
         rows.map { $0[0] }, rows.reduce(0) { $0 + (Int($1[1]) ?? -1) },

@@ -38,7 +38,7 @@ import Testing
             #expect(found["scripts"] as? Int == 0, "no script element")
             #expect((found["svg_rects"] as? Int ?? 0) > 0, "the chart has bars")
             let totals = found["totals"] as? [String: Int] ?? [:]
-            for field in ["jobs", "total_cost", "completed_cost", "failed_cost"] {
+            for field in ["jobs", "total_cost", "completed_cost", "failed_cost", "duplicate_cost"] {
                 #expect(totals[field] == expected[field] as? Int, "\(grouping) \(field): page \(totals), json \(expected)")
             }
             let groups = found["groups"] as? [[String: String]] ?? []
@@ -46,7 +46,7 @@ import Testing
             #expect(groups.count == expectedGroups.count, "\(grouping): \(groups) vs \(expectedGroups)")
             for (row, want) in zip(groups, expectedGroups) {
                 #expect(row["key"] == want["key"] as? String)
-                for field in ["jobs", "completed", "failed", "cost", "completed_cost", "failed_cost"] {
+                for field in ["jobs", "completed", "failed", "cost", "completed_cost", "failed_cost", "duplicate_cost"] {
                     #expect(Int(row[field] ?? "") == want[field] as? Int, "\(grouping) \(row["key"] ?? "") \(field)")
                 }
             }

@@ -53,4 +53,24 @@ import Testing
         #expect(result.code == 2)
         #expect(result.stderr.contains("--webhook-url"))
     }
+
+    /// Submissions whose answer was lost (the API took them) wait for their webhook instead of
+    /// being resubmitted: the webhook names the request, so no second charge (issue 14, Beyond).
+    @Test func lostSubmissionAnswersAreSettledByTheirWebhooks() async throws {
+        let fixture = try await EndToEndFixture { config in
+            config.dropAfterAcceptRate = 0.1
+            config.seed = 11
+        }
+        defer { Task { await fixture.shutdown() } }
+        try await fixture.importJobs(60)
+        let result = try await fixture.run(["--listen", "127.0.0.1:0", "--concurrency", "8"], timeout: 180)
+        #expect(result.code == 0, "\(result.stdout)\n\(result.stderr)")
+        let ledger = fixture.simulator.ledger()
+        #expect(ledger.count("queue", "dropped") > 0, "some answers were lost")
+        #expect(ledger.submissionsByURL.values.allSatisfy { $0 == 1 }, "no job was submitted twice")
+        let jobs = try fixture.jobs()
+        #expect(jobs.allSatisfy { $0["state"] as String == "COMPLETED" })
+        let quoted = jobs.reduce(0) { $0 + (ledger.costByRequestID[$1["request_id"] as String] ?? -1_000_000) }
+        #expect(jobs.reduce(0) { $0 + ($1["cost"] as Int) } == quoted)
+    }
 }

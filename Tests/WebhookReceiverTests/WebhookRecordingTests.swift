@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import TestSupport
 import Testing
 import UpscaleBatch
@@ -116,7 +117,8 @@ import WebhookReceiver
 
     @Test func webhookBeforeTheSubmissionAnswerIsMatchedByJobID() async throws {
         try await TestStore.with { store async throws in
-            let id = try await store.insertJob(state: .pending, requestID: nil)
+            // The attempt is recorded (`submitting`) before its POST; its answer is not yet.
+            let id = try await store.insertJob(state: .pending, requestID: nil, submitting: true)
             try await TestServer.with(store: store.store) { server async throws in
                 #expect(try await server.deliver(job: id, requestID: "req-early") == 200)
             }
@@ -130,17 +132,58 @@ import WebhookReceiver
         }
     }
 
-    @Test func webhookFromAnEarlierAttemptMarksAPossibleDuplicate() async throws {
+    @Test func webhookFromAnEarlierAttemptIsKeptAsADuplicateAttempt() async throws {
         try await TestStore.with { store async throws in
             let id = try await store.insertJob(state: .inQueue, requestID: "req-second", cost: 480)
             try await TestServer.with(store: store.store) { server async throws in
                 #expect(try await server.deliver(job: id, requestID: "req-first", result: "https://cdn.test/first.png") == 200)
+                // A second delivery of it changes nothing twice.
+                #expect(try await server.deliver(job: id, requestID: "req-first", result: "https://cdn.test/first.png") == 200)
             }
             let row = try await store.row(id)
             #expect(row.possibleDuplicate)
-            #expect(row.state == "COMPLETED")
-            #expect(row.requestID == "req-second")  // the current attempt's id is kept
-            #expect(row.resultURL == "https://cdn.test/first.png")
+            #expect(row.state == "IN_QUEUE")  // the job follows its own request
+            #expect(row.requestID == "req-second")
+            let attempts = try store.store.database.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM job_attempts WHERE job_id = ?", arguments: [id])
+            }
+            #expect(attempts.count == 1)
+            #expect(attempts.first?["reason"] == "duplicate")
+            #expect(attempts.first?["request_id"] == "req-first")
+            #expect(attempts.first?["result_url"] == "https://cdn.test/first.png")
+            #expect((attempts.first?["next_poll_at"] as Int64?) != nil)  // owed one poll for its cost
+        }
+    }
+
+    @Test func webhookForAJobWithNoSubmissionOutIs409AndChangesNothing() async throws {
+        try await TestStore.with { store async throws in
+            let never = try await store.insertJob(state: .pending)
+            let retried = try await store.insertJob(state: .failed, requestID: "req-old", cost: 240)
+            _ = try store.store.retryFailed()
+            try await store.markUpdatedAt(never)
+            try await store.markUpdatedAt(retried)
+            let (neverBefore, retriedBefore) = (try await store.row(never), try await store.row(retried))
+            try await TestServer.with(store: store.store) { server async throws in
+                #expect(try await server.deliver(job: never, requestID: "forged") == 409)
+                #expect(try await server.deliver(job: retried, requestID: "forged") == 409)
+                #expect(try await server.deliver(job: never, requestID: "forged", status: "failed") == 409)
+                #expect(server.server.refusals.noSubmission == 3)
+            }
+            #expect(try await store.row(never) == neverBefore)
+            #expect(try await store.row(retried) == retriedBefore)
+        }
+    }
+
+    @Test func anyStatusSettlesAnAttemptInDoubt() async throws {
+        try await TestStore.with { store async throws in
+            let id = try await store.insertJob(state: .pending, requestID: nil, submitting: true)
+            try await TestServer.with(store: store.store) { server async throws in
+                #expect(try await server.deliver(job: id, requestID: "req-doubt", status: "processing", result: nil) == 200)
+            }
+            let row = try await store.row(id)
+            #expect(row.requestID == "req-doubt")
+            #expect(row.state == "PENDING")  // the poller follows it from here
+            #expect(row.nextPollAt != nil)
         }
     }
 

@@ -15,7 +15,7 @@ import WebhookReceiver
             let before = try await store.row(id)
             try await TestServer.with(store: store.store) { server async throws in
                 let json = #"{"request_id": "req-1", "status": "success", "result": "https://cdn.test/x.png"}"#
-                #expect(try await server.post("/webhook?job=\(id)", json: json).status == 401)
+                #expect(try await server.post("/webhook?ub_job=\(id)", json: json).status == 401)
                 #expect(try await server.post("/webhook", json: json).status == 401)
                 #expect(server.server.receivedCount == 0)
             }
@@ -88,7 +88,9 @@ import WebhookReceiver
         try await TestStore.with { store async throws in
             try await TestServer.with(store: store.store) { server async throws in
                 let json = #"{"request_id": "req-1", "status": "success", "result": "https://cdn.test/x.png"}"#
+                #expect(try await server.post("/webhook?ub_job=abc&ub_token=\(server.secret)", json: json).status == 400)
                 #expect(try await server.post("/webhook?job=abc&token=\(server.secret)", json: json).status == 400)
+                #expect(server.server.refusals.badRequest == 2)
             }
         }
     }

@@ -36,6 +36,7 @@ public struct CostReport: Sendable, Equatable {
             sum.total += group.costs.total
             sum.completed += group.costs.completed
             sum.failed += group.costs.failed
+            sum.duplicate += group.costs.duplicate
         }
     }
 }

@@ -6,7 +6,8 @@ public enum StatusRenderer {
         return """
             {"counts": {\(counts)}, "in_flight": \(snapshot.inFlight), "unsubmitted": \(snapshot.unsubmitted), \
             "possible_duplicates": \(snapshot.possibleDuplicates), "total_cost": \(snapshot.costs.total), \
-            "completed_cost": \(snapshot.costs.completed), "failed_cost": \(snapshot.costs.failed)}
+            "completed_cost": \(snapshot.costs.completed), "failed_cost": \(snapshot.costs.failed), \
+            "duplicate_cost": \(snapshot.costs.duplicate)}
 
             """
     }
@@ -18,7 +19,7 @@ public enum StatusRenderer {
         return table.render() + """
 
             in flight: \(snapshot.inFlight)   unsubmitted: \(snapshot.unsubmitted)   possible duplicate charges: \(snapshot.possibleDuplicates)
-            cost (credits): total \(snapshot.costs.total), completed \(snapshot.costs.completed), quoted on failed jobs \(snapshot.costs.failed)
+            cost (credits): total \(snapshot.costs.total), completed \(snapshot.costs.completed), quoted on failed jobs \(snapshot.costs.failed), duplicate charges \(snapshot.costs.duplicate)
 
             """
     }

@@ -14,6 +14,7 @@ extension JobRunner {
                 try store.recordSubmitted(jobID: claim.jobID, requestID: requestID, firstPollAt: firstPoll)
                 let decision = state.withLock { state in
                     state.statistics.accepted += 1
+                    state.apiAnswered = true
                     return state.streak.accepted()
                 }
                 if let decision { try apply(decision) }
@@ -96,6 +97,8 @@ extension JobRunner {
         switch result {
         case .success(let answer):
             let webhooksActive = state.withLock { state in
+                state.apiAnswered = true
+                state.notFoundStreak = 0
                 if answer.state == nil { state.statistics.unknownStatuses += 1 }
                 if let cost = answer.cost { state.spend?.quoted(job: claim.jobID, cost: cost) }
                 return state.webhooksActive
@@ -106,6 +109,8 @@ extension JobRunner {
             let delay = schedule.delay(
                 afterPolls: claim.pollCount + 1, costKnown: answer.cost != nil, webhooksActive: webhooksActive)
             queuePollResult(PollResult(claim: claim, answer: answer, nextPollAt: now + Int64(delay * 1000)))
+        case .failure(.rejected(status: 404, _)):
+            handleNotFound(claim, now: now)
         case .failure(let error):
             if case .unauthorized = error { requestStop(.unauthorized) }
             if case .configuration(let detail) = error { requestStop(.configuration(message: detail)) }
@@ -116,6 +121,77 @@ extension JobRunner {
                 logger.warning("status of request \(claim.requestID) (job \(claim.jobID)): \(error.description)")
             }
             queuePollResult(PollResult(claim: claim, answer: nil, nextPollAt: now + Int64(retryIn * 1000)))
+        }
+    }
+
+    /// A 404: the API does not know the request id. Counted on the job (the store decides, with
+    /// the rule, whether it ends); when every poll of the run is answered so (at least 20 in a
+    /// row, for at least 5 request ids, none answered otherwise) the base URL is wrong: stop
+    /// with nothing failed.
+    ///
+    /// A final job's one cost poll counts for neither: old jobs whose request ids the API has
+    /// expired must not make a run with a right base URL stop, and their cost is given up only
+    /// in a run where the API answers other polls.
+    private func handleNotFound(_ claim: PollClaim, now: Int64) {
+        if claim.isFinal {
+            let rule = state.withLock { state in
+                state.statistics.notFoundAnswers += 1
+                return UnknownRequestRule(
+                    afterMillis: Int64(configuration.unknownRequestAfter * 1000), mayFail: state.apiAnswered)
+            }
+            queuePollResult(PollResult(claim: claim, answer: nil, nextPollAt: now, notFound: true, unknownRule: rule))
+            return
+        }
+        let (stop, rule) = state.withLock { state -> (Bool, UnknownRequestRule) in
+            state.statistics.notFoundAnswers += 1
+            state.notFoundStreak += 1
+            state.notFoundIDs.insert(claim.requestID)
+            let everyPoll =
+                !state.apiAnswered && state.notFoundStreak >= Self.notFoundStreakLimit
+                && state.notFoundIDs.count >= Self.notFoundDistinctLimit
+            let mayFail = state.apiAnswered || state.notFoundIDs.count < Self.notFoundDistinctLimit
+            return (everyPoll, UnknownRequestRule(afterMillis: Int64(configuration.unknownRequestAfter * 1000), mayFail: mayFail))
+        }
+        if stop {
+            logger.error("\(Self.everyPollUnknownMessage); nothing was marked FAILED")
+            requestStop(.configuration(message: Self.everyPollUnknownMessage))
+            queuePollResult(PollResult(claim: claim, answer: nil, nextPollAt: now))
+            return
+        }
+        logger.warning("the API does not know request id \(claim.requestID) (job \(claim.jobID)): HTTP 404")
+        // Not sooner than the usual schedule: three 404s must span --unknown-request-after anyway.
+        let delay = schedule.delay(afterPolls: claim.pollCount + 1, costKnown: false, webhooksActive: false)
+        queuePollResult(
+            PollResult(claim: claim, answer: nil, nextPollAt: now + Int64(delay * 1000), notFound: true, unknownRule: rule))
+    }
+
+    static let notFoundStreakLimit = 20
+    static let notFoundDistinctLimit = 5
+    static let everyPollUnknownMessage = "the API answers 404 to every status poll: check --base-url"
+
+    /// The one poll of a duplicate attempt: its cost is recorded at once (a rare event).
+    func handleAttemptPoll(_ claim: AttemptPollClaim, _ result: Result<StatusAnswer, EnhancorError>) {
+        state.withLock { $0.statistics.duplicateAttemptPolls += 1 }
+        var answer: StatusAnswer?
+        var notFound = false
+        switch result {
+        case .success(let value):
+            answer = value
+            state.withLock { $0.statistics.duplicateAttemptCost += value.cost ?? 0 }
+        case .failure(.rejected(status: 404, _)):
+            notFound = true
+        case .failure(let error):
+            if case .unauthorized = error { requestStop(.unauthorized) }
+            logger.warning("status of duplicate request \(claim.requestID) (job \(claim.jobID)): \(error.description)")
+            return
+        }
+        let (found, missing) = (answer, notFound)
+        commitQueue.async {
+            do throws(StoreError) {
+                try self.store.recordDuplicateAttemptPoll(claim, answer: found, notFound: missing)
+            } catch {
+                self.storeFailed(error, while: "recording a duplicate request's cost")
+            }
         }
     }
 
@@ -140,7 +216,12 @@ extension JobRunner {
             return state.pendingPollResults
         }
         do {
-            try store.recordPollResults(batch)
+            let unknown = try store.recordPollResults(batch)
+            if !unknown.isEmpty {
+                state.withLock { $0.statistics.unknownRequests += unknown.count }
+                logger.warning(
+                    "\(unknown.count) job(s) FAILED: the API does not know their request id (404 over --unknown-request-after)")
+            }
         } catch {
             storeFailed(error, while: "recording status answers")
             return

@@ -8,6 +8,7 @@ extension JobRunner {
     enum Work {
         case submit(SubmissionClaim)
         case poll(PollClaim)
+        case pollAttempt(AttemptPollClaim)
         case idle(seconds: Double)
         case stop
     }
@@ -22,6 +23,9 @@ extension JobRunner {
             case .poll(let claim):
                 pace()
                 startPoll(claim)
+            case .pollAttempt(let claim):
+                pace()
+                startAttemptPoll(claim)
             case .idle(let seconds):
                 slots.signal()
                 state.withLock { $0.feederIdle = true }
@@ -56,6 +60,10 @@ extension JobRunner {
         if let poll = state.withLock({ $0.pollQueue.isEmpty ? nil : $0.pollQueue.removeFirst() }) {
             return .poll(poll)
         }
+        // Left in the list until its request has started, so the run cannot end in between.
+        if let attempt = state.withLock({ $0.attemptPolls.first }) {
+            return .pollAttempt(attempt)
+        }
         if let submission = nextSubmission() { return .submit(submission) }
         return .idle(seconds: 0.05)
     }
@@ -66,6 +74,13 @@ extension JobRunner {
             return (stopped, state.resubmit.isEmpty && state.submitQueue.isEmpty && !state.cursorExhausted, state.cursor)
         }
         if stopped { return nil }
+        // Attempts in doubt whose wait for a webhook is over go first.
+        let now = StoreClock.millis()
+        let due = state.withLock { state -> SubmissionClaim? in
+            guard let index = state.waitingForWebhook.firstIndex(where: { $0.until <= now }) else { return nil }
+            return state.waitingForWebhook.remove(at: index).claim
+        }
+        if let due { return due }
         if needsRefill {
             do {
                 let claims = try store.unsubmittedJobs(runID: runID, afterID: cursor, limit: 256)
@@ -110,17 +125,41 @@ extension JobRunner {
     }
 
     private func startSubmission(_ claim: SubmissionClaim) {
-        let duplicate: Bool?
+        let result: SubmissionClaimResult
         do {
-            duplicate = try store.markSubmitting(jobID: claim.jobID)
+            result = try store.claimSubmission(
+                jobID: claim.jobID, runID: runID, webhookOfOurs: configuration.webhookOfOurs,
+                doubtWait: configuration.doubtWait)
         } catch {
             storeFailed(error, while: "recording a submission attempt")
             slots.signal()
             return
         }
-        guard let duplicate else {
+        let duplicate: Bool
+        switch result {
+        case .claimed(let possibleDuplicate):
+            duplicate = possibleDuplicate
+        case .gone:
             withdrawFromSpend(claim.jobID)
-            slots.signal()  // the job is no longer unsubmitted (a webhook or retry moved it)
+            slots.signal()  // no longer unsubmitted (a webhook or retry moved it), or another live run's claim
+            return
+        case .waitForWebhook(let until):
+            // Sent with a webhook URL of ours: its webhook may still name the request.
+            withdrawFromSpend(claim.jobID)
+            let first = state.withLock { state in
+                let first = !state.waitingForWebhook.contains { $0.claim.jobID == claim.jobID }
+                if first {
+                    state.waitingForWebhook.append((claim, until))
+                    state.statistics.doubtsWaited += 1
+                }
+                return first
+            }
+            if first {
+                logger.with("job.id", claim.jobID).info(
+                    "job \(claim.jobID)'s last submission is in doubt: waiting up to --doubt-wait for its webhook before resubmitting"
+                )
+            }
+            slots.signal()
             return
         }
         beginRequest { statistics in
@@ -135,6 +174,15 @@ extension JobRunner {
                 self.handleSubmission(claim, result)
                 self.endRequest()
             }
+        }
+    }
+
+    private func startAttemptPoll(_ claim: AttemptPollClaim) {
+        beginRequest { $0.polls += 1 }
+        state.withLock { state in state.attemptPolls.removeAll { $0 == claim } }
+        client.status(requestID: claim.requestID) { result in
+            self.handleAttemptPoll(claim, result)
+            self.endRequest()
         }
     }
 

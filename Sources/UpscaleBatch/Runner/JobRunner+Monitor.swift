@@ -13,7 +13,8 @@ extension JobRunner {
         let now = Date()
         let snapshot = state.withLock { state in
             (
-                state.stopOutcome, state.stopRequestedAt, state.inFlight, state.submissionsDone,
+                state.stopOutcome, state.stopRequestedAt, state.inFlight,
+                state.submissionsDone && state.attemptPolls.isEmpty,
                 state.pendingPollResults.isEmpty && !state.flushScheduled, state.finished
             )
         }
@@ -66,6 +67,15 @@ extension JobRunner {
                 runID: runID, submittedBefore: cutoff,
                 reason: "no final status within \(Int(configuration.jobTimeout)) s (--job-timeout)")
             if timedOut > 0 { logger.warning("\(timedOut) job(s) failed: in flight longer than --job-timeout") }
+            let waiting = state.withLock { $0.waitingForWebhook.map(\.claim.jobID) }
+            if !waiting.isEmpty {
+                // A webhook that settled a doubt ends the wait for it at once.
+                let settled = try store.settledJobs(waiting)
+                if !settled.isEmpty {
+                    state.withLock { $0.waitingForWebhook.removeAll { settled.contains($0.claim.jobID) } }
+                    logger.info("\(settled.count) submission(s) in doubt settled by their webhook: not resubmitted")
+                }
+            }
             let completions = try store.webhookCompletions(runID: runID)
             let newlyActive = state.withLock { state -> Bool in
                 state.statistics.timedOut += timedOut
@@ -87,7 +97,7 @@ extension JobRunner {
     /// Nothing of the scope is in flight and no poll is owed (costs of final jobs included).
     private func isOver() -> Bool {
         do {
-            let outstanding = try store.runOutstanding(runID: runID, batch: configuration.batch)
+            let outstanding = try store.runOutstanding(runID: runID)
             return outstanding.inFlight == 0 && outstanding.awaitingPoll == 0
         } catch {
             storeFailed(error, while: "checking progress")
@@ -107,6 +117,9 @@ extension JobRunner {
             }
         }
         let outcome = stopOutcome ?? naturalOutcome()
+        do { try store.endRun(runID: runID) } catch {
+            logger.error("job store error while recording the run's end: \(error)")
+        }
         let continuation = state.withLock { state in
             state.finished = true
             defer { state.continuation = nil }

@@ -20,8 +20,9 @@ public final class JobRunner: Sendable {
     let client: any EnhancorClient
     let configuration: RunConfiguration
     let logger: Logger
-    /// Identifies this run in the store (`jobs.run_id`): its scope, progress and summary.
+    /// Identifies this run in the store (`runs`, `run_scope`): its scope, progress and summary.
     public let runID: String
+    let identity: RunIdentity
     let secret: String
     let schedule: PollSchedule
     let slots: DispatchSemaphore
@@ -41,6 +42,7 @@ public final class JobRunner: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.runID = Self.makeRunID()
+        self.identity = RunIdentity(runID: runID)
         self.secret = try store.webhookSecret()
         self.schedule = PollSchedule(
             pollInterval: configuration.pollInterval, fallbackPollInterval: configuration.fallbackPollInterval)
@@ -51,10 +53,15 @@ public final class JobRunner: Sendable {
         self.state = Mutex(initial)
     }
 
-    /// Marks the run's scope in the store and returns how many jobs it holds.
+    /// Records the run and its scope in the store and returns how many jobs it holds; the
+    /// duplicate attempts still owed their cost poll are polled first.
     public func prepare() throws(StoreError) -> Int {
-        let scope = try store.beginRun(runID: runID, batch: configuration.batch)
-        state.withLock { $0.scope = scope }
+        let scope = try store.beginRun(identity, batch: configuration.batch)
+        let attempts = try store.duplicateAttemptsToPoll(batch: configuration.batch)
+        state.withLock {
+            $0.scope = scope
+            $0.attemptPolls = attempts
+        }
         return scope
     }
 
@@ -103,6 +110,15 @@ struct RunState: Sendable {
     var cursorExhausted = false
     var resubmit: [SubmissionClaim] = []
     var pollQueue: [PollClaim] = []
+    /// Duplicate attempts owed their one cost poll.
+    var attemptPolls: [AttemptPollClaim] = []
+    /// Jobs whose attempt in doubt waits for a webhook until the time given (Unix ms).
+    var waitingForWebhook: [(claim: SubmissionClaim, until: Int64)] = []
+    /// The unknown-request rule's view of this run: whether the API answered any status poll
+    /// (or accepted a submission), the 404s in a row, and the request ids they named.
+    var apiAnswered = false
+    var notFoundStreak = 0
+    var notFoundIDs: Set<String> = []
     var noPollClaimBefore: Int64 = 0
     var inFlight = 0
     var submissionsStopped = false
@@ -128,6 +144,7 @@ struct RunState: Sendable {
 
     /// Work is left to hand out: stop asked, or nothing queued and nothing more to read.
     var submissionsDone: Bool {
-        submissionsStopped || stopOutcome != nil || (cursorExhausted && submitQueue.isEmpty && resubmit.isEmpty)
+        submissionsStopped || stopOutcome != nil
+            || (cursorExhausted && submitQueue.isEmpty && resubmit.isEmpty && waitingForWebhook.isEmpty)
     }
 }

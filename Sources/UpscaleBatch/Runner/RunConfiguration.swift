@@ -12,8 +12,17 @@ public struct RunConfiguration: Sendable {
     public var jobTimeout: Double = 24 * 3600
     /// Only this batch.
     public var batch: String?
-    /// The webhook URL sent with every job, before `job=` and `token=` are added.
+    /// The webhook URL sent with every job, before `ub_job=` and `ub_token=` are added.
     public var webhookBaseURL: String
+    /// Whether `webhookBaseURL` reaches a receiver of ours (`--listen`, `--webhook-url`), not
+    /// `--poll-only`'s reserved address: recorded with each attempt, so an attempt in doubt
+    /// waits `doubtWait` for a webhook naming its job before it is resubmitted.
+    public var webhookOfOurs: Bool
+    /// `--doubt-wait`: how long an attempt in doubt sent with a webhook URL of ours waits for
+    /// a webhook before it is resubmitted.
+    public var doubtWait: Double = 600
+    /// `--unknown-request-after`: three 404s to a request's polls over at least this long end it.
+    public var unknownRequestAfter: Double = 600
     /// How long requests in flight may take to finish after a stop was asked for.
     public var shutdownGrace: Double = 5
     /// This many identical refusals in a row stop submitting (an account problem, not a job's).
@@ -34,6 +43,7 @@ public struct RunConfiguration: Sendable {
 
     public init(webhookBaseURL: String) {
         self.webhookBaseURL = webhookBaseURL
+        self.webhookOfOurs = webhookBaseURL != Self.pollOnlyWebhookURL
     }
 
     /// The history `--max-spend` starts from, from the store's estimate.

@@ -19,6 +19,16 @@ public struct RunStatistics: Sendable, Equatable {
     public var unknownStatuses = 0
     /// Jobs failed by `--job-timeout`.
     public var timedOut = 0
+    /// Status polls answered 404 (the API does not know the request id).
+    public var notFoundAnswers = 0
+    /// Jobs ended FAILED because the API does not know their request id.
+    public var unknownRequests = 0
+    /// Duplicate attempts (extra requests a webhook revealed) polled for their cost.
+    public var duplicateAttemptPolls = 0
+    /// The cost the API quoted for them.
+    public var duplicateAttemptCost: Int64 = 0
+    /// Resubmissions held back for `--doubt-wait` because a webhook might settle the doubt.
+    public var doubtsWaited = 0
     /// The most API requests this run had in flight at once (never above the concurrency).
     public var maxInFlight = 0
     /// With a request rate set: the most request starts in any one-second window (the pacer's

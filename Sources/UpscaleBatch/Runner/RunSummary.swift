@@ -8,6 +8,11 @@ public struct RunSummary: Sendable {
     public var byMode: CostReport
     public var statistics: RunStatistics
     public var duration: Double
+    /// Webhooks this run's own listener refused (nil without `--listen`): a non-zero count
+    /// means results are coming by polling alone, and why.
+    public var webhookRefusals: WebhookRefusals?
+    /// Webhooks this run's own listener answered 200 (nil without `--listen`).
+    public var webhooksAccepted: Int?
 
     public init(outcome: RunOutcome, status: StatusSnapshot, byMode: CostReport, statistics: RunStatistics, duration: Double) {
         self.outcome = outcome
@@ -44,10 +49,29 @@ public struct RunSummary: Sendable {
         }
         let costs = status.costs
         lines.append(
-            "cost: spent \(costs.completed) credits (completed), \(costs.failed) quoted on failed jobs (reported as refunded), \(costs.total) quoted in all"
+            "cost: spent \(costs.completed) credits (completed), \(costs.failed) quoted on failed jobs (reported as refunded), "
+                + "\(costs.duplicate) on duplicate charges, \(costs.total) quoted in all"
         )
         lines.append(
             "possible duplicate charges: \(status.possibleDuplicates) (submissions resent after an answer was lost)")
+        if statistics.duplicateAttemptPolls > 0 {
+            lines.append(
+                "duplicate charges costed by this run: \(statistics.duplicateAttemptPolls) request(s), "
+                    + "\(statistics.duplicateAttemptCost) credits (requests the API ran beside a job's own, named by webhooks)")
+        }
+        if statistics.unknownRequests > 0 {
+            lines.append("unknown to the API: \(statistics.unknownRequests) job(s) FAILED (their request id answered 404)")
+        }
+        if let refusals = webhookRefusals {
+            var line = "webhooks: \(webhooksAccepted ?? 0) accepted, \(refusals.total) refused"
+            if refusals.total > 0 {
+                line +=
+                    " (\(refusals.wrongToken) wrong token, \(refusals.badRequest) bad request, "
+                    + "\(refusals.unknownJob) unknown job, \(refusals.noSubmission) no submission out): "
+                    + "check --webhook-url and the proxy in front of the receiver"
+            }
+            lines.append(line)
+        }
         lines.append(
             String(
                 format: "took %.1f s, %.1f jobs/s; %d submissions, %d status calls, at most %d in flight",

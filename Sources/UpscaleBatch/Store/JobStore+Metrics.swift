@@ -56,8 +56,8 @@ extension JobStore {
     }
 
     /// What the jobs of one run's scope that ended have cost, per mode: the credits counters
-    /// of the process running it. Reads the run's final jobs through the `jobs_run` index:
-    /// proportional to the jobs the run has finished, not to the store.
+    /// of the process running it. Reads the run's scope through `run_scope`'s primary key:
+    /// proportional to the run's jobs, not to the store.
     public func runCredits(runID: String) throws(StoreError) -> [String: CostTotals] {
         try read { db in try Self.runCredits(db, runID: runID) }
     }
@@ -74,11 +74,12 @@ extension JobStore {
         for row in try Row.fetchAll(
             db,
             sql: """
-                SELECT mode,
-                       coalesce(sum(CASE WHEN state = 'COMPLETED' THEN cost END), 0) AS completed,
-                       coalesce(sum(CASE WHEN state = 'FAILED' THEN cost END), 0) AS failed
-                FROM jobs WHERE run_id = ? AND state IN \(StoreSQL.finalStates)
-                GROUP BY mode
+                SELECT j.mode AS mode,
+                       coalesce(sum(CASE WHEN j.state = 'COMPLETED' THEN j.cost END), 0) AS completed,
+                       coalesce(sum(CASE WHEN j.state = 'FAILED' THEN j.cost END), 0) AS failed
+                FROM run_scope s JOIN jobs j ON j.id = s.job_id
+                WHERE s.run_id = ? AND s.cost_only = 0 AND j.state IN \(StoreSQL.finalStates)
+                GROUP BY j.mode
                 """, arguments: [runID])
         {
             let completed: Int64 = row["completed"]

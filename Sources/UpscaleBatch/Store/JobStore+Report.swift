@@ -31,12 +31,26 @@ extension JobStore {
                     FROM jobs j \(join) \(whereClause)
                     GROUP BY 1 ORDER BY 1
                     """, arguments: arguments)
+            // Duplicate charges count in their job's group; read from the (few) duplicate attempts.
+            let duplicates = try Dictionary(
+                Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT \(key) AS key, sum(a.cost) AS cost
+                        FROM job_attempts a JOIN jobs j ON j.id = a.job_id \(join)
+                        WHERE a.reason = 'duplicate' AND a.cost IS NOT NULL\(conditions.map { " AND " + $0 }.joined())
+                        GROUP BY 1
+                        """, arguments: arguments
+                ).map { ($0["key"] as String, $0["cost"] as Int64) }, uniquingKeysWith: +)
             return CostReport(
                 grouping: grouping,
                 groups: rows.map { row in
-                    ReportGroup(
+                    let duplicate = duplicates[row["key"] as String] ?? 0
+                    return ReportGroup(
                         key: row["key"], jobs: row["jobs"], completed: row["completed"], failed: row["failed"],
-                        costs: CostTotals(total: row["cost"], completed: row["completed_cost"], failed: row["failed_cost"]))
+                        costs: CostTotals(
+                            total: row["cost"] + duplicate, completed: row["completed_cost"], failed: row["failed_cost"],
+                            duplicate: duplicate))
                 })
         }
     }

@@ -23,11 +23,16 @@ extension JobStore {
                            \(StoreSQL.now), 'retry'
                     FROM jobs WHERE \(condition)
                     """, arguments: arguments)
+            // A job moved back is for the next run: it leaves the scope of any run under way.
+            try db.execute(
+                sql: "DELETE FROM run_scope WHERE job_id IN (SELECT id FROM jobs WHERE \(condition))", arguments: arguments)
             // FAILED -> PENDING is the one move back the state machine allows, and only here.
             try db.execute(
                 sql: """
                     UPDATE jobs SET state = 'PENDING', request_id = NULL, cost = NULL, result_url = NULL,
-                           error = NULL, submitting = 0, possible_duplicate = 0, next_poll_at = NULL, polling = 0,
+                           error = NULL, submitting = 0, submitting_run = NULL, possible_duplicate = 0,
+                           next_poll_at = NULL, polling = 0, not_found_polls = 0, not_found_since = NULL, cost_unknown = 0,
+                           attempt_webhook = 0, attempt_sent_at = NULL,
                            poll_count = 0, submitted_at = NULL, finished_at = NULL, finished_by = NULL,
                            updated_at = \(StoreSQL.now)
                     WHERE \(condition)

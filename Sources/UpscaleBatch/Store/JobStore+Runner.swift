@@ -13,6 +13,8 @@ public struct PollClaim: Sendable, Equatable {
     public var jobID: Int64
     public var requestID: String
     public var pollCount: Int
+    /// The job is final already: this is its one poll for its cost.
+    public var isFinal: Bool = false
 }
 
 /// What a status answer did to a job, for the runner's counters.
@@ -22,74 +24,139 @@ public struct PollResult: Sendable {
     public var answer: StatusAnswer?
     /// When to ask again if the job still needs polling (Unix ms).
     public var nextPollAt: Int64
+    /// The API answered 404: it does not know the request id (counted in the store).
+    public var notFound: Bool = false
+    /// The rule that ends a request the API does not know (cli.md, States), when it may apply.
+    public var unknownRule: UnknownRequestRule?
+
+    public init(
+        claim: PollClaim, answer: StatusAnswer?, nextPollAt: Int64, notFound: Bool = false,
+        unknownRule: UnknownRequestRule? = nil
+    ) {
+        self.claim = claim
+        self.answer = answer
+        self.nextPollAt = nextPollAt
+        self.notFound = notFound
+        self.unknownRule = unknownRule
+    }
+}
+
+/// Three 404s over at least `afterMillis`: a job in flight ends FAILED, a final job stops
+/// waiting for its cost. `mayFail` is the runner's judgement that the API is answering other
+/// polls (or that too few request ids are unknown to suspect a wrong base URL).
+public struct UnknownRequestRule: Sendable, Equatable {
+    public static let polls = 3
+    public var afterMillis: Int64
+    public var mayFail: Bool
+
+    public init(afterMillis: Int64, mayFail: Bool) {
+        self.afterMillis = afterMillis
+        self.mayFail = mayFail
+    }
+}
+
+/// What claiming a job for submission found.
+public enum SubmissionClaimResult: Sendable, Equatable {
+    /// The claim is this run's: send the request. `possibleDuplicate`: an earlier attempt was
+    /// left in doubt, so this one may be a second charge.
+    case claimed(possibleDuplicate: Bool)
+    /// The job is no longer unsubmitted, or another live run holds its claim.
+    case gone
+    /// Its last attempt, in doubt, was sent with a webhook URL of ours: a webhook naming the
+    /// job may still settle it; ask again at `until` (Unix ms).
+    case waitForWebhook(until: Int64)
 }
 
 extension JobStore {
-    /// Marks a run's scope: every job (of `batch`) that is not final gets `run_id`. Jobs in
-    /// flight without a poll time, and final jobs that still lack their cost, are made due,
-    /// so a restarted run resumes every schedule. Returns the number of jobs in scope.
-    public func beginRun(runID: String, batch: String?) throws(StoreError) -> Int {
-        try write { db in
-            let batchCondition = batch == nil ? "" : " AND batch_id = (SELECT id FROM batches WHERE name = ?)"
-            let batchArguments: StatementArguments = batch.map { [$0] } ?? []
-            try db.execute(
-                sql: "UPDATE jobs SET run_id = ? WHERE state NOT IN \(StoreSQL.finalStates)\(batchCondition)",
-                arguments: [runID] + batchArguments)
-            let scope = db.changesCount
-            // Status calls left in flight by a run that died are owed again now.
-            try db.execute(
-                sql: "UPDATE jobs SET polling = 0, next_poll_at = min(next_poll_at, ?) WHERE polling = 1",
-                arguments: [StoreClock.millis()])
-            try db.execute(
-                sql: """
-                    UPDATE jobs SET next_poll_at = ?
-                    WHERE next_poll_at IS NULL AND request_id IS NOT NULL
-                      AND (state NOT IN \(StoreSQL.finalStates) OR cost IS NULL)\(batchCondition)
-                    """,
-                arguments: [StoreClock.millis()] + batchArguments)
-            return scope
-        }
-    }
-
     /// The next unsubmitted jobs of the run's scope after `afterID`, in id order. A read: the
-    /// run lock makes this process the only submitter, and `markSubmitting` re-checks each job.
+    /// claim (`claimSubmission`) re-checks each job and is what makes it this run's.
     public func unsubmittedJobs(runID: String, afterID: Int64, limit: Int) throws(StoreError) -> [SubmissionClaim] {
         try read { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT id, url, mode FROM jobs
-                    WHERE run_id = ? AND id > ? AND state = 'PENDING' AND request_id IS NULL
-                    ORDER BY id LIMIT ?
+                    SELECT j.id, j.url, j.mode FROM run_scope s JOIN jobs j ON j.id = s.job_id
+                    WHERE s.run_id = ? AND s.cost_only = 0 AND j.id > ? AND j.state = 'PENDING' AND j.request_id IS NULL
+                    ORDER BY j.id LIMIT ?
                     """, arguments: [runID, afterID, limit]
             ).map { SubmissionClaim(jobID: $0["id"], url: $0["url"], mode: Mode(rawValue: $0["mode"]) ?? .fast) }
         }
     }
 
-    /// Records a submission attempt before its POST is sent, in its own transaction: after a
-    /// crash, `submitting = 1` says a request may exist that we cannot name. If the previous
-    /// attempt was left that way, this one is a possible duplicate charge. Returns nil when the
-    /// job is no longer unsubmitted (a webhook or another process moved it), else whether this
-    /// attempt is a possible duplicate.
-    public func markSubmitting(jobID: Int64) throws(StoreError) -> Bool? {
-        try write { db in
-            try Bool.fetchOne(
+    /// Claims a job for one submission attempt and records the attempt before its POST is
+    /// sent, in its own transaction: after a crash, `submitting = 1` says a request may exist
+    /// that we cannot name. If the previous attempt was left that way, this one is a possible
+    /// duplicate charge.
+    ///
+    /// The claim is one conditional UPDATE that only one runner can win: the job must still be
+    /// unsubmitted and its last attempt's claim free, this run's own, or a run that ended (or
+    /// died), so two runners that got past the run lock never send the same job twice.
+    /// `webhookOfOurs` is recorded with the attempt: an attempt in doubt that was sent with a
+    /// webhook URL of ours is resubmitted only `doubtWait` after it was sent (a webhook naming
+    /// the job may settle it meanwhile).
+    public func claimSubmission(
+        jobID: Int64, runID: String, webhookOfOurs: Bool, doubtWait: Double
+    ) throws(StoreError) -> SubmissionClaimResult {
+        let now = StoreClock.millis()
+        return try write { db in
+            let claimable = """
+                (submitting_run IS NULL OR submitting_run = ?
+                 OR NOT EXISTS (SELECT 1 FROM runs WHERE runs.id = jobs.submitting_run AND runs.ended_at IS NULL))
+                """
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT submitting, attempt_webhook, attempt_sent_at FROM jobs
+                            WHERE id = ? AND state = 'PENDING' AND request_id IS NULL AND \(claimable)
+                            """), arguments: [jobID, runID])
+            else { return .gone }
+            let inDoubt: Bool = row["submitting"]
+            let sentWithWebhook: Bool = row["attempt_webhook"]
+            if inDoubt && sentWithWebhook, let sentAt: Int64 = row["attempt_sent_at"] {
+                let until = sentAt + Int64(doubtWait * 1000)
+                if until > now { return .waitForWebhook(until: until) }
+            }
+            let duplicate = try Bool.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        UPDATE jobs SET submitting = 1, attempts = attempts + 1,
-                               possible_duplicate = (possible_duplicate OR submitting), updated_at = \(StoreSQL.now)
-                        WHERE id = ? AND state = 'PENDING' AND request_id IS NULL
+                        UPDATE jobs SET submitting = 1, submitting_run = ?, attempts = attempts + 1,
+                               possible_duplicate = (possible_duplicate OR submitting),
+                               attempt_webhook = ?, attempt_sent_at = ?, updated_at = \(StoreSQL.now)
+                        WHERE id = ? AND state = 'PENDING' AND request_id IS NULL AND \(claimable)
                         RETURNING possible_duplicate
-                        """), arguments: [jobID])
+                        """), arguments: [runID, webhookOfOurs, now, jobID, runID])
+            guard let duplicate else { return .gone }
+            return .claimed(possibleDuplicate: duplicate)
         }
     }
 
     /// Records the request id the moment /queue answered, in its own transaction.
+    /// If a webhook meanwhile settled the job with another request's id (an earlier attempt in
+    /// doubt), this request is a second charge: it is kept beside the job as a duplicate
+    /// attempt, due for its cost poll, and the job keeps the request it follows.
     public func recordSubmitted(jobID: Int64, requestID: String, firstPollAt: Int64) throws(StoreError) {
         try write { db in
+            let current = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT request_id FROM jobs WHERE id = ?"), arguments: [jobID])
+            if let current, current != requestID {
+                try db.execute(
+                    sql: """
+                        INSERT INTO job_attempts (job_id, request_id, state, possible_duplicate, submitted_at,
+                                                  archived_at, reason, next_poll_at)
+                        VALUES (?, ?, 'PENDING', 1, \(StoreSQL.now), \(StoreSQL.now), 'duplicate', ?)
+                        """, arguments: [jobID, requestID, firstPollAt])
+                try db.execute(
+                    sql: """
+                        UPDATE jobs SET possible_duplicate = 1, submitting = 0, submitting_run = NULL,
+                               updated_at = \(StoreSQL.now)
+                        WHERE id = ?
+                        """, arguments: [jobID])
+                return
+            }
             try db.cachedStatement(
                 sql: """
-                    UPDATE jobs SET request_id = coalesce(request_id, ?), submitting = 0, error = NULL,
+                    UPDATE jobs SET request_id = coalesce(request_id, ?), submitting = 0, submitting_run = NULL, error = NULL,
                            submitted_at = \(StoreSQL.now), next_poll_at = ?, poll_count = 0, updated_at = \(StoreSQL.now)
                     WHERE id = ?
                     """
@@ -104,9 +171,10 @@ extension JobStore {
         try write { db in
             try db.execute(
                 sql: """
-                    UPDATE jobs SET submitting = ?, error = ?, updated_at = \(StoreSQL.now)
+                    UPDATE jobs SET submitting = ?, error = ?, updated_at = \(StoreSQL.now),
+                           submitting_run = CASE WHEN ? THEN submitting_run END
                     WHERE id = ? AND request_id IS NULL
-                    """, arguments: [keepInDoubt, error, jobID])
+                    """, arguments: [keepInDoubt, error, keepInDoubt, jobID])
         }
     }
 
@@ -117,7 +185,8 @@ extension JobStore {
             for id in jobIDs {
                 try db.execute(
                     sql: """
-                        UPDATE jobs SET state = 'FAILED', submitting = 0, error = ?, finished_at = \(StoreSQL.now),
+                        UPDATE jobs SET state = 'FAILED', submitting = 0, submitting_run = NULL, error = ?,
+                               finished_at = \(StoreSQL.now),
                                finished_by = 'refusal', updated_at = \(StoreSQL.now)
                         WHERE id = ? AND state = 'PENDING' AND request_id IS NULL
                         """, arguments: [message, id])
@@ -138,11 +207,12 @@ extension JobStore {
                         UPDATE jobs SET polling = 1
                         WHERE id IN (SELECT id FROM jobs WHERE next_poll_at <= ? AND polling = 0\(batchCondition)
                                      ORDER BY next_poll_at LIMIT ?)
-                        RETURNING id, request_id, poll_count
+                        RETURNING id, request_id, poll_count, state IN \(StoreSQL.finalStates) AS final
                         """), arguments: arguments
             ).compactMap { row in
                 guard let requestID: String = row["request_id"] else { return nil }
-                return PollClaim(jobID: row["id"], requestID: requestID, pollCount: row["poll_count"])
+                return PollClaim(
+                    jobID: row["id"], requestID: requestID, pollCount: row["poll_count"], isFinal: row["final"])
             }
         }
     }
@@ -151,10 +221,20 @@ extension JobStore {
     /// machine allows (a conditional UPDATE, so check and write are one statement); the cost,
     /// the result URL and the error are kept from whichever answer brings them first.
     /// A job that is final and has its cost stops being polled.
-    public func recordPollResults(_ results: [PollResult]) throws(StoreError) {
-        guard !results.isEmpty else { return }
-        try write { db in
+    ///
+    /// A final job is polled once for its cost and then never again, whatever the answer says.
+    /// A 404 is counted on the job (across runs); when `unknownRule` applies, a job in flight
+    /// ends FAILED and a final one stops waiting for its cost. Returns the jobs failed that way.
+    @discardableResult
+    public func recordPollResults(_ results: [PollResult]) throws(StoreError) -> [Int64] {
+        guard !results.isEmpty else { return [] }
+        return try write { db in
+            var failedUnknown: [Int64] = []
             for result in results {
+                if result.notFound {
+                    if try Self.recordNotFound(result, in: db) { failedUnknown.append(result.claim.jobID) }
+                    continue
+                }
                 guard let answer = result.answer else {
                     try db.cachedStatement(
                         sql: "UPDATE jobs SET polling = 0, next_poll_at = ? WHERE id = ? AND next_poll_at IS NOT NULL"
@@ -180,58 +260,54 @@ extension JobStore {
                         UPDATE jobs SET cost = coalesce(?, cost),
                                result_url = coalesce(result_url, ?),
                                error = CASE WHEN state = 'FAILED' THEN coalesce(?, error, 'the API reported FAILED') ELSE error END,
-                               poll_count = poll_count + 1, polling = 0,
-                               next_poll_at = CASE WHEN state IN \(StoreSQL.finalStates) AND coalesce(?, cost) IS NOT NULL
-                                                   THEN NULL ELSE ? END,
+                               poll_count = poll_count + 1, polling = 0, not_found_polls = 0, not_found_since = NULL,
+                               next_poll_at = CASE WHEN state IN \(StoreSQL.finalStates) THEN NULL ELSE ? END,
                                updated_at = \(StoreSQL.now)
                         WHERE id = ? AND request_id = ?
                         """
                 ).execute(arguments: [
-                    answer.cost, answer.resultURL, answer.error, answer.cost, result.nextPollAt,
+                    answer.cost, answer.resultURL, answer.error, result.nextPollAt,
                     result.claim.jobID, result.claim.requestID,
                 ])
             }
+            return failedUnknown
         }
     }
 
-    /// Ends FAILED every job of the run that has been in flight since before `cutoff`.
-    public func failTimedOut(runID: String, submittedBefore cutoff: Date, reason: String) throws(StoreError) -> Int {
-        let cutoffText = ISO8601DateFormatter.store.string(from: cutoff)
-        return try write { db in
-            try db.execute(
-                sql: """
-                    UPDATE jobs SET state = 'FAILED', error = ?, finished_at = \(StoreSQL.now), finished_by = 'timeout',
-                           next_poll_at = CASE WHEN cost IS NULL THEN next_poll_at ELSE NULL END, updated_at = \(StoreSQL.now)
-                    WHERE run_id = ? AND request_id IS NOT NULL AND state NOT IN \(StoreSQL.finalStates) AND submitted_at < ?
-                    """, arguments: [reason, runID, cutoffText])
-            return db.changesCount
-        }
-    }
-
-    /// What still keeps a run going: jobs of its scope in flight, and jobs waiting for a poll.
-    public func runOutstanding(runID: String, batch: String?) throws(StoreError) -> (inFlight: Int, awaitingPoll: Int) {
-        try read { db in
-            let inFlight =
-                try Int.fetchOne(
-                    db,
+    /// Counts a 404 on the job and applies the unknown-request rule; true when it failed the job.
+    private static func recordNotFound(_ result: PollResult, in db: Database) throws -> Bool {
+        let now = StoreClock.millis()
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
                     sql: """
-                        SELECT count(*) FROM jobs WHERE run_id = ? AND request_id IS NOT NULL AND state NOT IN \(StoreSQL.finalStates)
-                        """, arguments: [runID]) ?? 0
-            let batchCondition = batch == nil ? "" : " AND batch_id = (SELECT id FROM batches WHERE name = ?)"
-            let awaiting =
-                try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM jobs WHERE next_poll_at IS NOT NULL\(batchCondition)",
-                    arguments: batch.map { [$0] } ?? []) ?? 0
-            return (inFlight, awaiting)
+                        UPDATE jobs SET not_found_polls = not_found_polls + 1, not_found_since = coalesce(not_found_since, ?),
+                               polling = 0, poll_count = poll_count + 1,
+                               next_poll_at = CASE WHEN state IN \(StoreSQL.finalStates) THEN NULL ELSE ? END,
+                               updated_at = \(StoreSQL.now)
+                        WHERE id = ? AND request_id = ?
+                        RETURNING not_found_polls, not_found_since, state
+                        """), arguments: [now, result.nextPollAt, result.claim.jobID, result.claim.requestID])
+        else { return false }
+        guard let rule = result.unknownRule, rule.mayFail else { return false }
+        let polls: Int = row["not_found_polls"]
+        let since: Int64 = row["not_found_since"]
+        guard polls >= UnknownRequestRule.polls, now - since >= rule.afterMillis else { return false }
+        let state = JobState(rawValue: row["state"]) ?? .pending
+        if state.isFinal {
+            // Final already: only its cost is given up.
+            try db.execute(
+                sql: "UPDATE jobs SET cost_unknown = 1, next_poll_at = NULL WHERE id = ?", arguments: [result.claim.jobID])
+            return false
         }
-    }
-
-    /// How many jobs of the run a webhook finished: the sign that webhooks arrive.
-    public func webhookCompletions(runID: String) throws(StoreError) -> Int {
-        try read { db in
-            try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM jobs WHERE run_id = ? AND finished_by = 'webhook'", arguments: [runID]) ?? 0
-        }
+        try db.execute(
+            sql: """
+                UPDATE jobs SET state = 'FAILED', error = ?, cost_unknown = 1, next_poll_at = NULL,
+                       finished_at = \(StoreSQL.now), finished_by = 'unknown-request', updated_at = \(StoreSQL.now)
+                WHERE id = ? AND request_id = ? AND state NOT IN \(StoreSQL.finalStates)
+                """,
+            arguments: ["the API does not know request id \(result.claim.requestID)", result.claim.jobID, result.claim.requestID])
+        return db.changesCount > 0
     }
 }
 
@@ -241,5 +317,23 @@ extension ISO8601DateFormatter {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter
+    }
+}
+
+extension JobStore {
+    /// Of `jobIDs`, those no longer unsubmitted: a webhook settled their doubt (or a poll or
+    /// `retry` moved them), so the run need not wait for them any longer.
+    public func settledJobs(_ jobIDs: [Int64]) throws(StoreError) -> Set<Int64> {
+        guard !jobIDs.isEmpty else { return [] }
+        return try read { db in
+            let marks = Array(repeating: "?", count: jobIDs.count).joined(separator: ", ")
+            return Set(
+                try Int64.fetchAll(
+                    db,
+                    sql: """
+                        SELECT id FROM jobs WHERE id IN (\(marks))
+                          AND NOT (state = 'PENDING' AND request_id IS NULL AND submitting = 1)
+                        """, arguments: StatementArguments(jobIDs)))
+        }
     }
 }

@@ -8,14 +8,25 @@ extension JobStore {
             var conditions: [String] = []
             var arguments: StatementArguments = []
             if let batch {
-                conditions.append("batch_id = (SELECT id FROM batches WHERE name = ?)")
+                conditions.append("jobs.batch_id = (SELECT id FROM batches WHERE name = ?)")
                 _ = arguments.append(contentsOf: [batch])
             }
             if let runID {
-                conditions.append("run_id = ?")
+                conditions.append("jobs.id IN (SELECT job_id FROM run_scope WHERE run_id = ? AND cost_only = 0)")
                 _ = arguments.append(contentsOf: [runID])
             }
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            // Duplicate charges, read from the (few) duplicate attempts rather than per job.
+            let duplicates = try Dictionary(
+                Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT jobs.state AS key, sum(a.cost) AS cost
+                        FROM job_attempts a JOIN jobs ON jobs.id = a.job_id
+                        WHERE a.reason = 'duplicate' AND a.cost IS NOT NULL\(conditions.map { " AND " + $0 }.joined())
+                        GROUP BY 1
+                        """, arguments: arguments
+                ).map { ($0["key"] as String, $0["cost"] as Int64) }, uniquingKeysWith: +)
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -34,11 +45,13 @@ extension JobStore {
             for row in rows {
                 guard let state = JobState(rawValue: row["state"]) else { continue }
                 let cost: Int64 = row["cost"]
+                let duplicateCost = duplicates[row["state"] as String] ?? 0
                 snapshot.counts[state] = row["jobs"]
                 snapshot.inFlight += row["in_flight"] as Int
                 snapshot.unsubmitted += row["unsubmitted"] as Int
                 snapshot.possibleDuplicates += row["duplicates"] as Int
-                snapshot.costs.total += cost
+                snapshot.costs.total += cost + duplicateCost
+                snapshot.costs.duplicate += duplicateCost
                 if state == .completed { snapshot.costs.completed += cost }
                 if state == .failed { snapshot.costs.failed += cost }
             }

@@ -6,11 +6,15 @@ extension JobStore {
     ///
     /// The job is found by the webhook's request id first; else by the job id carried in the
     /// callback URL, which covers a webhook that arrives before the submission's answer was
-    /// recorded (the request id is then stored on the job) and a late one from an earlier,
-    /// ambiguous attempt whose request id we never learned (the job is then marked as a
-    /// possible duplicate charge: two submissions were accepted).
+    /// recorded or for an attempt in doubt (the request id is then stored on the job, whatever
+    /// the status: the doubt is settled), and a late one from an earlier, ambiguous attempt
+    /// whose request id we never learned (a duplicate charge: kept as an extra attempt of the
+    /// job, due for one poll for its cost, and the job flagged). A job with no submission out
+    /// (never submitted, or moved back by `retry`) is left alone (`noSubmission`, 409).
     ///
-    /// Only `status == "success"` with a result URL changes anything. A job moves to COMPLETED
+    /// Only `status == "success"` with a result URL completes a job or records a result; any
+    /// other status changes nothing, except that it settles a doubt (the request id is adopted)
+    /// or reveals a duplicate charge (kept as an attempt). A job moves to COMPLETED
     /// only when the state machine allows it (one conditional UPDATE), so a FAILED job is never
     /// turned COMPLETED and a duplicate delivery changes nothing twice; a final job only gains a
     /// result URL it did not have. The webhook carries no cost, so a completed job without one
@@ -27,12 +31,27 @@ extension JobStore {
 
     /// The same as the synchronous `recordWebhook`, suspending (not blocking a thread of the
     /// cooperative pool) while the store's writer is busy with another transaction.
+    ///
+    /// `busyTimeout` bounds the wait for a store another process is writing (cli.md: 5 s for
+    /// a webhook, whose sender would time out long before the store's own minute); it never
+    /// lengthens the store's own timeout.
     public func recordWebhook(
-        jobID: Int64?, requestID: String, status: String, resultURL: String?
+        jobID: Int64?, requestID: String, status: String, resultURL: String?, busyTimeout: TimeInterval? = nil
     ) async throws(StoreError) -> WebhookOutcome {
         let webhook = Webhook(jobID: jobID, requestID: requestID, status: status, resultURL: resultURL)
         do {
-            return try await database.write { db in try Self.record(webhook, nowMillis: StoreClock.millis(), in: db) }
+            return try await database.writeWithoutTransaction { db in
+                let previous = try Int.fetchOne(db, sql: "PRAGMA busy_timeout") ?? 0
+                let wanted = busyTimeout.map { min(previous, Int($0 * 1000)) } ?? previous
+                if wanted != previous { try db.execute(sql: "PRAGMA busy_timeout = \(wanted)") }
+                defer { if wanted != previous { try? db.execute(sql: "PRAGMA busy_timeout = \(previous)") } }
+                var outcome = WebhookOutcome.unknownJob
+                try db.inTransaction(.immediate) {
+                    outcome = try Self.record(webhook, nowMillis: StoreClock.millis(), in: db)
+                    return .commit
+                }
+                return outcome
+            }
         } catch {
             throw Self.translate(error, path: path)
         }
@@ -73,6 +92,8 @@ extension JobStore {
         var state: JobState
         var requestID: String?
         var hasResult: Bool
+        /// An attempt was recorded before its POST and has no answer yet (or an ambiguous one).
+        var submitting: Bool
     }
 
     /// The whole decision, inside the caller's write transaction.
@@ -84,32 +105,57 @@ extension JobStore {
         guard let jobID = webhook.jobID, var job = try fetchJob(db, sql: "id = ?", jobID) else {
             return .unknownJob
         }
-        guard webhook.isSuccess else { return .ignored(jobID: job.id) }
-        if try isArchivedAttempt(jobID: job.id, requestID: webhook.requestID, in: db) {
-            // A request `retry` (or a resubmission) already moved to the job's history: keep
-            // the result there as evidence, and leave the job's current attempt alone.
-            try db.execute(
-                sql: "UPDATE job_attempts SET result_url = ? WHERE job_id = ? AND request_id = ? AND result_url IS NULL",
-                arguments: [webhook.resultURL, job.id, webhook.requestID])
+        if job.requestID == nil && !job.submitting {
+            // Never submitted, or moved back by `retry`: no request of ours can be out, so this
+            // webhook cannot be about it (a forged or misrouted one). Nothing changes.
+            return .noSubmission(jobID: job.id)
+        }
+        if try isKnownAttempt(jobID: job.id, requestID: webhook.requestID, in: db) {
+            // A request already kept in the job's history (archived by `retry`, or a duplicate
+            // seen before): keep the result there as evidence, and leave the job alone.
+            if webhook.isSuccess {
+                try db.execute(
+                    sql: """
+                        UPDATE job_attempts SET result_url = ?,
+                               state = CASE WHEN reason = 'duplicate' THEN 'COMPLETED' ELSE state END
+                        WHERE job_id = ? AND request_id = ? AND result_url IS NULL
+                        """,
+                    arguments: [webhook.resultURL, job.id, webhook.requestID])
+            }
             return .alreadyRecorded(jobID: job.id)
         }
         if job.requestID == nil {
-            // The webhook beat the submission's answer: adopt its request id.
+            // The webhook beat the submission's answer, or names the request of an attempt in
+            // doubt: whatever its status, adopt its request id (the doubt is settled, no second
+            // submission) and let the poller follow it from now.
             try db.execute(
                 sql: """
-                    UPDATE jobs SET request_id = ?, submitted_at = COALESCE(submitted_at, \(StoreSQL.now)),
+                    UPDATE jobs SET request_id = ?, submitting = 0, submitting_run = NULL, error = NULL,
+                           submitted_at = COALESCE(submitted_at, \(StoreSQL.now)), next_poll_at = ?, poll_count = 0,
                            updated_at = \(StoreSQL.now)
                     WHERE id = ? AND request_id IS NULL
                     """,
-                arguments: [webhook.requestID, job.id])
+                arguments: [webhook.requestID, nowMillis, job.id])
             job.requestID = webhook.requestID
+            guard webhook.isSuccess else { return .adopted(jobID: job.id) }
             return try complete(job, with: webhook, nowMillis: nowMillis, in: db)
         }
-        // A different request id: an earlier attempt we never learned was accepted too.
+        // A different request id: the API ran another request for this job (an earlier attempt
+        // whose answer was lost). It is a charge of its own: keep it beside the job, due for the
+        // one poll that learns its cost; the job keeps following its own request.
+        let state: JobState =
+            webhook.isSuccess ? .completed : webhook.status.lowercased() == "failed" ? .failed : .inProgress
+        try db.execute(
+            sql: """
+                INSERT INTO job_attempts (job_id, request_id, state, result_url, possible_duplicate,
+                                          archived_at, reason, next_poll_at)
+                VALUES (?, ?, ?, ?, 1, \(StoreSQL.now), 'duplicate', ?)
+                """,
+            arguments: [job.id, webhook.requestID, state.rawValue, webhook.isSuccess ? webhook.resultURL : nil, nowMillis])
         try db.execute(
             sql: "UPDATE jobs SET possible_duplicate = 1, updated_at = \(StoreSQL.now) WHERE id = ? AND possible_duplicate = 0",
             arguments: [job.id])
-        return try complete(job, with: webhook, nowMillis: nowMillis, in: db)
+        return .duplicateAttempt(jobID: job.id)
     }
 
     /// Moves `job` to COMPLETED when the state machine allows it, else adds a missing result.
@@ -143,17 +189,21 @@ extension JobStore {
         -> MatchedJob?
     {
         let row = try Row.fetchOne(
-            db, sql: "SELECT id, state, request_id, result_url IS NOT NULL AS has_result FROM jobs WHERE \(condition) LIMIT 1",
+            db,
+            sql:
+                "SELECT id, state, request_id, submitting, result_url IS NOT NULL AS has_result FROM jobs WHERE \(condition) LIMIT 1",
             arguments: [value])
         guard let row else { return nil }
         let stateText: String = row["state"]
         guard let state = JobState(rawValue: stateText) else {
             throw StoreError.sqlite(path: db.description, detail: "job \(row["id"] as Int64) has an unknown state \(stateText)")
         }
-        return MatchedJob(id: row["id"], state: state, requestID: row["request_id"], hasResult: row["has_result"])
+        return MatchedJob(
+            id: row["id"], state: state, requestID: row["request_id"], hasResult: row["has_result"],
+            submitting: row["submitting"])
     }
 
-    private static func isArchivedAttempt(jobID: Int64, requestID: String, in db: Database) throws -> Bool {
+    private static func isKnownAttempt(jobID: Int64, requestID: String, in db: Database) throws -> Bool {
         try Bool.fetchOne(
             db, sql: "SELECT EXISTS (SELECT 1 FROM job_attempts WHERE job_id = ? AND request_id = ?)",
             arguments: [jobID, requestID]) ?? false

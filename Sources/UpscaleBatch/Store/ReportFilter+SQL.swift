@@ -11,7 +11,7 @@ extension ReportFilter {
             _ = arguments.append(contentsOf: [batch])
         }
         if let runID {
-            conditions.append("j.run_id = ?")
+            conditions.append("j.id IN (SELECT job_id FROM run_scope WHERE run_id = ? AND cost_only = 0)")
             _ = arguments.append(contentsOf: [runID])
         }
         if let since {

@@ -96,6 +96,65 @@ enum StoreSchema {
                 sql: "INSERT INTO meta(key, value) VALUES ('webhook_secret', ?), ('created_at', \(StoreSQL.now))",
                 arguments: [WebhookSecret.generate()])
         }
+        // A request the API ran for a job beside the one the job follows (a duplicate charge a
+        // webhook revealed) is kept as an attempt of reason 'duplicate'; `next_poll_at` makes it
+        // due for the one status poll that learns its cost.
+        migrator.registerMigration("v2-duplicate-attempts") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE job_attempts ADD COLUMN next_poll_at INTEGER;
+                    CREATE INDEX job_attempts_due ON job_attempts(next_poll_at) WHERE next_poll_at IS NOT NULL;
+                    CREATE INDEX job_attempts_duplicates ON job_attempts(job_id) WHERE reason = 'duplicate';
+                    """)
+        }
+        // Status polls answered 404 (the API does not know the request id), counted across runs:
+        // how many in a row, and since when (Unix ms); a final job the API no longer knows stops
+        // waiting for its cost.
+        migrator.registerMigration("v3-unknown-requests") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE jobs ADD COLUMN not_found_polls INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE jobs ADD COLUMN not_found_since INTEGER;
+                    -- The API no longer knows the request: its cost will never be known, stop asking.
+                    ALTER TABLE jobs ADD COLUMN cost_unknown INTEGER NOT NULL DEFAULT 0;
+                    """)
+        }
+        // Each run's scope, recorded per run (jobs.run_id, which a later run overwrote, is no
+        // longer written), and the run holding each submission claim: a claim is one
+        // conditional UPDATE that only one runner can win, even two that got past the lock.
+        migrator.registerMigration("v4-run-scope") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE runs (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        pid INTEGER NOT NULL,
+                        -- When that process started (boot id and start tick, Linux), so a pid
+                        -- reused by another process is not taken for the run.
+                        process_start TEXT,
+                        host TEXT NOT NULL,
+                        batch TEXT,
+                        started_at TEXT NOT NULL,
+                        ended_at TEXT
+                    ) STRICT;
+                    CREATE TABLE run_scope (
+                        run_id TEXT NOT NULL REFERENCES runs(id),
+                        job_id INTEGER NOT NULL REFERENCES jobs(id),
+                        cost_only INTEGER NOT NULL DEFAULT 0,
+                        PRIMARY KEY (run_id, job_id)
+                    ) STRICT, WITHOUT ROWID;
+                    ALTER TABLE jobs ADD COLUMN submitting_run TEXT;
+                    """)
+        }
+        // Doubt settled by webhooks: whether a job's attempt in doubt was sent with a webhook URL
+        // of ours (recorded per attempt, not taken from the flags of the run that finds it), and
+        // when it was sent (Unix ms).
+        migrator.registerMigration("v5-doubt-wait") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE jobs ADD COLUMN attempt_webhook INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE jobs ADD COLUMN attempt_sent_at INTEGER;
+                    """)
+        }
         // Stores made before it carry no mark; a writing command adds it (a read-only store is
         // still recognised by its tables, see StoreProbe).
         migrator.registerMigration("v6-application-id") { db in

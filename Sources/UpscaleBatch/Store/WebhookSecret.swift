@@ -1,4 +1,4 @@
-/// The per-store secret that authenticates webhooks (sent as `token=` in each job's URL).
+/// The per-store secret that authenticates webhooks (sent as `ub_token=` in each job's URL).
 enum WebhookSecret {
     /// 32 random bytes as lowercase hex, from the system's CSPRNG.
     static func generate() -> String {

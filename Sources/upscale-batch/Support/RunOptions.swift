@@ -26,6 +26,13 @@ struct RunOptions: ParsableArguments {
     var connectTimeout: DurationArgument = DurationArgument(seconds: 10)
     @Option(help: "Give up waiting for one API answer after this long.")
     var requestTimeout: DurationArgument = DurationArgument(seconds: 30)
+    @Option(
+        help:
+            "Wait this long for a webhook to name a submission in doubt (sent with a webhook URL of ours) before resubmitting it."
+    )
+    var doubtWait: DurationArgument = DurationArgument(seconds: 600)
+    @Option(help: "Three 404s to a request's status polls over at least this long: the API does not know it.")
+    var unknownRequestAfter: DurationArgument = DurationArgument(seconds: 600)
     @Option(help: "Without a terminal: print a progress line every this many seconds.")
     var progressEvery: DurationArgument?
     @Flag(help: "Only warnings, errors and the summary.") var quiet = false

@@ -93,6 +93,8 @@ struct RunSession {
         configuration.requestsPerSecond = options.rate
         configuration.maxSpend = options.maxSpend
         configuration.costHistory = costHistory
+        configuration.doubtWait = options.doubtWait.seconds
+        configuration.unknownRequestAfter = options.unknownRequestAfter.seconds
         if let downloader {
             configuration.onJobCompleted = { downloader.enqueue(jobID: $0) }
             // Jobs that webhooks finish are picked up from the store every few seconds.
@@ -129,15 +131,18 @@ struct RunSession {
             throw CommandFailure.exit(CommandFailure.code(for: error), error.description)
         }
         await shutdown(client: client, listener: listener)
+        let (refusals, accepted) = (listener?.refusals, listener?.receivedCount)
         if let downloader {
             let downloads = await downloader.finish(batch: options.batch)
             StandardOutput.print("results kept in \(options.download ?? ""): \(downloads.line)\n")
         }
 
         do {
-            let summary = try RunSummary.load(
+            var summary = try RunSummary.load(
                 store: store, runID: runner.runID, outcome: outcome, statistics: runner.statistics,
                 duration: Date().timeIntervalSince(started))
+            summary.webhookRefusals = refusals
+            summary.webhooksAccepted = accepted
             StandardOutput.print(summary.render())
         } catch {
             printError("could not read the run's summary: \(error.description)")

@@ -102,8 +102,11 @@ import Testing
         let fast = try StoreFixtures.insertJobs(store, count: 3)
         let pro = try StoreFixtures.insertJobs(store, count: 2, mode: .professional)
         try store.database.write { db in
-            try db.execute(sql: "UPDATE jobs SET run_id = 'r1', cost = 240 WHERE mode = 'fast'")
-            try db.execute(sql: "UPDATE jobs SET run_id = 'r1', cost = 480 WHERE mode = 'professional'")
+            try db.execute(
+                sql: "INSERT INTO runs (id, pid, host, started_at) VALUES ('r1', 1, 'h', '2026-12-01T00:00:00.000Z')")
+            try db.execute(sql: "INSERT INTO run_scope (run_id, job_id) SELECT 'r1', id FROM jobs")
+            try db.execute(sql: "UPDATE jobs SET cost = 240 WHERE mode = 'fast'")
+            try db.execute(sql: "UPDATE jobs SET cost = 480 WHERE mode = 'professional'")
             try db.execute(
                 sql: "UPDATE jobs SET state = 'COMPLETED' WHERE id IN (?, ?, ?)", arguments: [fast[0], fast[1], pro[0]])
             try db.execute(sql: "UPDATE jobs SET state = 'FAILED' WHERE id = ?", arguments: [pro[1]])

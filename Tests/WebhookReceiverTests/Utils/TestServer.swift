@@ -13,10 +13,14 @@ struct TestServer {
     let secret: String
 
     /// Starts a server on `store`, runs `body`, then stops both server and client.
-    static func with<T>(store: JobStore, _ body: (TestServer) async throws -> T) async throws -> T {
+    static func with<T>(
+        store: JobStore, requestDeadline: TimeInterval = WebhookServer.defaultRequestDeadline,
+        _ body: (TestServer) async throws -> T
+    ) async throws -> T {
         var logger = Logger(label: "webhook-tests")
         logger.logLevel = .critical
-        let server = try await WebhookServer.start(store: store, host: "127.0.0.1", port: 0, logger: logger)
+        let server = try await WebhookServer.start(
+            store: store, host: "127.0.0.1", port: 0, logger: logger, requestDeadline: requestDeadline)
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let test = TestServer(server: server, client: client, secret: try store.webhookSecret())
         do {
@@ -31,11 +35,11 @@ struct TestServer {
         }
     }
 
-    /// The query a job's callback URL carries.
-    func query(job: Int64?, token: String? = nil) -> String {
+    /// The query a job's callback URL carries (`legacy`: the names earlier versions sent).
+    func query(job: Int64?, token: String? = nil, legacy: Bool = false) -> String {
         var items: [String] = []
-        if let job { items.append("job=\(job)") }
-        items.append("token=\(token ?? secret)")
+        if let job { items.append("\(legacy ? "job" : "ub_job")=\(job)") }
+        items.append("\(legacy ? "token" : "ub_token")=\(token ?? secret)")
         return items.joined(separator: "&")
     }
 
@@ -55,11 +59,11 @@ struct TestServer {
     /// POSTs the documented payload for `requestID` to the callback URL of `job`.
     func deliver(
         job: Int64?, requestID: String, status: String = "success",
-        result: String? = "https://cdn.test/out.png", path: String = "/webhook"
+        result: String? = "https://cdn.test/out.png", path: String = "/webhook", legacy: Bool = false
     ) async throws -> Int {
         var fields = ["\"request_id\": \"\(requestID)\"", "\"status\": \"\(status)\""]
         if let result { fields.append("\"result\": \"\(result)\"") }
-        return try await post("\(path)?\(query(job: job))", json: "{\(fields.joined(separator: ", "))}").status
+        return try await post("\(path)?\(query(job: job, legacy: legacy))", json: "{\(fields.joined(separator: ", "))}").status
     }
 
     func get(_ path: String) async throws -> (status: Int, text: String) {

@@ -29,17 +29,20 @@ struct TestStore {
     /// Inserts a job with plain SQL (the import module is written elsewhere) and returns its id.
     @discardableResult
     func insertJob(
-        state: JobState = .pending, requestID: String? = nil, cost: Int64? = nil, resultURL: String? = nil
+        state: JobState = .pending, requestID: String? = nil, cost: Int64? = nil, resultURL: String? = nil,
+        submitting: Bool = false
     ) async throws -> Int64 {
         try await store.database.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO jobs (batch_id, url, mode, state, request_id, cost, result_url,
+                    INSERT INTO jobs (batch_id, url, mode, state, request_id, cost, result_url, submitting,
                                       created_at, updated_at)
-                    VALUES ((SELECT id FROM batches WHERE name = 'test'), ?, 'fast', ?, ?, ?, ?,
+                    VALUES ((SELECT id FROM batches WHERE name = 'test'), ?, 'fast', ?, ?, ?, ?, ?,
                             '2026-11-25T00:00:00.000Z', '2026-11-25T00:00:00.000Z')
                     """,
-                arguments: ["https://images.test/\(UUID().uuidString).jpg", state.rawValue, requestID, cost, resultURL])
+                arguments: [
+                    "https://images.test/\(UUID().uuidString).jpg", state.rawValue, requestID, cost, resultURL, submitting,
+                ])
             return db.lastInsertedRowID
         }
     }

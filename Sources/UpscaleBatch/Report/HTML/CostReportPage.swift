@@ -78,6 +78,7 @@ public struct CostReportPage: Sendable {
             ("Cost (credits)", "total_cost", String(costs.total)),
             ("Spent (completed)", "completed_cost", String(costs.completed)),
             ("Quoted on failed", "failed_cost", String(costs.failed)),
+            ("Duplicate charges", "duplicate_cost", String(costs.duplicate)),
         ]
         return .el(
             "section", ["class": "totals", "aria-label": "Totals"],
@@ -89,7 +90,10 @@ public struct CostReportPage: Sendable {
     }
 
     private var groupsTable: HTML {
-        let headers = [report.grouping.rawValue, "jobs", "completed", "failed", "cost", "spent (completed)", "quoted on failed"]
+        let headers = [
+            report.grouping.rawValue, "jobs", "completed", "failed", "cost", "spent (completed)", "quoted on failed",
+            "duplicate charges",
+        ]
         let head = HTML.el(
             "thead",
             .el(
@@ -104,12 +108,12 @@ public struct CostReportPage: Sendable {
                     + Self.cells([
                         ("jobs", group.jobs), ("completed", group.completed), ("failed", group.failed),
                         ("cost", Int(group.costs.total)), ("completed_cost", Int(group.costs.completed)),
-                        ("failed_cost", Int(group.costs.failed)),
+                        ("failed_cost", Int(group.costs.failed)), ("duplicate_cost", Int(group.costs.duplicate)),
                     ]))
         }
         let body: HTML =
             rows.isEmpty
-            ? .el("tbody", .el("tr", .el("td", ["colspan": "7", "class": "empty"], .text("No jobs match."))))
+            ? .el("tbody", .el("tr", .el("td", ["colspan": "8", "class": "empty"], .text("No jobs match."))))
             : .el("tbody", children: rows)
         let costs = report.costs
         let foot = HTML.el(
@@ -121,6 +125,7 @@ public struct CostReportPage: Sendable {
                         ("jobs", report.jobs), ("completed", report.groups.reduce(0) { $0 + $1.completed }),
                         ("failed", report.groups.reduce(0) { $0 + $1.failed }), ("cost", Int(costs.total)),
                         ("completed_cost", Int(costs.completed)), ("failed_cost", Int(costs.failed)),
+                        ("duplicate_cost", Int(costs.duplicate)),
                     ])))
         return .el("table", ["class": "groups"], head, body, foot)
     }

@@ -1,0 +1,92 @@
+import EnhancorSimulator
+import Foundation
+import GRDB
+import Logging
+import TestSupport
+import Testing
+
+/// Issue 14, point 2: request ids the API does not know (404 to their polls) end, instead of
+/// being polled until --max-wait; a wrong --base-url (every poll 404) fails nothing.
+@Suite(.serialized, .bounded) struct UnknownRequestEndToEndTests {
+    /// Leaves `count` jobs in flight: a first run stopped by --max-wait before they finish.
+    private func jobsInFlight(_ fixture: EndToEndFixture, _ count: Int) async throws -> [String] {
+        try await fixture.importJobs(count)
+        let first = try await fixture.run(["--poll-only", "--max-wait", "2"])
+        #expect(first.code == 75, "\(first.stdout)\n\(first.stderr)")
+        let ids = try fixture.jobs().compactMap { $0["request_id"] as String? }
+        #expect(ids.count == count, "every job was submitted by the first run")
+        return ids
+    }
+
+    @Test func requestsTheAPIForgotEndFailedWhileOthersComplete() async throws {
+        let fixture = try await EndToEndFixture { config in config.fastDuration = 6 }
+        defer { Task { await fixture.shutdown() } }
+        let ids = try await jobsInFlight(fixture, 6)
+        fixture.simulator.forget(requestIDs: Array(ids.prefix(2)))
+        let result = try await fixture.run([
+            "--poll-only", "--unknown-request-after", "1", "--poll-interval", "0.3", "--max-wait", "90",
+        ])
+        #expect(result.code == 1, "\(result.stdout)\n\(result.stderr)")
+        let jobs = try fixture.jobs()
+        for job in jobs {
+            let requestID = job["request_id"] as String
+            if ids.prefix(2).contains(requestID) {
+                #expect(job["state"] as String == "FAILED")
+                #expect(job["error"] as String? == "the API does not know request id \(requestID)")
+            } else {
+                #expect(job["state"] as String == "COMPLETED")
+            }
+        }
+        #expect(result.stdout.contains("unknown to the API: 2 job(s) FAILED"), "\(result.stdout)")
+        // Final now: the next run polls none of them again.
+        let before = fixture.simulator.ledger().requests["status"]?.values.reduce(0, +) ?? 0
+        let again = try await fixture.run(["--poll-only", "--max-wait", "60"])
+        #expect(again.code == 0, "\(again.stderr)")
+        #expect((fixture.simulator.ledger().requests["status"]?.values.reduce(0, +) ?? 0) == before)
+    }
+
+    @Test func aBaseURLWhoseEveryPollIs404StopsWithExit2AndFailsNothing() async throws {
+        let fixture = try await EndToEndFixture { config in config.fastDuration = 30 }
+        defer { Task { await fixture.shutdown() } }
+        _ = try await jobsInFlight(fixture, 6)
+        // Another API (a fresh simulator) knows none of these request ids.
+        var logger = Logger(label: "other-simulator")
+        logger.logLevel = .critical
+        let other = try await SimulatorServer.start(SimulatorConfiguration(), logger: logger)
+        defer { Task { await other.stop() } }
+        let result = try await fixture.binary.run(
+            [
+                "run", "--base-url", other.baseURL, "--poll-only", "--poll-interval", "0.3", "--unknown-request-after", "0.1",
+                "--max-wait", "90",
+            ],
+            environment: fixture.apiEnvironment)
+        #expect(result.code == 2, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stderr.contains("the API answers 404 to every status poll: check --base-url"), "\(result.stderr)")
+        #expect(try fixture.jobs().allSatisfy { $0["state"] as String != "FAILED" }, "nothing was failed")
+        #expect(other.ledger().count("status", "404") >= 20)
+    }
+}
+
+extension UnknownRequestEndToEndTests {
+    /// Final jobs still owed their cost whose requests the API no longer knows (expired): one
+    /// poll each (404), and the run ends, exit 0. They used to be polled until --max-wait,
+    /// keeping a run with nothing in scope alive; and 25 such polls, all 404, must not be taken
+    /// for a wrong --base-url either.
+    @Test func finalJobsTheAPIForgotDoNotKeepARunGoing() async throws {
+        let fixture = try await EndToEndFixture()
+        defer { Task { await fixture.shutdown() } }
+        try await fixture.importJobs(25)
+        let first = try await fixture.run(["--poll-only", "--concurrency", "16"])
+        #expect(first.code == 0, "\(first.stderr)")
+        // As jobs a webhook finished before their first poll: final, their cost still unknown.
+        try await DatabaseQueue(path: fixture.storePath).write { db in
+            try db.execute(sql: "UPDATE jobs SET cost = NULL, next_poll_at = NULL")
+        }
+        fixture.simulator.forget(requestIDs: nil)
+        let before = fixture.simulator.ledger().count("status", "404")
+        let result = try await fixture.run(["--poll-only", "--max-wait", "60"])
+        #expect(result.code == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(fixture.simulator.ledger().count("status", "404") == before + 25, "one cost poll each, no more")
+        #expect(try fixture.jobs().allSatisfy { $0["state"] as String == "COMPLETED" })
+    }
+}

@@ -1,0 +1,47 @@
+import TestSupport
+import Testing
+
+@testable import UpscaleBatch
+
+/// The run summary says what a user must see: duplicate charges, jobs the API did not know,
+/// and the webhooks its listener refused (a misconfiguration would otherwise hide behind polls).
+@Suite(.bounded) struct RunSummaryTests {
+    func summary(refusals: WebhookRefusals?, statistics: RunStatistics = RunStatistics()) -> String {
+        var status = StatusSnapshot(
+            counts: [.completed: 2], inFlight: 0, unsubmitted: 0, possibleDuplicates: 1,
+            costs: CostTotals(total: 720, completed: 480, failed: 0, duplicate: 240))
+        status.counts[.pending] = 0
+        var summary = RunSummary(
+            outcome: .allCompleted, status: status, byMode: CostReport(grouping: .mode, groups: []),
+            statistics: statistics, duration: 2)
+        summary.webhookRefusals = refusals
+        summary.webhooksAccepted = refusals == nil ? nil : 5
+        return summary.render()
+    }
+
+    @Test func refusedWebhooksAreCountedByReason() {
+        var refusals = WebhookRefusals()
+        refusals.add(status: 401)
+        refusals.add(status: 401)
+        refusals.add(status: 409)
+        let text = summary(refusals: refusals)
+        #expect(
+            text.contains(
+                "webhooks: 5 accepted, 3 refused (2 wrong token, 0 bad request, 0 unknown job, 1 no submission out): check --webhook-url"
+            ),
+            "\(text)")
+        #expect(summary(refusals: WebhookRefusals()).contains("webhooks: 5 accepted, 0 refused\n"))
+        #expect(!summary(refusals: nil).contains("webhooks:"), "no listener, no line")
+    }
+
+    @Test func duplicateChargesAndUnknownRequestsAreShown() {
+        var statistics = RunStatistics()
+        statistics.duplicateAttemptPolls = 1
+        statistics.duplicateAttemptCost = 240
+        statistics.unknownRequests = 2
+        let text = summary(refusals: nil, statistics: statistics)
+        #expect(text.contains("240 on duplicate charges, 720 quoted in all"), "\(text)")
+        #expect(text.contains("duplicate charges costed by this run: 1 request(s), 240 credits"), "\(text)")
+        #expect(text.contains("unknown to the API: 2 job(s) FAILED"), "\(text)")
+    }
+}
