@@ -272,7 +272,14 @@ backup_store() {
   local name target
   name=$(basename "$UPSCALE_DB")
   name=${name%.sqlite3}
-  target="$BACKUPS/$name-$(date -u +%Y%m%dT%H%M%SZ).sqlite3"
+  local stamp n=1
+  stamp=$(date -u +%Y%m%dT%H%M%SZ)
+  target="$BACKUPS/$name-$stamp.sqlite3"
+  # Two nights may start within one second (a hand-run after a killed one): never collide.
+  while [ -e "$target" ]; do
+    n=$((n + 1))
+    target="$BACKUPS/$name-$stamp-$n.sqlite3"
+  done
   # SQLite's online backup: a consistent snapshot even while another process writes to the
   # store, made one self-contained file and checked before it appears at its name.
   local output code=0

@@ -123,7 +123,13 @@ import Testing
         #expect(second.stderr.contains("another nightly run is in progress"))
         #expect(first.process.isRunning, "the first night was still running when the second was refused")
 
-        // SIGKILL the first night and the run it started: the lock dies with them.
+        // SIGKILL the first night and the run it started: the lock dies with them. Once every
+        // submission's answer is recorded, so the next night has jobs in flight to pick up and
+        // none in doubt (a kill between a POST and its answer would rightly resubmit that job).
+        try await waitFor("the first night's submissions to be recorded") {
+            let jobs = try home.jobs()
+            return jobs.count == 3 && jobs.allSatisfy { $0.requestID != nil }
+        }
         let children = childProcesses(of: first.process.processIdentifier)
         first.signal(SIGKILL)
         for child in children { kill(child, SIGKILL) }
@@ -132,7 +138,13 @@ import Testing
 
         // The next night starts; SIGTERM reaches its run, which stops cleanly: exit 75.
         let third = try home.start()
-        try await waitFor("the third night's run to start") { home.log.components(separatedBy: "run started").count == 3 }
+        do {
+            try await waitFor("the third night's run to start") { home.log.components(separatedBy: "run started").count == 3 }
+        } catch {
+            let output = third.result()
+            Issue.record("\(error)\nlog:\n\(home.log)\nstdout:\n\(output.stdout)\nstderr:\n\(output.stderr)")
+            throw error
+        }
         third.signal(SIGTERM)
         let thirdResult = await third.wait(timeout: 180)
         #expect(thirdResult.code == 75, "\(thirdResult.stderr)\n\(home.log)")
