@@ -129,7 +129,7 @@ extension JobRunner {
         do {
             result = try store.claimSubmission(
                 jobID: claim.jobID, runID: runID, webhookOfOurs: configuration.webhookOfOurs,
-                doubtWait: configuration.doubtWait)
+                doubtWait: configuration.doubtWait, account: configuration.account)
         } catch {
             storeFailed(error, while: "recording a submission attempt")
             slots.signal()

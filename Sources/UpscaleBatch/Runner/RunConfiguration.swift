@@ -21,6 +21,9 @@ public struct RunConfiguration: Sendable {
     /// `--doubt-wait`: how long an attempt in doubt sent with a webhook URL of ours waits for
     /// a webhook before it is resubmitted.
     public var doubtWait: Double = 600
+    /// The salted fingerprint of the API key and base URL (`JobStore.accountFingerprint`),
+    /// recorded with every submission; nil records none.
+    public var account: String?
     /// `--unknown-request-after`: three 404s to a request's polls over at least this long end it.
     public var unknownRequestAfter: Double = 600
     /// How long requests in flight may take to finish after a stop was asked for.

@@ -93,9 +93,10 @@ extension JobStore {
     /// died), so two runners that got past the run lock never send the same job twice.
     /// `webhookOfOurs` is recorded with the attempt: an attempt in doubt that was sent with a
     /// webhook URL of ours is resubmitted only `doubtWait` after it was sent (a webhook naming
-    /// the job may settle it meanwhile).
+    /// the job may settle it meanwhile). `account` (the key and base URL's fingerprint) is
+    /// recorded with it: one account per store.
     public func claimSubmission(
-        jobID: Int64, runID: String, webhookOfOurs: Bool, doubtWait: Double
+        jobID: Int64, runID: String, webhookOfOurs: Bool, doubtWait: Double, account: String? = nil
     ) throws(StoreError) -> SubmissionClaimResult {
         let now = StoreClock.millis()
         return try write { db in
@@ -122,10 +123,11 @@ extension JobStore {
                     sql: """
                         UPDATE jobs SET submitting = 1, submitting_run = ?, attempts = attempts + 1,
                                possible_duplicate = (possible_duplicate OR submitting),
-                               attempt_webhook = ?, attempt_sent_at = ?, updated_at = \(StoreSQL.now)
+                               attempt_webhook = ?, attempt_sent_at = ?, account = coalesce(?, account),
+                               updated_at = \(StoreSQL.now)
                         WHERE id = ? AND state = 'PENDING' AND request_id IS NULL AND \(claimable)
                         RETURNING possible_duplicate
-                        """), arguments: [runID, webhookOfOurs, now, jobID, runID])
+                        """), arguments: [runID, webhookOfOurs, now, account, jobID, runID])
             guard let duplicate else { return .gone }
             return .claimed(possibleDuplicate: duplicate)
         }

@@ -166,6 +166,11 @@ enum StoreSchema {
         migrator.registerMigration("v7-jobs-state-index") { db in
             try db.execute(sql: "CREATE INDEX jobs_state ON jobs(state)")
         }
+        // One account per store: the salted fingerprint of the API key and base URL each job's
+        // last submission was sent with (JobStore+Account).
+        migrator.registerMigration("v8-account") { db in
+            try db.execute(sql: "ALTER TABLE jobs ADD COLUMN account TEXT")
+        }
         return migrator
     }
 }

@@ -41,6 +41,19 @@ struct RunSession {
         }
         defer { withExtendedLifetime(lock) {} }
 
+        // One account per store: jobs in flight under another key or base URL are not ours to poll.
+        let account = try CommandFailure.wrap { () throws(StoreError) in
+            try store.accountFingerprint(apiKey: apiKey, baseURL: baseURL)
+        }
+        let foreign = try CommandFailure.wrap { () throws(StoreError) in try store.jobsInFlightOfAnotherAccount(account) }
+        if foreign > 0 {
+            throw CommandFailure.exit(
+                ExitCodes.configuration,
+                "the jobs in flight in this store were submitted with another API key or base URL (\(foreign) job(s)); "
+                    + "run with the key (ENHANCOR_API_KEY or ENHANCOR_API_KEY_FILE) and --base-url they were sent with, "
+                    + "or use another store for this account")
+        }
+
         let downloader = try makeDownloader(logger: logger)
         // --max-spend starts from what this store's jobs have cost so far, per mode.
         let costHistory =
@@ -93,6 +106,7 @@ struct RunSession {
         configuration.requestsPerSecond = options.rate
         configuration.maxSpend = options.maxSpend
         configuration.costHistory = costHistory
+        configuration.account = account
         configuration.doubtWait = options.doubtWait.seconds
         configuration.unknownRequestAfter = options.unknownRequestAfter.seconds
         if let downloader {
