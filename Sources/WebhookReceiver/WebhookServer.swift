@@ -94,12 +94,6 @@ public final class WebhookServer: Sendable {
         return WebhookServer(port: boundPort, group: group, task: task, counters: counters, logger: logger)
     }
 
-    /// The URL to send with a job: `base` plus `ub_job=<id>&ub_token=<secret>`, keeping the user's
-    /// own query string. The same as `WebhookURL.callbackURL` in the core library.
-    public static func callbackURL(base: String, jobID: Int64, secret: String) -> String {
-        WebhookURL.callbackURL(base: base, jobID: jobID, secret: secret)
-    }
-
     /// Stops accepting connections, answers the requests in progress, and returns when the
     /// server has stopped. Safe to call more than once.
     public func stop() async {

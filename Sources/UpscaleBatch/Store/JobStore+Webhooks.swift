@@ -56,22 +56,6 @@ extension JobStore {
             throw Self.translate(error, path: path)
         }
     }
-
-    /// Opens an existing store with its own busy timeout, skipping the schema checks that
-    /// `open(at:)` already made on the same file. For tests that must see `.busy` quickly.
-    init(existingAt path: String, busyTimeout: TimeInterval) throws(StoreError) {
-        guard FileManager.default.fileExists(atPath: path) else { throw .noStore(path: path) }
-        var config = Configuration()
-        config.busyMode = .timeout(busyTimeout)
-        config.foreignKeysEnabled = true
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-        self.path = path
-        do {
-            database = try DatabasePool(path: path, configuration: config)
-        } catch {
-            throw Self.translate(error, path: path)
-        }
-    }
 }
 
 extension JobStore {
