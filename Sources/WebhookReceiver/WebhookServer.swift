@@ -50,7 +50,7 @@ public final class WebhookServer: Sendable {
     /// Throws the bind error when the address cannot be used, and `StoreError` when the
     /// store's webhook secret cannot be read.
     /// `observability`, when given, answers `GET /metrics` and counts webhooks by outcome.
-    /// `busyTimeout` and `requestDeadline` are the limits cli.md sets (5 s, 30 s); tests set
+    /// `busyTimeout` and `requestDeadline` are the receiver's limits (5 s, 30 s); tests set
     /// them shorter.
     public static func start(
         store: JobStore, host: String, port: Int, logger: Logger, observability: WebhookObservability? = nil,

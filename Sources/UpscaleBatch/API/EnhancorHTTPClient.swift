@@ -118,7 +118,7 @@ public final class EnhancorHTTPClient: EnhancorClient {
                 logger: callLogger, judge: { Self.statusVerdict($0, apiKey: apiKey) },
                 completion: { result in
                     if case .success(let answer) = result, answer.state == nil {
-                        // api-notes.md: an unknown status value means "still in flight"; log it.
+                        // An unknown status value means "still in flight" (the API may add states); log it.
                         callLogger.warning(
                             "unknown status value from the API", metadata: ["api.raw_status": "\(answer.rawStatus)"])
                     }

@@ -1,4 +1,4 @@
-/// Why a run ended, which decides its exit code (cli.md's table).
+/// Why a run ended, which decides its exit code (README, "Exit codes").
 public enum RunOutcome: Sendable, Equatable {
     /// Every job in scope is final and none FAILED (exit 0).
     case allCompleted

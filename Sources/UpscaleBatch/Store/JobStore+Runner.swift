@@ -26,7 +26,7 @@ public struct PollResult: Sendable {
     public var nextPollAt: Int64
     /// The API answered 404: it does not know the request id (counted in the store).
     public var notFound: Bool = false
-    /// The rule that ends a request the API does not know (cli.md, States), when it may apply.
+    /// The rule that ends a request the API does not know (README, `run`), when it may apply.
     public var unknownRule: UnknownRequestRule?
 
     public init(

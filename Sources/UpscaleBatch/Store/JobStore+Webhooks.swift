@@ -32,7 +32,7 @@ extension JobStore {
     /// The same as the synchronous `recordWebhook`, suspending (not blocking a thread of the
     /// cooperative pool) while the store's writer is busy with another transaction.
     ///
-    /// `busyTimeout` bounds the wait for a store another process is writing (cli.md: 5 s for
+    /// `busyTimeout` bounds the wait for a store another process is writing (5 s for
     /// a webhook, whose sender would time out long before the store's own minute); it never
     /// lengthens the store's own timeout.
     public func recordWebhook(

@@ -37,7 +37,7 @@ struct StoreFile: Sendable {
         return StoreFile(path: path, size: Int64(info.st_size), links: Int(info.st_nlink))
     }
 
-    /// cli.md: a store file with more than one hard link is refused by every command, and a
+    /// A store file with more than one hard link is refused by every command, and a
     /// file with nothing in it is not a store (and stays empty).
     func checkUsable() throws(StoreError) {
         if links > 1 { throw .hardLinked(path: path, links: links) }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import UpscaleBatch
 
-/// The edge between the core's typed errors and the process's exit codes (cli.md's table).
+/// The edge between the core's typed errors and the process's exit codes (README, "Exit codes").
 /// Messages go to standard error as `upscale-batch: <message>`.
 enum ExitCodes {
     static let failedJobs: Int32 = 1
