@@ -57,8 +57,7 @@ struct RunCommand: AsyncParsableCommand {
         let configured = webhookURL ?? environment["ENHANCOR_WEBHOOK_URL"].flatMap { $0.isEmpty ? nil : $0 }
         if pollOnly { return .pollOnly }
         if let configured {
-            guard let url = URL(string: configured), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil
-            else {
+            guard HTTPURL.target(of: configured) != nil else {
                 throw CommandFailure.exit(
                     ExitCodes.configuration, "the webhook URL is not an absolute http(s) URL: \(configured)")
             }
