@@ -97,7 +97,7 @@ public final class JobRunner: Sendable {
     public var webhooksActive: Bool { state.withLock { $0.webhooksActive } }
 
     static func makeRunID() -> String {
-        let stamp = ISO8601DateFormatter.store.string(from: Date())
+        let stamp = UTCTime.milliseconds(Date())
         return "run-\(stamp)-\(UInt32.random(in: 0...UInt32.max))"
     }
 }

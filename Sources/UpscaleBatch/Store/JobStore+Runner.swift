@@ -311,15 +311,6 @@ extension JobStore {
     }
 }
 
-extension ISO8601DateFormatter {
-    /// The store's timestamp format: `2026-11-25T03:00:00.123Z`.
-    static var store: ISO8601DateFormatter {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter
-    }
-}
-
 extension JobStore {
     /// Of `jobIDs`, those no longer unsubmitted: a webhook settled their doubt (or a poll or
     /// `retry` moved them), so the run need not wait for them any longer.
