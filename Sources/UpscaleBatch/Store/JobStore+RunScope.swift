@@ -64,7 +64,7 @@ extension JobStore {
                     VALUES (?, ?, ?, ?, ?, \(StoreSQL.now))
                     """,
                 arguments: [run.runID, run.pid, run.processStart, run.host, batch])
-            let batchCondition = batch == nil ? "" : " AND batch_id = (SELECT id FROM batches WHERE name = ?)"
+            let batchCondition = batch == nil ? "" : " AND batch_id = \(StoreSQL.batchNamed)"
             let batchArguments: StatementArguments = batch.map { [$0] } ?? []
             try db.execute(
                 sql: """

@@ -199,7 +199,7 @@ extension JobStore {
     public func claimDuePolls(limit: Int, batch: String?) throws(StoreError) -> [PollClaim] {
         let now = StoreClock.millis()
         return try write { db in
-            let batchCondition = batch == nil ? "" : " AND batch_id = (SELECT id FROM batches WHERE name = ?)"
+            let batchCondition = batch == nil ? "" : " AND batch_id = \(StoreSQL.batchNamed)"
             let arguments: StatementArguments = [now] + (batch.map { [$0] } ?? []) + [limit]
             return try Row.fetchAll(
                 db.cachedStatement(

@@ -8,7 +8,7 @@ extension JobStore {
             var conditions: [String] = []
             var arguments: StatementArguments = []
             if let batch {
-                conditions.append("jobs.batch_id = (SELECT id FROM batches WHERE name = ?)")
+                conditions.append("jobs.batch_id = \(StoreSQL.batchNamed)")
                 _ = arguments.append(contentsOf: [batch])
             }
             if let runID {
