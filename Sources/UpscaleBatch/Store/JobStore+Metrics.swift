@@ -24,7 +24,7 @@ extension JobStore {
     private static func metricsSnapshot(_ db: Database, now: Date) throws -> StoreMetricsSnapshot {
         var counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0, 0) })
         for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS jobs FROM jobs GROUP BY state") {
-            if let state = JobState(rawValue: row["state"]) { counts[state] = row["jobs"] }
+            counts[try UnknownStoredValue.decode(JobState.self, row, "state")] = row["jobs"]
         }
         let oldest = try String.fetchOne(
             db,

@@ -79,7 +79,11 @@ extension JobStore {
                     WHERE s.run_id = ? AND s.cost_only = 0 AND j.id > ? AND j.state = 'PENDING' AND j.request_id IS NULL
                     ORDER BY j.id LIMIT ?
                     """, arguments: [runID, afterID, limit]
-            ).map { SubmissionClaim(jobID: $0["id"], url: $0["url"], mode: Mode(rawValue: $0["mode"]) ?? .fast) }
+            ).map { row in
+                let jobID: Int64 = row["id"]
+                let mode = try UnknownStoredValue.decode(Mode.self, row, "mode", jobID: jobID)
+                return SubmissionClaim(jobID: jobID, url: row["url"], mode: mode)
+            }
         }
     }
 
@@ -293,7 +297,7 @@ extension JobStore {
         let polls: Int = row["not_found_polls"]
         let since: Int64 = row["not_found_since"]
         guard polls >= UnknownRequestRule.polls, now - since >= rule.afterMillis else { return false }
-        let state = JobState(rawValue: row["state"]) ?? .pending
+        let state = try UnknownStoredValue.decode(JobState.self, row, "state", jobID: result.claim.jobID)
         if state.isFinal {
             // Final already: only its cost is given up.
             try db.execute(

@@ -43,7 +43,7 @@ extension JobStore {
                 counts: Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0, 0) }),
                 inFlight: 0, unsubmitted: 0, possibleDuplicates: 0, costs: CostTotals())
             for row in rows {
-                guard let state = JobState(rawValue: row["state"]) else { continue }
+                let state = try UnknownStoredValue.decode(JobState.self, row, "state")
                 let cost: Int64 = row["cost"]
                 let duplicateCost = duplicates[row["state"] as String] ?? 0
                 snapshot.counts[state] = row["jobs"]

@@ -178,12 +178,10 @@ extension JobStore {
                 "SELECT id, state, request_id, submitting, result_url IS NOT NULL AS has_result FROM jobs WHERE \(condition) LIMIT 1",
             arguments: [value])
         guard let row else { return nil }
-        let stateText: String = row["state"]
-        guard let state = JobState(rawValue: stateText) else {
-            throw StoreError.sqlite(path: db.description, detail: "job \(row["id"] as Int64) has an unknown state \(stateText)")
-        }
+        let id: Int64 = row["id"]
+        let state = try UnknownStoredValue.decode(JobState.self, row, "state", jobID: id)
         return MatchedJob(
-            id: row["id"], state: state, requestID: row["request_id"], hasResult: row["has_result"],
+            id: id, state: state, requestID: row["request_id"], hasResult: row["has_result"],
             submitting: row["submitting"])
     }
 
