@@ -4,6 +4,8 @@ import GRDBSQLite
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// The job store: one SQLite file (WAL mode) that holds every job, its state and its cost.
