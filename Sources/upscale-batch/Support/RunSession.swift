@@ -143,7 +143,7 @@ struct RunSession {
                 duration: Date().timeIntervalSince(started))
             summary.webhookRefusals = refusals
             summary.webhooksAccepted = accepted
-            StandardOutput.print(summary.render())
+            StandardOutput.print(summary.render(naming: { $0.flag }))
         } catch {
             printError("could not read the run's summary: \(error.description)")
         }
