@@ -96,7 +96,7 @@ struct ImportCommand: AsyncParsableCommand {
     private static func failure(_ error: ImportError) -> ExitCode {
         switch error {
         case .store(let storeError):
-            CommandFailure.exit(CommandFailure.code(for: storeError), storeError.description)
+            CommandFailure.exit(for: storeError)
         default:
             CommandFailure.exit(ExitCodes.configuration, error.description)
         }

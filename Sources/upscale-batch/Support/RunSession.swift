@@ -128,7 +128,7 @@ struct RunSession {
             progress.stop()
         } catch {
             await shutdown(client: client, listener: listener)
-            throw CommandFailure.exit(CommandFailure.code(for: error), error.description)
+            throw CommandFailure.exit(for: error)
         }
         await shutdown(client: client, listener: listener)
         let (refusals, accepted) = (listener?.refusals, listener?.receivedCount)
