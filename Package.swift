@@ -10,7 +10,6 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "upscale-batch",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "upscale-batch", targets: ["upscale-batch"]),
         .library(name: "UpscaleBatch", targets: ["UpscaleBatch"]),

@@ -12,7 +12,7 @@ public struct WebhookObservability: Sendable {
         self.metricsText = metricsText
     }
 
-    /// A webhook's outcome label, from the status the receiver answered (cli.md's rules).
+    /// A webhook's outcome label, from the status the receiver answered.
     static func outcome(status: Int) -> String {
         switch status {
         case 200: "accepted"

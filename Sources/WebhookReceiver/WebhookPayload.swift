@@ -1,7 +1,7 @@
-/// The body the API POSTs to a job's webhook URL (enhancor-api.md, "Webhook Notifications").
+/// The body the API POSTs to a job's webhook URL: `{"request_id", "status", "result"}`.
 ///
 /// Decoded strictly: `request_id` and `status` must be strings, `result` a string when present;
-/// anything else is answered 400. Unknown extra fields are ignored (api-notes.md).
+/// anything else is answered 400. Unknown extra fields are ignored, so a field the API adds later breaks nothing.
 struct WebhookPayload: Decodable, Sendable {
     var requestID: String
     var status: String

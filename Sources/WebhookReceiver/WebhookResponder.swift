@@ -9,7 +9,7 @@ import UpscaleBatch
 ///
 /// Our parameters are `ub_job` and `ub_token` (the user's own query string may carry a `job`
 /// or `token` of its own); a webhook with neither reads the names earlier versions sent.
-/// The rules are cli.md's, in this order: 401 for a missing or wrong token (before the body
+/// The rules (README, "Webhooks"), in this order: 401 for a missing or wrong token (before the body
 /// is looked at, so an unauthenticated sender cannot make us read anything), 413 for a body
 /// over 64 KiB (from Content-Length at once, else when the stream passes the cap; never more
 /// than 64 KiB is held), 400 for a body that is not the documented JSON, 404 for an unknown

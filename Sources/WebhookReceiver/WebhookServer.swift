@@ -50,7 +50,7 @@ public final class WebhookServer: Sendable {
     /// Throws the bind error when the address cannot be used, and `StoreError` when the
     /// store's webhook secret cannot be read.
     /// `observability`, when given, answers `GET /metrics` and counts webhooks by outcome.
-    /// `busyTimeout` and `requestDeadline` are the limits cli.md sets (5 s, 30 s); tests set
+    /// `busyTimeout` and `requestDeadline` are the receiver's limits (5 s, 30 s); tests set
     /// them shorter.
     public static func start(
         store: JobStore, host: String, port: Int, logger: Logger, observability: WebhookObservability? = nil,
@@ -92,12 +92,6 @@ public final class WebhookServer: Sendable {
         }
         logger.info("webhook receiver listening", metadata: ["http.host": "\(host)", "http.port": "\(boundPort)"])
         return WebhookServer(port: boundPort, group: group, task: task, counters: counters, logger: logger)
-    }
-
-    /// The URL to send with a job: `base` plus `ub_job=<id>&ub_token=<secret>`, keeping the user's
-    /// own query string. The same as `WebhookURL.callbackURL` in the core library.
-    public static func callbackURL(base: String, jobID: Int64, secret: String) -> String {
-        WebhookURL.callbackURL(base: base, jobID: jobID, secret: secret)
     }
 
     /// Stops accepting connections, answers the requests in progress, and returns when the

@@ -57,7 +57,7 @@ struct DownloadCommand: AsyncParsableCommand {
             summary = try await downloader.downloadPending(batch: batch, retryPermanentFailures: retryFailed)
         } catch {
             await downloader.shutdown()
-            throw CommandFailure.exit(CommandFailure.code(for: error), error.description)
+            throw CommandFailure.exit(for: error)
         }
         await downloader.shutdown()
         var text = summary.line + "\n"

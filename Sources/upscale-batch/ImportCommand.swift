@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import UpscaleBatch
 
-/// `upscale-batch import FILE`: adds a CSV's image URLs to the job store (cli.md).
+/// `upscale-batch import FILE`: adds a CSV's image URLs to the job store.
 ///
 /// Wiring only: the core's `JobImporter` reads the header before the store is opened (so a
 /// missing, empty or column-less file never creates a store), then imports in one
@@ -32,7 +32,7 @@ struct ImportCommand: AsyncParsableCommand {
             valueName: "NAME"))
     var batch: String?
 
-    /// The summary's form: cli.md's line, or one JSON object for scripts (nightly.sh).
+    /// The summary's form: one line of text, or one JSON object for scripts (nightly.sh).
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case text, json
     }
@@ -96,7 +96,7 @@ struct ImportCommand: AsyncParsableCommand {
     private static func failure(_ error: ImportError) -> ExitCode {
         switch error {
         case .store(let storeError):
-            CommandFailure.exit(CommandFailure.code(for: storeError), storeError.description)
+            CommandFailure.exit(for: storeError)
         default:
             CommandFailure.exit(ExitCodes.configuration, error.description)
         }

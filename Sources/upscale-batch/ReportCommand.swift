@@ -44,7 +44,7 @@ struct ReportCommand: AsyncParsableCommand {
             let daily = try CommandFailure.wrap { () throws(StoreError) in try jobStore.dailyCosts(filter: filter) }
             text = CostReportPage(
                 report: report, daily: daily, filter: filter,
-                generatedAt: ISO8601DateFormatter().string(from: Date()), version: UpscaleBatchVersion.current
+                generatedAt: UTCTime.seconds(Date()), version: UpscaleBatchVersion.current
             ).render()
         }
         guard let out else {

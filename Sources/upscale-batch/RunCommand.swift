@@ -52,13 +52,12 @@ struct RunCommand: AsyncParsableCommand {
         if code != 0 { throw ExitCode(code) }
     }
 
-    /// cli.md's webhook rules: a configured URL, else the listener's own address, else --poll-only.
+    /// The webhook rules (README, "Webhooks"): a configured URL, else the listener's own address, else --poll-only.
     private func webhookChoice(_ environment: [String: String]) throws -> RunSession.Webhook {
         let configured = webhookURL ?? environment["ENHANCOR_WEBHOOK_URL"].flatMap { $0.isEmpty ? nil : $0 }
         if pollOnly { return .pollOnly }
         if let configured {
-            guard let url = URL(string: configured), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil
-            else {
+            guard HTTPURL.target(of: configured) != nil else {
                 throw CommandFailure.exit(
                     ExitCodes.configuration, "the webhook URL is not an absolute http(s) URL: \(configured)")
             }

@@ -47,7 +47,7 @@ extension WebhookCommand {
                     store: jobStore, host: host, port: port, logger: logger,
                     observability: WebhookObservability(metrics: exporter.metrics, metricsText: { await exporter.text() }))
             } catch let error as StoreError {
-                throw CommandFailure.exit(CommandFailure.code(for: error), error.description)
+                throw CommandFailure.exit(for: error)
             } catch {
                 throw CommandFailure.exit(ExitCodes.configuration, "cannot listen on \(listen.host):\(listen.port): \(error)")
             }

@@ -87,7 +87,7 @@ import Testing
         #expect(result.stderr.contains("-:4: URL has an invalid port 70000"), "\(result.stderr)")
     }
 
-    /// cli.md: a record over 1 MiB is rejected (skipped in flat memory) and the import goes on.
+    /// A record over 1 MiB is rejected (skipped in flat memory) and the import goes on.
     @Test func aRecordOverOneMiBIsRejectedAndTheImportGoesOn() async throws {
         let directory = try Self.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -71,6 +71,8 @@ import Testing
         let result = await running.wait(timeout: 120)
         #expect(result.code == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains(" accepted, 1 refused (1 wrong token,"), "\(result.stdout)")
+        // The core says what to check; the executable adds the flag that sets it.
+        #expect(result.stdout.contains("check the webhook URL (--webhook-url)"), "\(result.stdout)")
         #expect(result.stderr.contains("webhook refused (HTTP 401)"), "\(result.stderr)")
     }
 

@@ -19,7 +19,6 @@ import WebhookReceiver
     ])
     func callbackURLAppendsJobAndToken(base: String, expected: String) {
         #expect(WebhookURL.callbackURL(base: base, jobID: 42, secret: "abc123") == expected)
-        #expect(WebhookServer.callbackURL(base: base, jobID: 42, secret: "abc123") == expected)
     }
 
     @Test func secretIsPercentEncoded() {

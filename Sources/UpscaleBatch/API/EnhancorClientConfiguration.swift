@@ -54,10 +54,10 @@ public struct EnhancorClientConfiguration: Sendable, CustomStringConvertible, Cu
 
     /// Scheme and host of the base URL, or a configuration error.
     func target() throws(EnhancorError) -> (scheme: String, host: String) {
-        guard let components = URLComponents(string: trimmedBaseURL), let scheme = components.scheme?.lowercased(),
-            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
-        else { throw .configuration(detail: "base URL is not an absolute http(s) URL: \(Self.redacted(baseURL))") }
-        return (scheme, host)
+        guard let target = HTTPURL.target(of: trimmedBaseURL) else {
+            throw .configuration(detail: "base URL is not an absolute http(s) URL: \(Self.redacted(baseURL))")
+        }
+        return target
     }
 
     /// The proxy the client will use, if any.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// How each endpoint's HTTP answer is judged (see cli.md, "States").
+/// How each endpoint's HTTP answer is judged (README, "What happens when things go wrong").
 extension EnhancorHTTPClient {
     /// Status codes every endpoint treats alike; nil when the endpoint must look at the body.
     static func commonVerdict<T>(_ response: CollectedResponse) -> AttemptVerdict<T>? {

@@ -44,9 +44,11 @@ public final class EnhancorHTTPClient: EnhancorClient {
             throw .configuration(detail: "the API key holds \(violation) (it must be printable ASCII without spaces)")
         }
         let proxy = try configuration.proxy()
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let path = configuration.caFilePath {
-            tls.additionalTrustRoots = [.certificates(try Self.loadCertificates(path))]
+        let tls: TLSConfiguration
+        do {
+            tls = try ClientTLS.configuration(caFilePath: configuration.caFilePath)
+        } catch {
+            throw .configuration(detail: error.message)
         }
         let connections = ConnectionCounter()
         var settings = HTTPClient.Configuration(
@@ -118,7 +120,7 @@ public final class EnhancorHTTPClient: EnhancorClient {
                 logger: callLogger, judge: { Self.statusVerdict($0, apiKey: apiKey) },
                 completion: { result in
                     if case .success(let answer) = result, answer.state == nil {
-                        // api-notes.md: an unknown status value means "still in flight"; log it.
+                        // An unknown status value means "still in flight" (the API may add states); log it.
                         callLogger.warning(
                             "unknown status value from the API", metadata: ["api.raw_status": "\(answer.rawStatus)"])
                     }
@@ -180,17 +182,6 @@ public final class EnhancorHTTPClient: EnhancorClient {
 
     static func timeAmount(_ seconds: Double) -> TimeAmount {
         .nanoseconds(Int64(max(0.001, seconds) * 1e9))
-    }
-
-    static func loadCertificates(_ path: String) throws(EnhancorError) -> [NIOSSLCertificate] {
-        let certificates: [NIOSSLCertificate]
-        do {
-            certificates = try NIOSSLCertificate.fromPEMFile(path)
-        } catch {
-            throw .configuration(detail: "cannot read CA certificates from \(path): \(TransportFailure.describe(error))")
-        }
-        guard !certificates.isEmpty else { throw .configuration(detail: "no PEM certificate in \(path)") }
-        return certificates
     }
 
     static func ahcProxy(_ proxy: ProxySettings) -> HTTPClient.Configuration.Proxy {

@@ -52,7 +52,6 @@ public struct PauseGate<Waiter: Sendable>: Sendable {
     }
 
     public var isInOutage: Bool { outage != nil }
-    public var queuedCount: Int { waiters.count }
 
     public func isPaused(now: Double) -> Bool { outage != nil || now < rateLimitedUntil }
 
@@ -144,13 +143,6 @@ public struct PauseGate<Waiter: Sendable>: Sendable {
     public mutating func removeAllWaiters() -> [Waiter] {
         defer { waiters.removeAll() }
         return waiters
-    }
-
-    /// Removes queued requests matching `predicate` (for cancelling one request).
-    public mutating func removeWaiters(where predicate: (Waiter) -> Bool) -> [Waiter] {
-        let removed = waiters.filter(predicate)
-        waiters.removeAll(where: predicate)
-        return removed
     }
 
     private mutating func endOutage() -> [Waiter] {

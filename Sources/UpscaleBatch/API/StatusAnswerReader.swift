@@ -1,6 +1,6 @@
 import Foundation
 
-/// Reads a `/status` answer tolerantly (see api-notes.md): unknown fields are ignored, an
+/// Reads a `/status` answer tolerantly, so that the API may add to it: unknown fields are ignored, an
 /// unknown `status` value yields `state == nil` (still in flight), a `cost` of the wrong type
 /// counts as absent. Only an answer without a string `status` is unreadable.
 enum StatusAnswerReader {

@@ -1,7 +1,7 @@
 // Why a CSV reader of our own: the packaged Swift readers measured 36-53x slower than a byte
 // scanner on the 1,000,000-row import here (yaslab/CSV.swift 4.3 s; SwiftCSV 6.4 s and 349 MB,
 // as it loads the whole file), and CSV.swift reports every end of file as a read error on
-// Linux, so real read errors cannot be told apart (docs/platform-notes.md). `import` needs
+// Linux, so real read errors cannot be told apart. `import` needs
 // RFC 4180 over a stream (standard input included) in flat memory, with a rejection per bad
 // record instead of a failed file: a few hundred lines of byte scanning give all of that.
 
@@ -29,7 +29,7 @@
 public final class CSVReader {
     /// Bytes read from the descriptor at a time.
     public static let defaultChunkSize = 64 * 1024
-    /// The longest field kept (cli.md: "a field is over 64 KiB" is a rejection).
+    /// The longest field kept (a field over 64 KiB rejects its row).
     public static let defaultMaxFieldBytes = 64 * 1024
     /// The longest record kept, so many fields just under the field limit stay bounded too.
     public static let defaultMaxRecordBytes = 1024 * 1024

@@ -18,8 +18,8 @@ public struct CSVRecord: Sendable, Equatable {
     /// How many fields the record has (an empty line is not a record; `,` has two fields).
     public var count: Int { fieldEnds.count }
 
-    /// The bytes of field `index`; empty when the record is shorter than that, as cli.md
-    /// counts missing trailing fields as blank.
+    /// The bytes of field `index`; empty when the record is shorter than that: missing
+    /// trailing fields count as blank.
     public func field(_ index: Int) -> ArraySlice<UInt8> {
         guard index >= 0, index < fieldEnds.count else { return [] }
         let start = index == 0 ? 0 : fieldEnds[index - 1]

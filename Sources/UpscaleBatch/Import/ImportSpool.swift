@@ -8,7 +8,7 @@ import Foundation
 
 /// Validated rows of an import whose input may keep it waiting (a pipe, standard input), kept
 /// in an unlinked temporary file until the input has ended, so the store's write lock is taken
-/// only to write them (cli.md: a slow pipe blocks nobody).
+/// only to write them (a slow pipe blocks no other command).
 ///
 /// Each `ImportBatch` is written as one frame: row count and byte count (UInt32, little
 /// endian), each row's end offset (UInt32) and mode (one byte), then the URLs' bytes. Bulk

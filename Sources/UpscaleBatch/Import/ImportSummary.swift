@@ -13,7 +13,7 @@ public struct ImportSummary: Sendable, Equatable, CustomStringConvertible {
         self.rejected = rejected
     }
 
-    /// `imported N, skipped M duplicates, rejected K` (cli.md's summary line).
+    /// `imported N, skipped M duplicates, rejected K` (the summary line scripts and users read).
     public var description: String {
         "imported \(imported), skipped \(duplicates) duplicates, rejected \(rejected)"
     }

@@ -72,7 +72,7 @@ public final class JobImporter {
     /// Invisible characters of the file name are escaped, so the name obeys `BatchName`.
     public static func defaultBatchName(file: String, date: Date = Date()) -> String {
         let base = file == "-" ? "stdin" : TextEscaping.visible((file as NSString).lastPathComponent)
-        return "\(base)@\(ImportTimestamp(date).day)"
+        return "\(base)@\(UTCTime.day(date))"
     }
 
     /// Reads every row into `store` in one transaction and returns the counts. From a pipe or
@@ -88,7 +88,8 @@ public final class JobImporter {
         into store: JobStore, batchName: String? = nil, date: Date = Date(),
         onRejected: (RejectedRow) -> Void
     ) throws(ImportError) -> ImportSummary {
-        let time = ImportTimestamp(date)
+        // Computed once, so every job of one import carries the same `created_at`.
+        let timestamp = UTCTime.milliseconds(date)
         let name = batchName ?? Self.defaultBatchName(file: file, date: date)
         var rejected = 0
         let pipeline = ImportPipeline(reader: reader, validator: validator, file: file)
@@ -112,7 +113,7 @@ public final class JobImporter {
                 return try pipeline.next()
             }
             return try store.withImportTransaction(
-                batchName: name, sourceFile: file == "-" ? "stdin" : file, timestamp: time.timestamp
+                batchName: name, sourceFile: file == "-" ? "stdin" : file, timestamp: timestamp
             ) { inserter in
                 while let batch = try nextBatch() {
                     for row in batch.rejections {

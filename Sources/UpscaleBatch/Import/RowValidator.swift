@@ -1,4 +1,4 @@
-/// Turns CSV records into jobs by cli.md's rules, or says why a row cannot be one.
+/// Turns CSV records into jobs by the rules below, or says why a row cannot be one.
 ///
 /// Built from the header row: names match case-insensitively after trimming; the URL comes
 /// from `url`, else `img_url` (`url` wins when both exist); an optional `mode` column sets the

@@ -1,6 +1,6 @@
 import CoreMetrics
 
-/// The metrics this tool records (cli.md "Metrics"), through swift-metrics' API so the core
+/// The metrics this tool records (README, "Metrics"), through swift-metrics' API so the core
 /// knows nothing of the exporter. The executable hands in a Prometheus-backed factory; tests
 /// hand in their own registry's factory (no process-wide bootstrap needed).
 ///

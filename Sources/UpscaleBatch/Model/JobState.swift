@@ -41,7 +41,4 @@ public enum JobState: String, CaseIterable, Sendable, Codable, Comparable {
     public static func predecessors(of next: JobState) -> [JobState] {
         allCases.filter { $0.canMove(to: next) }
     }
-
-    /// The final states as an SQL list literal, for queries that filter them out.
-    static let finalSQLList = "('COMPLETED','FAILED')"
 }

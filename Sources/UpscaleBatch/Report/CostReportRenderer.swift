@@ -1,6 +1,6 @@
 /// Renders `report`: one row per group and the totals.
 public enum CostReportRenderer {
-    /// cli.md's CSV header.
+    /// The CSV header (README, "The cost report"): a stable contract for scripts.
     public static let csvHeader = [
         "key", "jobs", "completed", "failed", "cost", "completed_cost", "failed_cost", "duplicate_cost",
     ]

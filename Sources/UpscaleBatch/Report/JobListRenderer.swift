@@ -3,7 +3,7 @@ public struct JobListRenderer {
     public let format: OutputFormat
     private var count = 0
 
-    /// cli.md's field names, in order; the CSV header and the JSON keys.
+    /// The field names scripts rely on, in order; the CSV header and the JSON keys.
     public static let fields = [
         "id", "batch", "url", "mode", "state", "request_id", "cost", "result_url", "error", "possible_duplicate",
     ]

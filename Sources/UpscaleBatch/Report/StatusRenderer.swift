@@ -1,6 +1,6 @@
 /// Renders `status`: counts per state, in flight, unsubmitted, cost figures.
 public enum StatusRenderer {
-    /// cli.md's JSON: `{"counts": {...}, "in_flight", "unsubmitted", "total_cost", "completed_cost", "failed_cost"}`.
+    /// The status JSON scripts read: `{"counts": {...}, "in_flight", "unsubmitted", "total_cost", "completed_cost", "failed_cost"}`.
     public static func json(_ snapshot: StatusSnapshot) -> String {
         let counts = JobState.allCases.map { "\"\($0.rawValue)\": \(snapshot.counts[$0] ?? 0)" }.joined(separator: ", ")
         return """

@@ -5,8 +5,16 @@ import Foundation
 public enum TextEscaping {
     /// A JSON string literal, quotes included (RFC 8259: `"`, `\`, and control characters).
     public static func json(_ value: String) -> String {
-        var out = "\""
+        var out = ""
         out.reserveCapacity(value.utf8.count + 2)
+        appendJSON(value, to: &out)
+        return out
+    }
+
+    /// Appends `value` as a JSON string literal to `out`: the one JSON escaper of the core, used
+    /// by the renderers and by the API requests' bodies (which build them in place).
+    public static func appendJSON(_ value: String, to out: inout String) {
+        out += "\""
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -20,7 +28,7 @@ public enum TextEscaping {
             default: out.unicodeScalars.append(scalar)
             }
         }
-        return out + "\""
+        out += "\""
     }
 
     /// A JSON value for an optional string: `null` when absent.

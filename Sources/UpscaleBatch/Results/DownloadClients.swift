@@ -19,19 +19,11 @@ final class DownloadClients: Sendable {
     private let closed = Mutex(false)
 
     init(connectionsPerHost: Int, caFilePath: String?, environment: [String: String]) throws(DownloadSetupError) {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let caFilePath {
-            do {
-                let certificates = try NIOSSLCertificate.fromPEMFile(caFilePath)
-                guard !certificates.isEmpty else { throw DownloadSetupError("no PEM certificate in \(caFilePath)") }
-                tls.additionalTrustRoots = [.certificates(certificates)]
-            } catch let error as DownloadSetupError {
-                throw error
-            } catch {
-                throw DownloadSetupError("cannot read CA certificates from \(caFilePath): \(error)")
-            }
+        do {
+            self.tls = try ClientTLS.configuration(caFilePath: caFilePath)
+        } catch {
+            throw DownloadSetupError(error.message)
         }
-        self.tls = tls
         self.connectionsPerHost = max(1, connectionsPerHost)
         self.environment = environment
     }

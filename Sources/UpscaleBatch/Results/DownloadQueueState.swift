@@ -7,7 +7,6 @@ struct DownloadQueueState {
     var waiting = CircularBuffer<Int64>()
     var known: Set<Int64> = []
     var workers = 0
-    var overflowed = false
     var finished = false
     var summary = DownloadSummary()
     var idleWaiters: [CheckedContinuation<Void, Never>] = []

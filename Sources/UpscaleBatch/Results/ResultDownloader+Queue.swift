@@ -17,10 +17,7 @@ extension ResultDownloader {
                 state.known.insert(jobID)
                 return true
             }
-            guard state.waiting.count < Self.queueCapacity else {
-                state.overflowed = true
-                return false
-            }
+            guard state.waiting.count < Self.queueCapacity else { return false }
             state.waiting.append(jobID)
             state.known.insert(jobID)
             return false

@@ -127,13 +127,11 @@ struct ResultFetch {
 
     /// Scheme and host of an http(s) URL with a host, or a permanent failure.
     static func checkedTarget(_ url: String) throws(DownloadFailure) -> (scheme: String, host: String) {
-        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
-        else {
+        guard let target = HTTPURL.target(of: url) else {
             let scheme = URLComponents(string: url)?.scheme.map { "'\($0)'" } ?? "none"
             throw DownloadFailure("the result URL is not an absolute http(s) URL (scheme \(scheme))", permanent: true)
         }
-        return (scheme, host)
+        return target
     }
 
     /// Reads a small error or redirect body so the connection can be reused; a large one is

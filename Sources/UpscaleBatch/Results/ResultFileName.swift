@@ -19,11 +19,6 @@ public enum ResultFileName {
         "\(jobID)-\(base(of: sourceURL))"
     }
 
-    /// The final name once the image type is known (`ext` from `ImageKind.fileExtension`).
-    public static func name(jobID: Int64, sourceURL: String, fileExtension ext: String) -> String {
-        stem(jobID: jobID, sourceURL: sourceURL) + "." + ext
-    }
-
     /// The name of the temporary file a download is written to before its rename.
     public static func partialName(stem: String) -> String { "." + stem + ".partial" }
 

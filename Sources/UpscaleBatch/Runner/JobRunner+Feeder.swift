@@ -113,7 +113,7 @@ extension JobRunner {
             return (next, false)
         }
         if capReached {
-            logger.warning("--max-spend reached: no more submissions; the remaining jobs stay unsubmitted")
+            logger.warning("the spending cap was reached: no more submissions; the remaining jobs stay unsubmitted")
         }
         return claim
     }

@@ -34,7 +34,7 @@ extension JobRunner {
             }
         } else {
             if let maxWait = configuration.maxWait, now.timeIntervalSince(startedAt) >= maxWait {
-                logger.warning("--max-wait of \(maxWait) s reached; stopping")
+                logger.warning("the maximum wait of \(maxWait) s was reached; stopping")
                 requestStop(.maxWaitReached)
             }
             if now.timeIntervalSince(lastHousekeeping) >= Self.housekeepingPeriod {

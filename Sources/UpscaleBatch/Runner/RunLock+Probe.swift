@@ -2,6 +2,8 @@ import Foundation
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 extension RunLock {
@@ -10,9 +12,9 @@ extension RunLock {
     /// creates the lock file. The process holding the lock sees its own run too (flock locks
     /// belong to open file descriptions, and this opens a new one).
     public static func isHeld(storePath: String) -> Bool {
-        let fd = Glibc.open(storePath + ".lock", O_RDONLY | O_CLOEXEC)
+        let fd = open(storePath + ".lock", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return false }
-        defer { Glibc.close(fd) }
+        defer { close(fd) }
         if flock(fd, LOCK_SH | LOCK_NB) == 0 {
             flock(fd, LOCK_UN)
             return false

@@ -2,6 +2,8 @@ import Foundation
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// One `run` per store at a time: an exclusive `flock` on a lock file beside the store. The
@@ -28,12 +30,12 @@ public final class RunLock: Sendable {
         let realPath = String(cString: resolved)
         free(resolved)
         path = realPath + ".lock"
-        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw .sqlite(path: path, detail: "cannot open the run lock file: \(String(cString: strerror(errno)))")
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            Glibc.close(fd)
+            close(fd)
             return nil
         }
         // The store is still the file the lock is named after, and has only that name.
@@ -43,7 +45,7 @@ public final class RunLock: Sendable {
             named.st_ino == real.st_ino, real.st_nlink == 1
         else {
             flock(fd, LOCK_UN)
-            Glibc.close(fd)
+            close(fd)
             throw .sqlite(
                 path: storePath, detail: "the store file was renamed, replaced or linked while the run started; run again")
         }
@@ -52,6 +54,6 @@ public final class RunLock: Sendable {
 
     deinit {
         flock(descriptor, LOCK_UN)
-        Glibc.close(descriptor)
+        close(descriptor)
     }
 }

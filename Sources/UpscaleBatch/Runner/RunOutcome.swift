@@ -1,4 +1,4 @@
-/// Why a run ended, which decides its exit code (cli.md's table).
+/// Why a run ended, which decides its exit code (README, "Exit codes").
 public enum RunOutcome: Sendable, Equatable {
     /// Every job in scope is final and none FAILED (exit 0).
     case allCompleted
@@ -8,13 +8,13 @@ public enum RunOutcome: Sendable, Equatable {
     case unauthorized
     /// SIGINT/SIGTERM (exit 75).
     case interrupted
-    /// `--max-wait` was reached (exit 75).
+    /// The run's maximum wait was reached (exit 75).
     case maxWaitReached
     /// The same refusal for several jobs in a row, e.g. out of credits (exit 75).
     case refusalStreak(message: String)
     /// Jobs left unsubmitted or unfinished, e.g. transient errors outlasted the retries (exit 75).
     case incomplete(unfinished: Int)
-    /// `--max-spend` would have been passed by the next submission (exit 75).
+    /// The spending cap would have been passed by the next submission (exit 75).
     case maxSpendReached(cap: Int64)
     /// The client cannot reach the API as configured (e.g. an untrusted TLS certificate) (exit 2).
     case configuration(message: String)
@@ -32,19 +32,24 @@ public enum RunOutcome: Sendable, Equatable {
         }
     }
 
-    /// One line for the summary and the log.
-    public var explanation: String {
-        switch self {
+    /// One line for the summary and the log; `naming` gives how a setting is changed (the
+    /// executable's flag), shown after the setting's words.
+    public func explanation(naming: (RunSetting) -> String? = { _ in nil }) -> String {
+        func setting(_ words: String, _ setting: RunSetting) -> String {
+            naming(setting).map { "\(words) (\($0))" } ?? words
+        }
+        return switch self {
         case .allCompleted: "every job finished"
         case .someFailed: "every job is final; some FAILED (see `upscale-batch list --state FAILED`)"
         case .unauthorized: "the API refused the key: nothing was marked FAILED; fix ENHANCOR_API_KEY and run again"
         case .interrupted: "stopped by a signal; run again to resume"
-        case .maxWaitReached: "--max-wait reached; run again to resume"
+        case .maxWaitReached: "\(setting("the maximum wait", .maxWait)) was reached; run again to resume"
         case .refusalStreak(let message):
             "the API refused several jobs in a row (\(message)); they stay unsubmitted for the next run"
         case .incomplete(let unfinished): "\(unfinished) job(s) not final (the API kept failing); run again to resume"
         case .maxSpendReached(let cap):
-            "--max-spend of \(cap) credits reached; the remaining jobs stay unsubmitted for the next run"
+            "\(setting("the spending cap", .maxSpend)) of \(cap) credits was reached; "
+                + "the remaining jobs stay unsubmitted for the next run"
         case .configuration(let message): "stopped: \(message)"
         case .storeUnavailable(let message): "stopped: \(message); run again to resume"
         }

@@ -8,10 +8,10 @@ public struct RunSummary: Sendable {
     public var byMode: CostReport
     public var statistics: RunStatistics
     public var duration: Double
-    /// Webhooks this run's own listener refused (nil without `--listen`): a non-zero count
+    /// Webhooks this run's own listener refused (nil when the run has no listener): a non-zero count
     /// means results are coming by polling alone, and why.
     public var webhookRefusals: WebhookRefusals?
-    /// Webhooks this run's own listener answered 200 (nil without `--listen`).
+    /// Webhooks this run's own listener answered 200 (nil when the run has no listener).
     public var webhooksAccepted: Int?
 
     public init(outcome: RunOutcome, status: StatusSnapshot, byMode: CostReport, statistics: RunStatistics, duration: Double) {
@@ -35,11 +35,12 @@ public struct RunSummary: Sendable {
     /// Jobs of the scope that reached a final state per second of the run.
     public var jobsPerSecond: Double { duration > 0 ? Double(status.final) / duration : 0 }
 
-    /// The summary as plain lines, for a terminal or a cron mail.
-    public func render() -> String {
+    /// The summary as plain lines, for a terminal or a cron mail. `naming` gives how a setting
+    /// the user may change is set (the executable passes its flags); nil leaves it unnamed.
+    public func render(naming: (RunSetting) -> String? = { _ in nil }) -> String {
         let states = JobState.allCases.map { "\($0.rawValue) \(status.counts[$0] ?? 0)" }.joined(separator: ", ")
         var lines = [
-            "run finished: \(outcome.explanation)",
+            "run finished: \(outcome.explanation(naming: naming))",
             "jobs in scope: \(status.total) (\(states))",
         ]
         for group in byMode.groups {
@@ -68,7 +69,8 @@ public struct RunSummary: Sendable {
                 line +=
                     " (\(refusals.wrongToken) wrong token, \(refusals.badRequest) bad request, "
                     + "\(refusals.unknownJob) unknown job, \(refusals.noSubmission) no submission out): "
-                    + "check --webhook-url and the proxy in front of the receiver"
+                    + "check the webhook URL\(naming(.webhookURL).map { " (\($0))" } ?? "") "
+                    + "and the proxy in front of the receiver"
             }
             lines.append(line)
         }

@@ -21,7 +21,7 @@ extension JobStore {
                 """
             var arguments: StatementArguments = [afterID]
             if let batch {
-                sql += " AND batch_id = (SELECT id FROM batches WHERE name = ?)"
+                sql += " AND batch_id = \(StoreSQL.batchNamed)"
                 _ = arguments.append(contentsOf: [batch])
             }
             if !includingPermanentFailures {
@@ -62,7 +62,7 @@ extension JobStore {
                 """
             var arguments: StatementArguments = [DownloadFailure.permanentPrefix.count, DownloadFailure.permanentPrefix]
             if let batch {
-                sql += " AND batch_id = (SELECT id FROM batches WHERE name = ?)"
+                sql += " AND batch_id = \(StoreSQL.batchNamed)"
                 _ = arguments.append(contentsOf: [batch])
             }
             let row = try Row.fetchOne(db, sql: sql, arguments: arguments)

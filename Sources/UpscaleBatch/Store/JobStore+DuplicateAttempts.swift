@@ -14,7 +14,7 @@ extension JobStore {
         try read { db in
             let batchCondition =
                 batch == nil
-                ? "" : " AND a.job_id IN (SELECT id FROM jobs WHERE batch_id = (SELECT id FROM batches WHERE name = ?))"
+                ? "" : " AND a.job_id IN (SELECT id FROM jobs WHERE batch_id = \(StoreSQL.batchNamed))"
             return try Row.fetchAll(
                 db,
                 sql: """

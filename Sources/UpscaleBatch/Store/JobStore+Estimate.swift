@@ -14,7 +14,7 @@ extension JobStore {
             var pendingSQL = "SELECT mode, count(*) AS n FROM jobs WHERE state = 'PENDING' AND request_id IS NULL"
             var arguments: StatementArguments = []
             if let batch {
-                pendingSQL += " AND batch_id = (SELECT id FROM batches WHERE name = ?)"
+                pendingSQL += " AND batch_id = \(StoreSQL.batchNamed)"
                 arguments = [batch]
             }
             pendingSQL += " GROUP BY mode"

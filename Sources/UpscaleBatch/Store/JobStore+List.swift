@@ -56,18 +56,19 @@ extension JobStore {
                            j.error, j.attempts, j.possible_duplicate
                     FROM jobs j JOIN batches b ON b.id = j.batch_id WHERE j.id = ?
                     """, arguments: [id]
-            ).map(Job.init(row:))
+            ).map { row in try Job(row: row) }
         }
     }
 }
 
 extension Job {
     /// Reads the columns selected by the list queries.
-    init(row: Row) {
+    init(row: Row) throws(UnknownStoredValue) {
+        let id: Int64 = row["id"]
         self.init(
-            id: row["id"], batch: row["batch"], url: row["url"],
-            mode: Mode(rawValue: row["mode"]) ?? .fast,
-            state: JobState(rawValue: row["state"]) ?? .pending,
+            id: id, batch: row["batch"], url: row["url"],
+            mode: try UnknownStoredValue.decode(Mode.self, row, "mode", jobID: id),
+            state: try UnknownStoredValue.decode(JobState.self, row, "state", jobID: id),
             requestID: row["request_id"], cost: row["cost"], resultURL: row["result_url"],
             error: row["error"], attempts: row["attempts"], possibleDuplicate: row["possible_duplicate"])
     }

@@ -24,7 +24,7 @@ extension JobStore {
     private static func metricsSnapshot(_ db: Database, now: Date) throws -> StoreMetricsSnapshot {
         var counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0, 0) })
         for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS jobs FROM jobs GROUP BY state") {
-            if let state = JobState(rawValue: row["state"]) { counts[state] = row["jobs"] }
+            counts[try UnknownStoredValue.decode(JobState.self, row, "state")] = row["jobs"]
         }
         let oldest = try String.fetchOne(
             db,
@@ -35,12 +35,11 @@ extension JobStore {
                     UNION ALL SELECT min(id) FROM jobs WHERE state = 'IN_PROGRESS')
                 """)
         let lastSuccess = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'last_success_at'")
-        let formatter = ISO8601DateFormatter.store
         return StoreMetricsSnapshot(
             counts: counts,
-            oldestUnfinishedAge: oldest.flatMap { formatter.date(from: $0) }.map { max(0, now.timeIntervalSince($0)) },
+            oldestUnfinishedAge: oldest.flatMap(UTCTime.parse).map { max(0, now.timeIntervalSince($0)) },
             runnersAlive: 0,
-            lastSuccess: lastSuccess.flatMap { formatter.date(from: $0) }.map(\.timeIntervalSince1970))
+            lastSuccess: lastSuccess.flatMap(UTCTime.parse).map(\.timeIntervalSince1970))
     }
 
     /// Records that a run ended with every job of its scope final (exit 0 or 1): the time
@@ -51,7 +50,7 @@ extension JobStore {
                 sql: """
                     INSERT INTO meta(key, value) VALUES ('last_success_at', ?)
                     ON CONFLICT(key) DO UPDATE SET value = excluded.value
-                    """, arguments: [ISO8601DateFormatter.store.string(from: date)])
+                    """, arguments: [UTCTime.milliseconds(date)])
         }
     }
 

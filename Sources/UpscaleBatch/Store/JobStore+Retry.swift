@@ -12,7 +12,7 @@ extension JobStore {
             var condition = "state = 'FAILED'"
             var arguments: StatementArguments = []
             if let batch {
-                condition += " AND batch_id = (SELECT id FROM batches WHERE name = ?)"
+                condition += " AND batch_id = \(StoreSQL.batchNamed)"
                 arguments = [batch]
             }
             try db.execute(

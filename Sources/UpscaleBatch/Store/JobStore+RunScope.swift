@@ -64,7 +64,7 @@ extension JobStore {
                     VALUES (?, ?, ?, ?, ?, \(StoreSQL.now))
                     """,
                 arguments: [run.runID, run.pid, run.processStart, run.host, batch])
-            let batchCondition = batch == nil ? "" : " AND batch_id = (SELECT id FROM batches WHERE name = ?)"
+            let batchCondition = batch == nil ? "" : " AND batch_id = \(StoreSQL.batchNamed)"
             let batchArguments: StatementArguments = batch.map { [$0] } ?? []
             try db.execute(
                 sql: """
@@ -121,7 +121,7 @@ extension JobStore {
 
     /// Ends FAILED every job of the run's scope that has been in flight since before `cutoff`.
     public func failTimedOut(runID: String, submittedBefore cutoff: Date, reason: String) throws(StoreError) -> Int {
-        let cutoffText = ISO8601DateFormatter.store.string(from: cutoff)
+        let cutoffText = UTCTime.milliseconds(cutoff)
         return try write { db in
             try db.execute(
                 sql: """

@@ -26,7 +26,7 @@ public struct PollResult: Sendable {
     public var nextPollAt: Int64
     /// The API answered 404: it does not know the request id (counted in the store).
     public var notFound: Bool = false
-    /// The rule that ends a request the API does not know (cli.md, States), when it may apply.
+    /// The rule that ends a request the API does not know (README, `run`), when it may apply.
     public var unknownRule: UnknownRequestRule?
 
     public init(
@@ -79,7 +79,11 @@ extension JobStore {
                     WHERE s.run_id = ? AND s.cost_only = 0 AND j.id > ? AND j.state = 'PENDING' AND j.request_id IS NULL
                     ORDER BY j.id LIMIT ?
                     """, arguments: [runID, afterID, limit]
-            ).map { SubmissionClaim(jobID: $0["id"], url: $0["url"], mode: Mode(rawValue: $0["mode"]) ?? .fast) }
+            ).map { row in
+                let jobID: Int64 = row["id"]
+                let mode = try UnknownStoredValue.decode(Mode.self, row, "mode", jobID: jobID)
+                return SubmissionClaim(jobID: jobID, url: row["url"], mode: mode)
+            }
         }
     }
 
@@ -201,7 +205,7 @@ extension JobStore {
     public func claimDuePolls(limit: Int, batch: String?) throws(StoreError) -> [PollClaim] {
         let now = StoreClock.millis()
         return try write { db in
-            let batchCondition = batch == nil ? "" : " AND batch_id = (SELECT id FROM batches WHERE name = ?)"
+            let batchCondition = batch == nil ? "" : " AND batch_id = \(StoreSQL.batchNamed)"
             let arguments: StatementArguments = [now] + (batch.map { [$0] } ?? []) + [limit]
             return try Row.fetchAll(
                 db.cachedStatement(
@@ -295,7 +299,7 @@ extension JobStore {
         let polls: Int = row["not_found_polls"]
         let since: Int64 = row["not_found_since"]
         guard polls >= UnknownRequestRule.polls, now - since >= rule.afterMillis else { return false }
-        let state = JobState(rawValue: row["state"]) ?? .pending
+        let state = try UnknownStoredValue.decode(JobState.self, row, "state", jobID: result.claim.jobID)
         if state.isFinal {
             // Final already: only its cost is given up.
             try db.execute(
@@ -310,15 +314,6 @@ extension JobStore {
                 """,
             arguments: ["the API does not know request id \(result.claim.requestID)", result.claim.jobID, result.claim.requestID])
         return db.changesCount > 0
-    }
-}
-
-extension ISO8601DateFormatter {
-    /// The store's timestamp format: `2026-11-25T03:00:00.123Z`.
-    static var store: ISO8601DateFormatter {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter
     }
 }
 

@@ -8,7 +8,7 @@ extension JobStore {
             var conditions: [String] = []
             var arguments: StatementArguments = []
             if let batch {
-                conditions.append("jobs.batch_id = (SELECT id FROM batches WHERE name = ?)")
+                conditions.append("jobs.batch_id = \(StoreSQL.batchNamed)")
                 _ = arguments.append(contentsOf: [batch])
             }
             if let runID {
@@ -43,7 +43,7 @@ extension JobStore {
                 counts: Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0, 0) }),
                 inFlight: 0, unsubmitted: 0, possibleDuplicates: 0, costs: CostTotals())
             for row in rows {
-                guard let state = JobState(rawValue: row["state"]) else { continue }
+                let state = try UnknownStoredValue.decode(JobState.self, row, "state")
                 let cost: Int64 = row["cost"]
                 let duplicateCost = duplicates[row["state"] as String] ?? 0
                 snapshot.counts[state] = row["jobs"]

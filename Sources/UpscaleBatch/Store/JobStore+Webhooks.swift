@@ -32,7 +32,7 @@ extension JobStore {
     /// The same as the synchronous `recordWebhook`, suspending (not blocking a thread of the
     /// cooperative pool) while the store's writer is busy with another transaction.
     ///
-    /// `busyTimeout` bounds the wait for a store another process is writing (cli.md: 5 s for
+    /// `busyTimeout` bounds the wait for a store another process is writing (5 s for
     /// a webhook, whose sender would time out long before the store's own minute); it never
     /// lengthens the store's own timeout.
     public func recordWebhook(
@@ -52,22 +52,6 @@ extension JobStore {
                 }
                 return outcome
             }
-        } catch {
-            throw Self.translate(error, path: path)
-        }
-    }
-
-    /// Opens an existing store with its own busy timeout, skipping the schema checks that
-    /// `open(at:)` already made on the same file. For tests that must see `.busy` quickly.
-    init(existingAt path: String, busyTimeout: TimeInterval) throws(StoreError) {
-        guard FileManager.default.fileExists(atPath: path) else { throw .noStore(path: path) }
-        var config = Configuration()
-        config.busyMode = .timeout(busyTimeout)
-        config.foreignKeysEnabled = true
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-        self.path = path
-        do {
-            database = try DatabasePool(path: path, configuration: config)
         } catch {
             throw Self.translate(error, path: path)
         }
@@ -194,12 +178,10 @@ extension JobStore {
                 "SELECT id, state, request_id, submitting, result_url IS NOT NULL AS has_result FROM jobs WHERE \(condition) LIMIT 1",
             arguments: [value])
         guard let row else { return nil }
-        let stateText: String = row["state"]
-        guard let state = JobState(rawValue: stateText) else {
-            throw StoreError.sqlite(path: db.description, detail: "job \(row["id"] as Int64) has an unknown state \(stateText)")
-        }
+        let id: Int64 = row["id"]
+        let state = try UnknownStoredValue.decode(JobState.self, row, "state", jobID: id)
         return MatchedJob(
-            id: row["id"], state: state, requestID: row["request_id"], hasResult: row["has_result"],
+            id: id, state: state, requestID: row["request_id"], hasResult: row["has_result"],
             submitting: row["submitting"])
     }
 

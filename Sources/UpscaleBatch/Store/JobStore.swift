@@ -4,6 +4,8 @@ import GRDBSQLite
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// The job store: one SQLite file (WAL mode) that holds every job, its state and its cost.
@@ -181,6 +183,7 @@ public struct JobStore: Sendable {
     /// Maps SQLite's errors to ones a user can act on.
     static func translate(_ error: any Error, path: String) -> StoreError {
         if let error = error as? StoreError { return error }
+        if let error = error as? UnknownStoredValue { return .sqlite(path: path, detail: error.detail) }
         if let error = error as? DatabaseError {
             switch error.resultCode {
             case .SQLITE_NOTADB: return .notAJobStore(path: path, detail: "the file is not an SQLite database")

@@ -7,7 +7,7 @@ extension ReportFilter {
         var conditions: [String] = []
         var arguments: StatementArguments = []
         if let batch {
-            conditions.append("j.batch_id = (SELECT id FROM batches WHERE name = ?)")
+            conditions.append("j.batch_id = \(StoreSQL.batchNamed)")
             _ = arguments.append(contentsOf: [batch])
         }
         if let runID {

@@ -3,6 +3,8 @@ import GRDB
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// What `backup` made: a checked, self-contained copy of the store.

@@ -34,7 +34,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .noStore(let path):
-            "no job store at \(shown(path)): run `upscale-batch import FILE` first, or point --db / UPSCALE_DB at an existing store"
+            "no job store at \(shown(path)): import a CSV file to create one, or use an existing store"
         case .directoryMissing(let path):
             "cannot create a job store at \(shown(path)): its directory does not exist"
         case .notAJobStore(let path, let detail):

@@ -37,7 +37,7 @@ struct StoreFile: Sendable {
         return StoreFile(path: path, size: Int64(info.st_size), links: Int(info.st_nlink))
     }
 
-    /// cli.md: a store file with more than one hard link is refused by every command, and a
+    /// A store file with more than one hard link is refused by every command, and a
     /// file with nothing in it is not a store (and stays empty).
     func checkUsable() throws(StoreError) {
         if links > 1 { throw .hardLinked(path: path, links: links) }
@@ -113,8 +113,20 @@ struct StoreFile: Sendable {
         var log = stat()
         return Stamp(
             device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
-            modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
-            changed: Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec),
+            modified: nanoseconds(modifiedTime(info)), changed: nanoseconds(changedTime(info)),
             hasLog: stat(path + "-wal", &log) == 0 && log.st_size > 0)
     }
+
+    private static func nanoseconds(_ time: timespec) -> Int64 {
+        Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
+    }
+
+    // `stat`'s time fields are named differently on Darwin.
+    #if canImport(Darwin)
+        private static func modifiedTime(_ info: stat) -> timespec { info.st_mtimespec }
+        private static func changedTime(_ info: stat) -> timespec { info.st_ctimespec }
+    #else
+        private static func modifiedTime(_ info: stat) -> timespec { info.st_mtim }
+        private static func changedTime(_ info: stat) -> timespec { info.st_ctim }
+    #endif
 }

@@ -2,8 +2,8 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// Tells a job store from any other file without writing anything (cli.md: a file that is not
-/// a job store is never changed, not even its journal mode).
+/// Tells a job store from any other file without writing anything: a file that is not a job
+/// store is never changed, not even its journal mode.
 ///
 /// Opening a file through GRDB's `DatabasePool` switches it to WAL and writes a table to it, so
 /// the file is identified first through a read-only SQLite connection of its own:

@@ -181,4 +181,7 @@ enum StoreSQL {
     static let now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
     /// The final states, for `state IN` / `NOT IN` clauses.
     static let finalStates = "('COMPLETED', 'FAILED')"
+    /// The id of the batch whose name is the next bound argument, for `batch_id = ...`
+    /// (NULL when there is no such batch, so the condition matches nothing).
+    static let batchNamed = "(SELECT id FROM batches WHERE name = ?)"
 }

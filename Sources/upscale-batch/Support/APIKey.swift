@@ -4,7 +4,7 @@ import UpscaleBatch
 /// Finds the API key: `ENHANCOR_API_KEY`, or `ENHANCOR_API_KEY_FILE` naming a file that holds
 /// it. Never a flag (it would show in `ps`). The key is never printed or stored.
 ///
-/// cli.md's rules: the key is printable ASCII without spaces. A key file may start with a
+/// The rules: the key is printable ASCII without spaces. A key file may start with a
 /// UTF-8 BOM (editors on Windows write one) and end with one LF or CRLF: both are dropped.
 /// Nothing else is trimmed, so a second line or a stray space is an error that names the
 /// variable and the position, never the key.

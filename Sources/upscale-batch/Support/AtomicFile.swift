@@ -2,6 +2,8 @@ import Foundation
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// Writes a whole file atomically: a temporary file in the same directory (so the rename
@@ -32,7 +34,7 @@ enum AtomicFile {
         var offset = 0
         while failed == nil && offset < bytes.count {
             let written = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                systemWrite(fd, buffer.baseAddress! + offset, buffer.count - offset)
             }
             if written < 0 {
                 if errno == EINTR { continue }
@@ -49,4 +51,13 @@ enum AtomicFile {
             throw WriteError(path: path, reason: failed)
         }
     }
+}
+
+/// `write(2)`, which inside `AtomicFile` would name `AtomicFile.write`.
+private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+        Glibc.write(fd, bytes, count)
+    #else
+        Darwin.write(fd, bytes, count)
+    #endif
 }

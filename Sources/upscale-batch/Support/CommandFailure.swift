@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import UpscaleBatch
 
-/// The edge between the core's typed errors and the process's exit codes (cli.md's table).
+/// The edge between the core's typed errors and the process's exit codes (README, "Exit codes").
 /// Messages go to standard error as `upscale-batch: <message>`.
 enum ExitCodes {
     static let failedJobs: Int32 = 1
@@ -25,7 +25,21 @@ enum CommandFailure {
         do {
             return try body()
         } catch {
-            throw exit(code(for: error), error.description)
+            throw exit(for: error)
+        }
+    }
+
+    /// Prints a store error (with `message(for:)`) and returns its exit code to throw.
+    static func exit(for error: StoreError) -> ExitCode {
+        exit(code(for: error), message(for: error))
+    }
+
+    /// A store error as the user reads it: the core's words, which say what happened, plus the
+    /// command or flag to use where one helps (the core knows none).
+    static func message(for error: StoreError) -> String {
+        switch error {
+        case .noStore: error.description + " (`upscale-batch import FILE` makes one; --db or UPSCALE_DB names another)"
+        default: error.description
         }
     }
 

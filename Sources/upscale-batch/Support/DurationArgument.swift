@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 
-/// A duration as cli.md writes it: seconds with decimals (`0.25`) or a suffix `s`, `m`, `h`
+/// A duration as the options take it: seconds with decimals (`0.25`) or a suffix `s`, `m`, `h`
 /// (`90s`, `30m`, `6h`). A bad value is a usage error (exit 64).
 struct DurationArgument: ExpressibleByArgument, Sendable, Equatable {
     let seconds: Double

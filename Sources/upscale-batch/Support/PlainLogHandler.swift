@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import UpscaleBatch
 
 /// Log lines for people and for cron mail: `2026-11-25T03:00:00Z warning: message key=value`,
 /// on standard error, one write per line (so lines from several threads never interleave).
@@ -25,12 +26,5 @@ struct PlainLogHandler: LogHandler {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
-    static func timestamp() -> String {
-        var now = time(nil)
-        var parts = tm()
-        gmtime_r(&now, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-            parts.tm_hour, parts.tm_min, parts.tm_sec)
-    }
+    static func timestamp() -> String { UTCTime.seconds(Date()) }
 }

@@ -142,7 +142,7 @@ struct RunSession {
             progress.stop()
         } catch {
             await shutdown(client: client, listener: listener)
-            throw CommandFailure.exit(CommandFailure.code(for: error), error.description)
+            throw CommandFailure.exit(for: error)
         }
         await shutdown(client: client, listener: listener)
         let (refusals, accepted) = (listener?.refusals, listener?.receivedCount)
@@ -157,7 +157,7 @@ struct RunSession {
                 duration: Date().timeIntervalSince(started))
             summary.webhookRefusals = refusals
             summary.webhooksAccepted = accepted
-            StandardOutput.print(summary.render())
+            StandardOutput.print(summary.render(naming: { $0.flag }))
         } catch {
             printError("could not read the run's summary: \(error.description)")
         }

@@ -6,7 +6,7 @@ import Testing
 @testable import UpscaleBatch
 
 /// `upscale-batch import` end to end: the built binary's exit codes, standard output and
-/// standard error (cli.md).
+/// standard error.
 @Suite("import command", .bounded)
 struct ImportCommandTests {
     struct Outcome {

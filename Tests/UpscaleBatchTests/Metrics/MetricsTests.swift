@@ -57,7 +57,7 @@ import Testing
                 sql: "UPDATE jobs SET state = 'IN_PROGRESS', created_at = '2026-11-24T00:00:00.000Z' WHERE id = ?",
                 arguments: [ids[3]])
         }
-        let now = ISO8601DateFormatter.store.date(from: "2026-11-25T01:00:00.000Z")!
+        let now = UTCTime.parse("2026-11-25T01:00:00.000Z")!
         var snapshot = try store.metricsSnapshot(now: now)
         #expect(snapshot.counts == [.pending: 1, .inQueue: 0, .inProgress: 1, .completed: 2, .failed: 1])
         #expect(abs((snapshot.oldestUnfinishedAge ?? 0) - 25 * 3600) < 0.01, "the IN_PROGRESS job imported a day earlier")

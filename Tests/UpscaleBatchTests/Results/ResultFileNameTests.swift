@@ -31,9 +31,7 @@ struct ResultFileNameTests {
         #expect(ResultFileName.base(of: "https://img.example/a/%2e%2e%2f%2e%2e%2fetc%2fpasswd") == "passwd")
         #expect(ResultFileName.base(of: "https://img.example/..%5C..%5Cwindows%5Cwin.ini") == "win")
         #expect(ResultFileName.base(of: "https://img.example/%2e%2e") == "image")
-        #expect(
-            ResultFileName.name(jobID: 7, sourceURL: "https://img.example/../../etc/passwd", fileExtension: "png")
-                == "7-passwd.png")
+        #expect(ResultFileName.stem(jobID: 7, sourceURL: "https://img.example/../../etc/passwd") == "7-passwd")
     }
 
     @Test("no file name, query strings and fragments")
@@ -57,7 +55,8 @@ struct ResultFileNameTests {
 
     @Test("every hostile name is one safe component inside the output directory", arguments: hostile)
     func alwaysSafe(url: String) {
-        let name = ResultFileName.name(jobID: 42, sourceURL: url, fileExtension: "png")
+        // The name `ResultFetch` keeps a download under: the stem plus the image's extension.
+        let name = ResultFileName.stem(jobID: 42, sourceURL: url) + "." + ImageKind.png.fileExtension
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
         #expect(name.allSatisfy { allowed.contains($0) })
         #expect(name.hasPrefix("42-"))

@@ -6,7 +6,19 @@ import Testing
 /// The run summary says what a user must see: duplicate charges, jobs the API did not know,
 /// and the webhooks its listener refused (a misconfiguration would otherwise hide behind polls).
 @Suite(.bounded) struct RunSummaryTests {
-    func summary(refusals: WebhookRefusals?, statistics: RunStatistics = RunStatistics()) -> String {
+    /// Names settings the way the executable does (by flag); the core itself names none.
+    static func flags(_ setting: RunSetting) -> String? {
+        switch setting {
+        case .maxWait: "--max-wait"
+        case .maxSpend: "--max-spend"
+        case .webhookURL: "--webhook-url"
+        }
+    }
+
+    func summary(
+        refusals: WebhookRefusals?, statistics: RunStatistics = RunStatistics(),
+        naming: (RunSetting) -> String? = Self.flags
+    ) -> String {
         var status = StatusSnapshot(
             counts: [.completed: 2], inFlight: 0, unsubmitted: 0, possibleDuplicates: 1,
             costs: CostTotals(total: 720, completed: 480, failed: 0, duplicate: 240))
@@ -16,7 +28,7 @@ import Testing
             statistics: statistics, duration: 2)
         summary.webhookRefusals = refusals
         summary.webhooksAccepted = refusals == nil ? nil : 5
-        return summary.render()
+        return summary.render(naming: naming)
     }
 
     @Test func refusedWebhooksAreCountedByReason() {
@@ -27,9 +39,11 @@ import Testing
         let text = summary(refusals: refusals)
         #expect(
             text.contains(
-                "webhooks: 5 accepted, 3 refused (2 wrong token, 0 bad request, 0 unknown job, 1 no submission out): check --webhook-url"
-            ),
+                "webhooks: 5 accepted, 3 refused (2 wrong token, 0 bad request, 0 unknown job, 1 no submission out): "
+                    + "check the webhook URL (--webhook-url) and the proxy in front of the receiver"),
             "\(text)")
+        let unnamed = summary(refusals: refusals, naming: { _ in nil })
+        #expect(unnamed.contains("check the webhook URL and the proxy"), "the core names no flag: \(unnamed)")
         #expect(summary(refusals: WebhookRefusals()).contains("webhooks: 5 accepted, 0 refused\n"))
         #expect(!summary(refusals: nil).contains("webhooks:"), "no listener, no line")
     }
@@ -43,5 +57,16 @@ import Testing
         #expect(text.contains("240 on duplicate charges, 720 quoted in all"), "\(text)")
         #expect(text.contains("duplicate charges costed by this run: 1 request(s), 240 credits"), "\(text)")
         #expect(text.contains("unknown to the API: 2 job(s) FAILED"), "\(text)")
+    }
+
+    @Test func outcomesSayWhatHappenedAndTheCallerNamesTheSetting() {
+        #expect(
+            RunOutcome.maxWaitReached.explanation(naming: Self.flags)
+                == "the maximum wait (--max-wait) was reached; run again to resume")
+        #expect(RunOutcome.maxWaitReached.explanation() == "the maximum wait was reached; run again to resume")
+        #expect(
+            RunOutcome.maxSpendReached(cap: 1000).explanation(naming: Self.flags)
+                == "the spending cap (--max-spend) of 1000 credits was reached; "
+                + "the remaining jobs stay unsubmitted for the next run")
     }
 }

@@ -14,13 +14,15 @@ struct TestServer {
 
     /// Starts a server on `store`, runs `body`, then stops both server and client.
     static func with<T>(
-        store: JobStore, requestDeadline: TimeInterval = WebhookServer.defaultRequestDeadline,
+        store: JobStore, busyTimeout: TimeInterval = WebhookServer.defaultBusyTimeout,
+        requestDeadline: TimeInterval = WebhookServer.defaultRequestDeadline,
         _ body: (TestServer) async throws -> T
     ) async throws -> T {
         var logger = Logger(label: "webhook-tests")
         logger.logLevel = .critical
         let server = try await WebhookServer.start(
-            store: store, host: "127.0.0.1", port: 0, logger: logger, requestDeadline: requestDeadline)
+            store: store, host: "127.0.0.1", port: 0, logger: logger, busyTimeout: busyTimeout,
+            requestDeadline: requestDeadline)
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let test = TestServer(server: server, client: client, secret: try store.webhookSecret())
         do {

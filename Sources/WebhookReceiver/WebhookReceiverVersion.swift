@@ -1,3 +1,0 @@
-import UpscaleBatch
-
-public enum WebhookReceiverVersion { public static let current = UpscaleBatchVersion.current }

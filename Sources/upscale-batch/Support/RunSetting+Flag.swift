@@ -1,0 +1,13 @@
+import UpscaleBatch
+
+extension RunSetting {
+    /// The flag that changes this setting: the executable's half of a summary line whose
+    /// words come from the core (which knows no flags).
+    var flag: String {
+        switch self {
+        case .maxWait: "--max-wait"
+        case .maxSpend: "--max-spend"
+        case .webhookURL: "--webhook-url"
+        }
+    }
+}
