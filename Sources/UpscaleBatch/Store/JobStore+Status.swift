@@ -5,24 +5,16 @@ extension JobStore {
     /// `runID` narrows it to one run's scope; `batch` to one batch.
     public func statusSnapshot(batch: String? = nil, runID: String? = nil) throws(StoreError) -> StatusSnapshot {
         try read { db in
-            var conditions: [String] = []
-            var arguments: StatementArguments = []
-            if let batch {
-                conditions.append("jobs.batch_id = \(StoreSQL.batchNamed)")
-                _ = arguments.append(contentsOf: [batch])
-            }
-            if let runID {
-                conditions.append("jobs.id IN (SELECT job_id FROM run_scope WHERE run_id = ? AND cost_only = 0)")
-                _ = arguments.append(contentsOf: [runID])
-            }
+            // The same job filter as the cost report's (on `jobs j`), so both count the same jobs.
+            let (conditions, arguments) = ReportFilter(batch: batch, runID: runID).conditions(day: "")
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             // Duplicate charges, read from the (few) duplicate attempts rather than per job.
             let duplicates = try Dictionary(
                 Row.fetchAll(
                     db,
                     sql: """
-                        SELECT jobs.state AS key, sum(a.cost) AS cost
-                        FROM job_attempts a JOIN jobs ON jobs.id = a.job_id
+                        SELECT j.state AS key, sum(a.cost) AS cost
+                        FROM job_attempts a JOIN jobs j ON j.id = a.job_id
                         WHERE a.reason = 'duplicate' AND a.cost IS NOT NULL\(conditions.map { " AND " + $0 }.joined())
                         GROUP BY 1
                         """, arguments: arguments
@@ -36,7 +28,7 @@ extension JobStore {
                            sum(request_id IS NULL AND state = 'PENDING') AS unsubmitted,
                            sum(possible_duplicate) AS duplicates,
                            coalesce(sum(cost), 0) AS cost
-                    FROM jobs \(whereClause)
+                    FROM jobs j \(whereClause)
                     GROUP BY state
                     """, arguments: arguments)
             var snapshot = StatusSnapshot(
