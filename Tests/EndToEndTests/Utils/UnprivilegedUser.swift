@@ -16,8 +16,8 @@ enum UnprivilegedUser {
 
     /// Where tests put stores that user must reach: /tmp (world-searchable), else TMPDIR.
     static let scratchRoot: String = {
-        var info = stat()
-        return stat("/tmp", &info) == 0 && info.st_mode & 0o1777 == 0o1777 ? "/tmp/" : NSTemporaryDirectory()
+        let mode = (try? FileManager.default.attributesOfItem(atPath: "/tmp")[.posixPermissions] as? Int) ?? 0
+        return mode & 0o1777 == 0o1777 ? "/tmp/" : NSTemporaryDirectory()
     }()
 
     /// The binary as the unprivileged user can run it: the built one when that user may reach
