@@ -11,12 +11,8 @@ import Testing
     func killedRunsResumeWithoutLosingJobsAndWithBoundedFlaggedDuplicates(_ mode: String) async throws {
         let concurrency = 16
         let kills = 6
-        let fixture = try await EndToEndFixture { config in
-            config.fastDuration = 0.5
-            config.latencySeconds = 0.02
-        }
+        let fixture = try await crashFixture()
         defer { Task { await fixture.shutdown() } }
-        try await fixture.importJobs(1500)
         // A killed listener takes its webhooks with it: its doubts wait only briefly (--doubt-wait),
         // and a job whose webhook it took is not left to the 5 min fallback poll once webhooks
         // finish other jobs (--fallback-poll-interval).
@@ -56,12 +52,8 @@ import Testing
     @Test func webhooksSettleTheDoubtsAKillLeaves() async throws {
         let concurrency = 16
         let kills = 8
-        let fixture = try await EndToEndFixture { config in
-            config.fastDuration = 0.5
-            config.latencySeconds = 0.02
-        }
+        let fixture = try await crashFixture()
         defer { Task { await fixture.shutdown() } }
-        try await fixture.importJobs(1500)
         let serve = try await WebhookServeProcess.start(fixture.binary)
         let extra = [
             "--webhook-url", serve.origin + "/hook", "--doubt-wait", "10", "--fallback-poll-interval", "2",
@@ -92,6 +84,17 @@ import Testing
 }
 
 extension CrashEndToEndTests {
+    /// 1,500 fast jobs against a simulator with 20 ms of latency: enough in flight at any
+    /// moment for a kill to leave submissions in doubt.
+    private func crashFixture() async throws -> EndToEndFixture {
+        let fixture = try await EndToEndFixture { config in
+            config.fastDuration = 0.5
+            config.latencySeconds = 0.02
+        }
+        try await fixture.importJobs(1500)
+        return fixture
+    }
+
     /// Starts `run` with `extra` and SIGKILLs it `times` times, each at a random moment in
     /// `milliseconds` after its start line; returns the submissions left in doubt after the
     /// kills, summed. The moment counts from the start line, not from the spawn: on a slow

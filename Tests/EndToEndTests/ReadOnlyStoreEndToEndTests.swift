@@ -11,7 +11,8 @@ import Testing
 /// store's directory is made searchable so that user can reach it at all.
 @Suite(
     .serialized,
-    .enabled(if: UnprivilegedUser.isAvailable, "as root: needs setpriv (util-linux, .bounded) and a binary user nobody can run"))
+    .enabled(if: UnprivilegedUser.isAvailable, "as root: needs setpriv (util-linux) and a binary user nobody can run"),
+    .bounded)
 struct ReadOnlyStoreEndToEndTests {
     static let readCommands: [[String]] = [
         ["status", "--format", "json"], ["list", "--format", "csv"], ["report", "--format", "json"], ["estimate"],

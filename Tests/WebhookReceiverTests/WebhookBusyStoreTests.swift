@@ -17,10 +17,7 @@ import WebhookReceiver
         try await TestStore.with { store async throws in
             let id = try await store.insertJob(state: .inQueue, requestID: "req-1", cost: 480)
             // Another connection (standing in for another process) holds the write lock.
-            var config = Configuration()
-            config.allowsUnsafeTransactions = true
-            let holder = try DatabaseQueue(path: store.path, configuration: config)
-            try await holder.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+            let holder = try await holdWriteLock(of: store.path)
             do {
                 // The receiver gives up after 0.2 s instead of its 5 s (`busyTimeout`).
                 try await TestServer.with(store: store.store, busyTimeout: 0.2) { server async throws in
@@ -44,14 +41,11 @@ import WebhookReceiver
 /// Issue 14, point 9: a webhook waits at most 5 s for a store another process is writing (the
 /// store's own timeout is a minute, longer than any sender waits), and a connection that
 /// trickles a request is dropped.
-@Suite struct WebhookLimitsTests {
+@Suite(.bounded) struct WebhookLimitsTests {
     @Test func aBusyStoreIsAnswered503BeforeTheSenderGivesUp() async throws {
         try await TestStore.with { store async throws in
             let id = try await store.insertJob(state: .inQueue, requestID: "req-1", cost: 480)
-            var config = Configuration()
-            config.allowsUnsafeTransactions = true
-            let holder = try DatabaseQueue(path: store.path, configuration: config)
-            try await holder.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+            let holder = try await holdWriteLock(of: store.path)
             defer { try? holder.close() }
             do {
                 // The store as `webhook serve` opens it (a minute's busy timeout); a sender that
@@ -94,4 +88,14 @@ import WebhookReceiver
             }
         }
     }
+}
+
+/// Another connection, standing in for another process, that holds the store's write lock
+/// (an open `BEGIN IMMEDIATE`) until it rolls back or closes.
+func holdWriteLock(of path: String) async throws -> DatabaseQueue {
+    var config = Configuration()
+    config.allowsUnsafeTransactions = true
+    let holder = try DatabaseQueue(path: path, configuration: config)
+    try await holder.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+    return holder
 }

@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
 /// The one CA-file loader behind the API client and the result downloads.
-@Suite struct ClientTLSTests {
+@Suite(.bounded) struct ClientTLSTests {
     @Test func noFileIsNoError() throws {
         _ = try ClientTLS.configuration(caFilePath: nil)
     }

@@ -1,10 +1,11 @@
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
 /// The one "absolute http(s) URL with a host" check behind the base URL, result URLs and the
 /// webhook URL.
-@Suite struct HTTPURLTests {
+@Suite(.bounded) struct HTTPURLTests {
     @Test(arguments: [
         ("https://api.example/v1", "https", "api.example"),
         ("HTTP://127.0.0.1:8080/webhook?x=1", "http", "127.0.0.1"),

@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import UpscaleBatch
 
 /// The one UTC formatter: the store's form, seconds, the day, and reading the store's form back.
-@Suite struct UTCTimeTests {
+@Suite(.bounded) struct UTCTimeTests {
     @Test func formsOfOneInstant() {
         let date = Date(timeIntervalSince1970: 1_795_568_400.678)  // 2026-11-25T01:00:00.678Z
         #expect(UTCTime.milliseconds(date) == "2026-11-25T01:00:00.678Z")
