@@ -53,7 +53,7 @@ public final class WebhookServer: Sendable {
     /// `busyTimeout` and `requestDeadline` are the receiver's limits (5 s, 30 s); tests set
     /// them shorter.
     public static func start(
-        store: JobStore, host: String, port: Int, logger: Logger, observability: WebhookObservability? = nil,
+        store: SQLiteJobStore, host: String, port: Int, logger: Logger, observability: WebhookObservability? = nil,
         busyTimeout: TimeInterval = defaultBusyTimeout, requestDeadline: TimeInterval = defaultRequestDeadline
     ) async throws -> WebhookServer {
         let secret = try store.webhookSecret()

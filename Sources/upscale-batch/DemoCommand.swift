@@ -31,7 +31,7 @@ struct DemoCommand: AsyncParsableCommand {
         let simulator = try await SimulatorServer.start(simulatorConfiguration, logger: simulatorLogger)
         StandardOutput.print("simulator of the Enhancor API listening on \(simulator.baseURL)\n")
 
-        let store = try CommandFailure.wrap { () throws(StoreError) in try JobStore.openOrCreate(at: storePath) }
+        let store = try CommandFailure.wrap { () throws(StoreError) in try SQLiteJobStore.openOrCreate(at: storePath) }
         do {
             let importer = try JobImporter(path: csvPath)
             let summary = try importer.run(into: store, batchName: "demo") { row in

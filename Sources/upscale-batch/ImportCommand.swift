@@ -57,7 +57,7 @@ struct ImportCommand: AsyncParsableCommand {
             throw Self.failure(error)
         }
         let jobStore = try CommandFailure.wrap { () throws(StoreError) in
-            try JobStore.openOrCreate(at: store.resolvedPath)
+            try SQLiteJobStore.openOrCreate(at: store.resolvedPath)
         }
         // Rejections are buffered (a million of them would otherwise be a million writes)
         // and flushed before anything else is printed.

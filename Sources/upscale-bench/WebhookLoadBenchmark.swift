@@ -35,7 +35,7 @@ struct WebhookLoadBenchmark: AsyncParsableCommand {
             if keep { print("store kept at \(directory.path)") } else { try? FileManager.default.removeItem(at: directory) }
         }
         let path = directory.appendingPathComponent("jobs.sqlite3").path
-        let store = try JobStore.openOrCreate(at: path)
+        let store = try SQLiteJobStore.openOrCreate(at: path)
         try seed(store, count: jobs)
         let secret = try store.webhookSecret()
 
@@ -49,7 +49,7 @@ struct WebhookLoadBenchmark: AsyncParsableCommand {
         // or, with --run-jobs 0, a loop of small transactions.
         let otherRun = runJobs > 0 ? try startRun(store: path, directory: directory.path) : nil
         let writer =
-            otherRun == nil ? CompetingWriter(store: try JobStore.open(at: path), jobs: Int64(jobs), pauseMs: writerPauseMs) : nil
+            otherRun == nil ? CompetingWriter(store: try SQLiteJobStore.open(at: path), jobs: Int64(jobs), pauseMs: writerPauseMs) : nil
         writer?.start()
         if otherRun != nil {
             // Send only once the run is busy writing: submissions recorded, polls under way.
@@ -127,7 +127,7 @@ struct WebhookLoadBenchmark: AsyncParsableCommand {
     }
 
     /// The in-flight jobs: IN_QUEUE with a request id and a cost, as a run leaves them.
-    private func seed(_ store: JobStore, count: Int) throws {
+    private func seed(_ store: SQLiteJobStore, count: Int) throws {
         try store.database.write { db in
             try db.execute(
                 sql: """
@@ -255,7 +255,7 @@ extension WebhookLoadBenchmark {
     ///
     /// `@unchecked Sendable` is sound: `stopped` and `count` are only touched under `lock`.
     final class CompetingWriter: @unchecked Sendable {
-        private let store: JobStore
+        private let store: SQLiteJobStore
         private let jobs: Int64
         private let pauseMs: Double
         private let lock = NSLock()
@@ -263,7 +263,7 @@ extension WebhookLoadBenchmark {
         private var count = 0
         private let done = DispatchSemaphore(value: 0)
 
-        init(store: JobStore, jobs: Int64, pauseMs: Double) {
+        init(store: SQLiteJobStore, jobs: Int64, pauseMs: Double) {
             self.store = store
             self.jobs = jobs
             self.pauseMs = pauseMs

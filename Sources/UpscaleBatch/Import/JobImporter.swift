@@ -85,7 +85,7 @@ public final class JobImporter {
     /// - Throws: `ImportError.unreadable` when reading fails part-way, `.store` when SQLite
     ///   does; either way nothing of this import is stored.
     public func run(
-        into store: JobStore, batchName: String? = nil, date: Date = Date(),
+        into store: SQLiteJobStore, batchName: String? = nil, date: Date = Date(),
         onRejected: (RejectedRow) -> Void
     ) throws(ImportError) -> ImportSummary {
         // Computed once, so every job of one import carries the same `created_at`.
@@ -137,7 +137,7 @@ public final class JobImporter {
             throw .store(error)
         } catch {
             pipeline.cancel()
-            throw .store(JobStore.translate(error, path: store.path))
+            throw .store(SQLiteJobStore.translate(error, path: store.path))
         }
     }
 }

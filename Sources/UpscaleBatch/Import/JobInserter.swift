@@ -13,7 +13,7 @@ import GRDBSQLite
 ///
 /// Rows are buffered (their URL bytes copied into one reusable buffer) until a statement's
 /// worth is ready; `finish()` writes the rest. Only valid inside the import transaction that
-/// made it (`JobStore.withImportTransaction`).
+/// made it (`SQLiteJobStore.withImportTransaction`).
 final class JobInserter {
     /// Rows per full statement: 2 + 2 x 500 parameters, far below SQLite's limit.
     static let rowsPerStatement = 500

@@ -26,7 +26,7 @@ public final class ResultDownloader: Sendable {
     public static let queueCapacity = 10_000
     static let pageSize = 256
 
-    public let store: JobStore
+    public let store: SQLiteJobStore
     /// Absolute path of the directory results are kept in.
     public let outputDirectory: String
     public let concurrency: Int
@@ -41,7 +41,7 @@ public final class ResultDownloader: Sendable {
     ///   - caFilePath: extra CA certificates to trust (`--ca-file`), e.g. the simulator's.
     ///   - environment: where `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` are read.
     public init(
-        store: JobStore, outputDirectory: String, concurrency: Int = 4, maxBytes: Int64 = ResultDownloader.defaultMaxBytes,
+        store: SQLiteJobStore, outputDirectory: String, concurrency: Int = 4, maxBytes: Int64 = ResultDownloader.defaultMaxBytes,
         caFilePath: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger
     ) throws(DownloadSetupError) {
         self.store = store

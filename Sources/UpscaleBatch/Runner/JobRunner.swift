@@ -16,7 +16,7 @@ import Synchronization
 /// its own transaction the moment the answer arrives, on a serial commit queue that never holds
 /// it behind a batch. Poll answers, which are safe to repeat, are committed several at a time.
 public final class JobRunner: Sendable {
-    let store: JobStore
+    let store: SQLiteJobStore
     let client: any EnhancorClient
     let configuration: RunConfiguration
     let logger: Logger
@@ -36,7 +36,7 @@ public final class JobRunner: Sendable {
     let state: Mutex<RunState>
     let startedAt = Date()
 
-    public init(store: JobStore, client: any EnhancorClient, configuration: RunConfiguration, logger: Logger) throws(StoreError) {
+    public init(store: SQLiteJobStore, client: any EnhancorClient, configuration: RunConfiguration, logger: Logger) throws(StoreError) {
         self.store = store
         self.client = client
         self.configuration = configuration

@@ -21,7 +21,7 @@ public struct RunConfiguration: Sendable {
     /// `--doubt-wait`: how long an attempt in doubt sent with a webhook URL of ours waits for
     /// a webhook before it is resubmitted.
     public var doubtWait: Double = 600
-    /// The salted fingerprint of the API key and base URL (`JobStore.accountFingerprint`),
+    /// The salted fingerprint of the API key and base URL (`SQLiteJobStore.accountFingerprint`),
     /// recorded with every submission; nil records none.
     public var account: String?
     /// `--unknown-request-after`: three 404s to a request's polls over at least this long end it.

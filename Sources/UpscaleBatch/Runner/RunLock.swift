@@ -14,7 +14,7 @@ import Foundation
 /// after the store's real path (`realpath`: symlinks, `..` and relative paths resolved), so
 /// `run --db link.db` and `run --db real.db` take the same lock. A hard link would be a second
 /// real path to the same file; every command refuses a store with more than one link
-/// (`JobStore.open`), and the lock checks again that the file it locked for is the one the
+/// (`SQLiteJobStore.open`), and the lock checks again that the file it locked for is the one the
 /// path names (same device and inode) once it holds the lock. (The store file itself is never
 /// locked with a descriptor of ours: closing it would drop SQLite's POSIX locks.)
 public final class RunLock: Sendable {

@@ -24,7 +24,7 @@ public struct RunSummary: Sendable {
 
     /// Reads the run's scope from the store.
     public static func load(
-        store: JobStore, runID: String, outcome: RunOutcome, statistics: RunStatistics, duration: Double
+        store: SQLiteJobStore, runID: String, outcome: RunOutcome, statistics: RunStatistics, duration: Double
     ) throws(StoreError) -> RunSummary {
         RunSummary(
             outcome: outcome, status: try store.statusSnapshot(runID: runID),

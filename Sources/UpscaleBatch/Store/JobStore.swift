@@ -1,224 +1,152 @@
 import Foundation
-import GRDB
-import GRDBSQLite
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
-/// The job store: one SQLite file (WAL mode) that holds every job, its state and its cost.
+/// The job store's contract: everything the commands, the runner, the webhook receiver and the
+/// downloader may ask of a job store, whatever engine holds it.
 ///
-/// Everything that lasts lives here, so every command is a short path through it. Writes run
-/// in `BEGIN IMMEDIATE` transactions with a busy timeout longer than the longest write (a
-/// million-row import), so a `run`, a `webhook serve` and an `import` can share one file
-/// without "database is locked" failures. Each state change is one transaction, so a SIGKILL
-/// at any moment leaves the store as it was before or after that change, never between.
-public struct JobStore: Sendable {
-    /// The file's path as the user gave it (for messages).
-    public let path: String
-    /// The GRDB connection pool: one writer, concurrent readers.
-    public let database: DatabasePool
+/// Two engines conform: `SQLiteJobStore` (one file, one host, the default) and
+/// `PostgresJobStore` (a shared database for several hosts). Both pass one conformance suite,
+/// so a behaviour is specified once, by the tests, and holds on both. Nothing outside the
+/// engines sees SQL or a connection: an engine's database handle is private to it.
+///
+/// Every method is async and never blocks a thread of the cooperative pool or an event loop
+/// while the database is busy (GRDB's async reads and writes; postgres-nio). The runner's
+/// Dispatch feeder reaches the store through `StoreBridge`, the one place where a thread waits
+/// for the store.
+///
+/// Each method that changes a job is one transaction: a process killed at any moment leaves the
+/// store as it was before or after that change, never between. State changes go through
+/// `JobState`'s allowed moves on both engines (a disallowed move changes nothing).
+public protocol JobStore: Sendable {
+    /// The store as a user should see it in messages: a path, or a URL without its password.
+    var displayName: String { get }
+    /// Whether the store was opened read-only (a read command on a store the user may only read).
+    var isReadOnly: Bool { get }
 
-    /// How long a write waits for another process's transaction before giving up.
-    /// A 1,000,000-row import holds the write lock for a few seconds; a minute leaves margin.
-    public static let busyTimeout: TimeInterval = 60
+    // MARK: Store-wide facts
 
-    /// What a command will do with the store: a command that only reads works on a store the
-    /// user may only read.
-    public enum Access: Sendable {
-        case read, write
+    /// The secret that webhooks must carry as `ub_token=`; made once when the store is created.
+    func webhookSecret() async throws(StoreError) -> String
+    /// The fingerprint of `apiKey` at `baseURL` in this store (salted per store; never the key).
+    func accountFingerprint(apiKey: String, baseURL: String) async throws(StoreError) -> String
+    /// How many jobs in flight or in doubt were submitted under another account than `fingerprint`.
+    func jobsInFlightOfAnotherAccount(_ fingerprint: String) async throws(StoreError) -> Int
+
+    // MARK: Import
+
+    /// Imports `rows` into batch `batchName` (created, or added to) in ONE transaction: all of
+    /// the rows or none. Duplicates of a URL already stored with the same mode are skipped and
+    /// counted. `timestamp` (ISO-8601, UTC, milliseconds) is every new job's `created_at`.
+    /// A batch this import created stays only if it received at least one job. Errors thrown
+    /// by `rows` come out unchanged (nothing is stored); the engine's own as `StoreError`.
+    func importJobs(
+        batchName: String, sourceFile: String, timestamp: String, rows: any ImportRowSource
+    ) async throws -> ImportedRows
+
+    // MARK: Reading
+
+    /// Streams the matching jobs in id order through `body`, one at a time (flat memory for a
+    /// million jobs). `body` may throw to stop early; its error comes out unchanged.
+    func forEachJob(_ filter: JobFilter, _ body: @Sendable (Job) throws -> Void) async throws
+    /// One job by id, or nil.
+    func job(id: Int64) async throws(StoreError) -> Job?
+    /// Counts by state (of `batch`; of one run's scope when `runID` is given) and totals.
+    func statusSnapshot(batch: String?, runID: String?) async throws(StoreError) -> StatusSnapshot
+    /// Whether a batch of that name exists.
+    func batchExists(_ name: String) async throws(StoreError) -> Bool
+    /// The cost report, grouped and filtered.
+    func costReport(by grouping: ReportGrouping, filter: ReportFilter) async throws(StoreError) -> CostReport
+    /// Credits per UTC day and mode (the HTML report's chart).
+    func dailyCosts(filter: ReportFilter) async throws(StoreError) -> [DailyModeCost]
+    /// What the jobs not yet submitted (of `batch`) would cost at the prices seen so far.
+    func costEstimate(batch: String?) async throws(StoreError) -> CostEstimate
+    /// The store-wide gauges of `/metrics`. `runnersAlive` is the caller's to fill in.
+    func metricsSnapshot(now: Date) async throws(StoreError) -> StoreMetricsSnapshot
+
+    // MARK: Changing jobs outside a run
+
+    /// Moves FAILED jobs (of `batch`) back to PENDING; returns how many.
+    func retryFailed(batch: String?) async throws(StoreError) -> Int
+    /// Records one webhook in one short transaction and says what it did. `busyTimeout` bounds
+    /// the wait for a store another process is writing (a webhook's sender will not wait long).
+    func recordWebhook(
+        jobID: Int64?, requestID: String, status: String, resultURL: String?, busyTimeout: TimeInterval?
+    ) async throws(StoreError) -> WebhookOutcome
+
+    // MARK: A run
+
+    /// Records a run and its scope; returns the number of jobs in scope.
+    func beginRun(_ run: RunIdentity, batch: String?) async throws(StoreError) -> Int
+    /// Marks the run ended.
+    func endRun(runID: String) async throws(StoreError)
+    /// Records that a run ended with every job of its scope final (the last-success gauge).
+    func recordRunSucceeded(at date: Date) async throws(StoreError)
+    /// Credits per mode of the run's scope's jobs that ended (the run's credits counters).
+    func runCredits(runID: String) async throws(StoreError) -> [String: CostTotals]
+    /// Jobs of the run's scope still in flight, and final ones still owed their cost poll.
+    func runOutstanding(runID: String) async throws(StoreError) -> (inFlight: Int, awaitingPoll: Int)
+    /// How many of the run's scope were finished by a webhook.
+    func webhookCompletions(runID: String) async throws(StoreError) -> Int
+    /// Fails the run's jobs submitted before `cutoff` and still not final (`--job-timeout`).
+    func failTimedOut(runID: String, submittedBefore cutoff: Date, reason: String) async throws(StoreError) -> Int
+
+    /// The next unsubmitted jobs of the run's scope after `afterID`, in id order (a read; the
+    /// claim re-checks each job).
+    func unsubmittedJobs(runID: String, afterID: Int64, limit: Int) async throws(StoreError) -> [SubmissionClaim]
+    /// Claims a job for submission atomically and records the attempt before its POST.
+    func claimSubmission(
+        jobID: Int64, runID: String, webhookOfOurs: Bool, doubtWait: Double, account: String?
+    ) async throws(StoreError) -> SubmissionClaimResult
+    /// Records the request id the API gave a submission (committed durably: money hangs on it).
+    func recordSubmitted(jobID: Int64, requestID: String, firstPollAt: Int64) async throws(StoreError)
+    /// A submission without a usable answer: left in doubt, or released.
+    func recordSubmissionUnresolved(jobID: Int64, error: String, keepInDoubt: Bool) async throws(StoreError)
+    /// Jobs the API refused for good (FAILED with `message`).
+    func recordRefused(jobIDs: [Int64], message: String) async throws(StoreError)
+    /// Claims up to `limit` jobs whose status poll is due (of `batch`).
+    func claimDuePolls(limit: Int, batch: String?) async throws(StoreError) -> [PollClaim]
+    /// Records poll answers in one transaction; returns the jobs the unknown-request rule failed.
+    func recordPollResults(_ results: [PollResult]) async throws(StoreError) -> [Int64]
+    /// Which of `jobIDs` are final or no longer submitted (a doubt that a webhook settled).
+    func settledJobs(_ jobIDs: [Int64]) async throws(StoreError) -> Set<Int64>
+    /// Duplicate attempts (of jobs of `batch`) still owed their cost poll.
+    func duplicateAttemptsToPoll(batch: String?) async throws(StoreError) -> [AttemptPollClaim]
+    /// Records a duplicate attempt's cost poll.
+    func recordDuplicateAttemptPoll(
+        _ claim: AttemptPollClaim, answer: StatusAnswer?, notFound: Bool
+    ) async throws(StoreError)
+
+    // MARK: Downloads
+
+    /// Completed jobs (of `batch`) after `afterID` whose result no host has kept yet.
+    func pendingDownloads(
+        batch: String?, afterID: Int64, limit: Int, includingPermanentFailures: Bool
+    ) async throws(StoreError) -> [PendingDownload]
+    /// Whether a job's result is kept, and where.
+    func downloadState(jobID: Int64) async throws(StoreError) -> JobDownloadState
+    /// Results kept, and results that failed for good (of `batch`).
+    func downloadCounts(batch: String?) async throws(StoreError) -> (downloaded: Int, permanentFailures: Int)
+    /// Records a kept result; false when another process recorded one first.
+    func recordDownload(jobID: Int64, file: DownloadedFile) async throws(StoreError) -> Bool
+    /// Records why a result could not be kept.
+    func recordDownloadFailure(jobID: Int64, failure: DownloadFailure) async throws(StoreError)
+}
+
+/// What an import stored.
+public struct ImportedRows: Sendable, Equatable {
+    /// New jobs.
+    public var inserted: Int
+    /// Rows skipped because the store already held the same URL with the same mode.
+    public var duplicates: Int
+
+    public init(inserted: Int, duplicates: Int) {
+        self.inserted = inserted
+        self.duplicates = duplicates
     }
+}
 
-    /// Opens an existing store. A missing file is an error: only `import` creates stores.
-    ///
-    /// Before SQLite opens it for real, the file is looked at (`StoreFile`: a regular file with
-    /// one hard link and something in it) and identified without writing (`StoreProbe`), so a
-    /// file that is not a job store is refused as it is. With `.read`, a store the user may not
-    /// write is opened read-only; a command that writes gets the exact permission it lacks.
-    public static func open(at path: String, for access: Access = .write) throws(StoreError) -> JobStore {
-        guard let file = try StoreFile.inspect(path) else { throw .noStore(path: path) }
-        try file.checkUsable()
-        if case .foreign(let detail) = try StoreProbe.identify(file) {
-            throw .notAJobStore(path: path, detail: detail)
-        }
-        if !file.isWritable {
-            if access == .write, let needed = file.missingWritePermission() { throw .permission(path: path, needed: needed) }
-            if access == .read {
-                if let needed = file.missingReadPermission() { throw .permission(path: path, needed: needed) }
-                let shared = file.hasSharedMemoryFile || file.hasWriteAheadLog
-                return try JobStore(path: path, creating: false, mode: shared ? .readOnly : .unlocked)
-            }
-        }
-        return try JobStore(path: path, creating: false, mode: .readWrite)
-    }
-
-    /// How SQLite is asked to open the file.
-    enum OpenMode {
-        /// The normal case: WAL, migrations applied.
-        case readWrite
-        /// A store the user may only read, with its `-shm` file present (a writer may be at
-        /// work) or changes waiting in its `-wal`: read-only connections that honour the WAL.
-        case readOnly
-        /// A store the user may only read, without a `-shm` file or changes in a `-wal`: nobody
-        /// has it open, so the file alone is the store. Opened with `immutable=1`, which reads
-        /// the file without locks and creates no `-wal` or `-shm` (a read-only connection would
-        /// create them, owned by this user and read-only, and the owner's next write would
-        /// fail). Every read checks afterwards that the file did not change meanwhile
-        /// (`StoreError.changedWhileReading`), so a writer that starts during the read can
-        /// never make it report something that was not there.
-        case unlocked
-    }
-
-    /// Opens the store, creating it (and its schema) when the file does not exist yet.
-    /// The directory must exist: a typo in `--db` should fail, not scatter new stores around.
-    /// An existing file is checked and identified as `open` does: never taken over.
-    public static func openOrCreate(at path: String) throws(StoreError) -> JobStore {
-        let directory = (path as NSString).deletingLastPathComponent
-        var isDirectory: ObjCBool = false
-        if !directory.isEmpty,
-            !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue
-        {
-            throw .directoryMissing(path: path)
-        }
-        if try StoreFile.inspect(path) != nil { return try open(at: path, for: .write) }
-        if access(directory.isEmpty ? "." : directory, W_OK | X_OK) != 0 {
-            throw .permission(
-                path: path,
-                needed:
-                    "cannot create it: needs write permission on the directory \(TextEscaping.visible(directory.isEmpty ? "." : directory))"
-            )
-        }
-        return try JobStore(path: path, creating: true, mode: .readWrite)
-    }
-
-    /// Whether this store was opened read-only (a read command on a store the user may only read).
-    public var isReadOnly: Bool { mode != .readWrite }
-    /// How the file was opened (stored with a default, so other initialisers need not set it).
-    private(set) var mode: OpenMode = .readWrite
-    /// For `.unlocked`: the file as it was when opened; every read checks it is still so.
-    private var openedStamp: StoreFile.Stamp? = nil
-
-    init(path: String, creating: Bool, mode: OpenMode) throws(StoreError) {
-        self.path = path
-        self.mode = mode
-        var config = Configuration()
-        config.busyMode = .timeout(Self.busyTimeout)
-        config.foreignKeysEnabled = true
-        config.readonly = mode != .readWrite
-        if mode == .readWrite {
-            config.prepareDatabase { db in
-                // WAL survives a process crash at every commit; NORMAL skips the fsync per commit,
-                // which only matters on power loss, and keeps the per-job commits cheap.
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            }
-        }
-        var location = path
-        if mode == .unlocked {
-            // Debian's SQLite reads `file:` names as URIs (SQLITE_USE_URI); elsewhere say what is needed.
-            guard sqlite3_compileoption_used("USE_URI") == 1 else {
-                throw .permission(
-                    path: path,
-                    needed: "reading it needs write permission on its directory, where SQLite creates its -shm file")
-            }
-            location = StoreProbe.uri(for: path) + "?immutable=1"
-        }
-        openedStamp = mode == .unlocked ? StoreFile.stamp(path) : nil
-        do {
-            database = try DatabasePool(path: location, configuration: config)
-        } catch {
-            throw Self.translate(error, path: path)
-        }
-        try migrate(creating: creating)
-        try checkUnchanged()
-    }
-
-    /// For a store read without locks: throws when the file changed since it was opened.
-    private func checkUnchanged() throws(StoreError) {
-        guard let openedStamp else { return }
-        let now = StoreFile.stamp(path)
-        if now != openedStamp || openedStamp.hasLog { throw .changedWhileReading(path: path) }
-    }
-
-    private func migrate(creating: Bool) throws(StoreError) {
-        let migrator = StoreSchema.migrator
-        do {
-            let (applied, superseded, hasJobs) = try database.read { db in
-                (
-                    try migrator.appliedIdentifiers(db),
-                    try migrator.hasBeenSuperseded(db),
-                    try db.tableExists("jobs")
-                )
-            }
-            if superseded {
-                let unknown = applied.subtracting(migrator.migrations).sorted()
-                throw StoreError.newerSchema(path: path, unknownMigrations: unknown)
-            }
-            if applied.isEmpty && !creating {
-                // An existing SQLite file that was never a job store: leave it alone.
-                let detail = hasJobs ? "no schema version" : "no jobs table"
-                throw StoreError.notAJobStore(path: path, detail: detail)
-            }
-            let pending = migrator.migrations.filter { !applied.contains($0) }
-            if isReadOnly {
-                // A read-only store is read as it is, unless its schema is too old to read.
-                let blocking = pending.filter { !StoreSchema.optionalForReading.contains($0) }
-                if !blocking.isEmpty {
-                    throw StoreError.permission(
-                        path: path,
-                        needed: "its schema needs an upgrade (\(blocking.joined(separator: ", "))) that only a command "
-                            + "with write permission on the file and its directory can make (any writing command does)")
-                }
-            } else if !pending.isEmpty {
-                try migrator.migrate(database)
-            }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw Self.translate(error, path: path)
-        }
-    }
-
-    /// Maps SQLite's errors to ones a user can act on.
-    static func translate(_ error: any Error, path: String) -> StoreError {
-        if let error = error as? StoreError { return error }
-        if let error = error as? UnknownStoredValue { return .sqlite(path: path, detail: error.detail) }
-        if let error = error as? DatabaseError {
-            switch error.resultCode {
-            case .SQLITE_NOTADB: return .notAJobStore(path: path, detail: "the file is not an SQLite database")
-            case .SQLITE_BUSY, .SQLITE_LOCKED: return .busy(path: path)
-            case .SQLITE_CANTOPEN: return .sqlite(path: path, detail: "cannot open the file (check the path and permissions)")
-            case .SQLITE_READONLY:
-                return .permission(
-                    path: path,
-                    needed: "SQLite could not write (\(error.message ?? "read-only")): check the permissions "
-                        + "of the file, its -wal and -shm files and its directory")
-            default: return .sqlite(path: path, detail: error.message ?? "\(error.resultCode)")
-            }
-        }
-        return .sqlite(path: path, detail: "\(error)")
-    }
-
-    /// Runs a read, mapping SQLite errors to `StoreError`. A store read without locks
-    /// (`OpenMode.unlocked`) is checked afterwards: a change meanwhile throws instead of
-    /// returning what may be a torn read.
-    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        let value: T
-        do { value = try database.read(body) } catch { throw Self.translate(error, path: path) }
-        try checkUnchanged()
-        return value
-    }
-
-    /// Runs a write in one IMMEDIATE transaction, mapping SQLite errors to `StoreError`.
-    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        do { return try database.write(body) } catch { throw Self.translate(error, path: path) }
-    }
-
-    /// The secret that webhooks must carry as `token=`; generated once when the store is made.
-    public func webhookSecret() throws(StoreError) -> String {
-        try read { db in
-            try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'webhook_secret'") ?? ""
-        }
-    }
+/// Validated rows in file order, for `JobStore.importJobs`. Its rejections have been reported
+/// by the time a batch is handed over; the store reads only the rows.
+public protocol ImportRowSource: Sendable {
+    /// The next batch, nil at the end.
+    func next() async throws -> ImportBatch?
 }

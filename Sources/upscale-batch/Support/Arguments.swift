@@ -42,7 +42,7 @@ struct Day: Sendable {
 }
 
 /// `--batch NAME`, checked against the store so a misspelt name is an error, not an empty result.
-func checkBatch(_ name: String?, in store: JobStore) throws {
+func checkBatch(_ name: String?, in store: SQLiteJobStore) throws {
     guard let name else { return }
     let exists = try CommandFailure.wrap { () throws(StoreError) in try store.batchExists(name) }
     if !exists {

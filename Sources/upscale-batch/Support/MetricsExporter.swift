@@ -32,7 +32,7 @@ final class MetricsExporter: Sendable {
 
     let metrics: UpscaleBatchMetrics
     private let registry: PrometheusCollectorRegistry
-    private let store: JobStore
+    private let store: SQLiteJobStore
     private let state = Mutex(State())
 
     private struct State {
@@ -44,13 +44,13 @@ final class MetricsExporter: Sendable {
     }
 
     /// The process's exporter for `store`.
-    convenience init(store: JobStore) {
+    convenience init(store: SQLiteJobStore) {
         let registry = Self.registry
         self.init(store: store, registry: registry)
     }
 
     /// An exporter over any registry (tests use their own; nothing is bootstrapped).
-    init(store: JobStore, registry: PrometheusCollectorRegistry) {
+    init(store: SQLiteJobStore, registry: PrometheusCollectorRegistry) {
         self.store = store
         self.registry = registry
         metrics = UpscaleBatchMetrics(factory: Self.factory(registry))

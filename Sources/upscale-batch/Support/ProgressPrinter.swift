@@ -5,14 +5,14 @@ import UpscaleBatch
 /// Progress while a run goes on: a live line on a terminal, or with `--progress-every` a plain
 /// line every so often (cron mails every line, so nothing by default without a terminal).
 final class ProgressPrinter: Sendable {
-    private let store: JobStore
+    private let store: SQLiteJobStore
     private let runner: JobRunner
     private let interval: Double?
     private let live: Bool
     private let started = Date()
     private let task = Mutex<Task<Void, Never>?>(nil)
 
-    init(store: JobStore, runner: JobRunner, options: RunOptions) {
+    init(store: SQLiteJobStore, runner: JobRunner, options: RunOptions) {
         self.store = store
         self.runner = runner
         let live = isatty(STDERR_FILENO) == 1 && !options.quiet

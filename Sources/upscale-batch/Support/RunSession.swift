@@ -13,7 +13,7 @@ struct RunSession {
         case listener(ListenAddress)
     }
 
-    let store: JobStore
+    let store: SQLiteJobStore
     let options: RunOptions
     let apiKey: String
     let baseURL: String

@@ -51,7 +51,7 @@ struct ImportCommandTests {
             stdin: "url\nhttps://img.example/4.jpg\n")
         #expect(outcome.status == 0)
         #expect(outcome.stdout == "imported 1, skipped 0 duplicates, rejected 0\n")
-        let store = try JobStore.open(at: directory.file("s.sqlite3"))
+        let store = try SQLiteJobStore.open(at: directory.file("s.sqlite3"))
         let jobs = try ImportTestSupport.jobs(in: store)
         #expect(jobs.count == 1)
         #expect(jobs.first?[0].hasPrefix("stdin@") == true)
@@ -106,7 +106,7 @@ struct ImportCommandTests {
         #expect(notSQLite.stderr.contains("not an upscale-batch job store"))
 
         let newer = directory.file("newer.sqlite3")
-        let store = try JobStore.openOrCreate(at: newer)
+        let store = try SQLiteJobStore.openOrCreate(at: newer)
         try await store.database.write { db in
             try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v999-from-the-future')")
         }

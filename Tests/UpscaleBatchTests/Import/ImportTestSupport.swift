@@ -66,7 +66,7 @@ enum ImportTestSupport {
     }
 
     /// Every job in the store, ordered by id: (batch name, url, mode).
-    static func jobs(in store: JobStore) throws -> [[String]] {
+    static func jobs(in store: SQLiteJobStore) throws -> [[String]] {
         try store.database.read { db in
             try String.fetchAll(
                 db,

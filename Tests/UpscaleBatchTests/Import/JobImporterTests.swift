@@ -14,7 +14,7 @@ struct JobImporterTests {
     /// Imports `text` (written to `name` in `directory`) into `store`; returns the summary and
     /// the rejections as `LINE: reason`.
     func importText(
-        _ text: String, into store: JobStore, directory: TemporaryDirectory, name: String = "nightly.csv",
+        _ text: String, into store: SQLiteJobStore, directory: TemporaryDirectory, name: String = "nightly.csv",
         mode: Mode = .fast, batch: String? = nil
     ) throws -> (ImportSummary, [String]) {
         let path = try S.write(text, to: directory, name: name)

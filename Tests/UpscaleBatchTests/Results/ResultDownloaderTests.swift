@@ -13,7 +13,7 @@ struct ResultDownloaderTests {
 
     /// A store, an output directory and a server with `routes`; everything cleaned up after `body`.
     func with(
-        _ routes: [String: Reply], _ body: (JobStore, String, ResultTestServer) async throws -> Void
+        _ routes: [String: Reply], _ body: (SQLiteJobStore, String, ResultTestServer) async throws -> Void
     ) async throws {
         let temporary = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: temporary)

@@ -17,7 +17,7 @@ enum ResultTestSupport {
     /// A COMPLETED job with `sourceURL` and `resultURL`; returns its id.
     @discardableResult
     static func stageCompleted(
-        _ store: JobStore, sourceURL: String, resultURL: String, batch: String = "b1", mode: Mode = .fast,
+        _ store: SQLiteJobStore, sourceURL: String, resultURL: String, batch: String = "b1", mode: Mode = .fast,
         requestID: String? = nil, cost: Int64 = 240
     ) throws -> Int64 {
         try store.database.write { db in
@@ -39,7 +39,7 @@ enum ResultTestSupport {
     }
 
     static func downloader(
-        _ store: JobStore, _ directory: String, concurrency: Int = 4, maxBytes: Int64 = ResultDownloader.defaultMaxBytes
+        _ store: SQLiteJobStore, _ directory: String, concurrency: Int = 4, maxBytes: Int64 = ResultDownloader.defaultMaxBytes
     ) throws -> ResultDownloader {
         try ResultDownloader(
             store: store, outputDirectory: directory, concurrency: concurrency, maxBytes: maxBytes,
@@ -48,7 +48,7 @@ enum ResultTestSupport {
 
     /// One full pass, the downloader shut down after it.
     static func pass(
-        _ store: JobStore, _ directory: String, maxBytes: Int64 = ResultDownloader.defaultMaxBytes, retry: Bool = false
+        _ store: SQLiteJobStore, _ directory: String, maxBytes: Int64 = ResultDownloader.defaultMaxBytes, retry: Bool = false
     ) async throws -> DownloadSummary {
         let downloader = try downloader(store, directory, maxBytes: maxBytes)
         do {
@@ -70,7 +70,7 @@ enum ResultTestSupport {
         var error: String?
     }
 
-    static func columns(_ store: JobStore, _ id: Int64) throws -> DownloadColumns {
+    static func columns(_ store: SQLiteJobStore, _ id: Int64) throws -> DownloadColumns {
         try store.database.read { db in
             let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id])!
             return DownloadColumns(

@@ -18,7 +18,7 @@ struct SimulatorDownloadTests {
     }
 
     /// Submits `count` jobs, polls them to COMPLETED and stages them in `store`; returns their ids.
-    func completedJobs(_ count: Int, client: EnhancorHTTPClient, store: JobStore) async throws -> [Int64] {
+    func completedJobs(_ count: Int, client: EnhancorHTTPClient, store: SQLiteJobStore) async throws -> [Int64] {
         var ids: [Int64] = []
         for index in 0..<count {
             let source = "https://img.example/portrait-\(index).jpg"

@@ -8,7 +8,7 @@ import Testing
 @testable import UpscaleBatch
 
 @Suite(.bounded) struct JobRunnerTests {
-    func makeRunner(_ store: JobStore, _ client: ScriptedClient, concurrency: Int = 4) throws -> JobRunner {
+    func makeRunner(_ store: SQLiteJobStore, _ client: ScriptedClient, concurrency: Int = 4) throws -> JobRunner {
         var configuration = RunConfiguration(webhookBaseURL: RunConfiguration.pollOnlyWebhookURL)
         configuration.concurrency = concurrency
         configuration.pollInterval = 0.01

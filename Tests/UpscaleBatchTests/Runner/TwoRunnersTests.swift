@@ -15,7 +15,7 @@ import Testing
         let dir = TemporaryDirectory()
         let first = try StoreFixtures.makeStore(in: dir)
         try StoreFixtures.insertJobs(first, count: 300)
-        let second = try JobStore.open(at: first.path)
+        let second = try SQLiteJobStore.open(at: first.path)
         try await APISimulatorHarness.with(simulator: { config in
             config.fastDuration = 0.2
             config.latencySeconds = 0.01

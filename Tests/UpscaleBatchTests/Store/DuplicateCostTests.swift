@@ -8,7 +8,7 @@ import Testing
 /// Issue 14, point 6: a duplicate charge's cost counts in its job's own group, apart from
 /// completed and failed costs, and in `total_cost`; an attempt moved aside by `retry` does not.
 @Suite(.bounded) struct DuplicateCostTests {
-    func stagedStore(_ dir: TemporaryDirectory) throws -> JobStore {
+    func stagedStore(_ dir: TemporaryDirectory) throws -> SQLiteJobStore {
         let store = try StoreFixtures.makeStore(in: dir)
         let fast = try StoreFixtures.insertJobs(store, count: 2, batch: "night-1")
         let pro = try StoreFixtures.insertJobs(store, count: 1, batch: "night-2", mode: .professional)

@@ -9,7 +9,7 @@ import Testing
     @Test func openingAMissingStoreFailsAndCreatesNothing() throws {
         let dir = TemporaryDirectory()
         #expect(throws: StoreError.noStore(path: dir.file("none.sqlite3"))) {
-            try JobStore.open(at: dir.file("none.sqlite3"))
+            try SQLiteJobStore.open(at: dir.file("none.sqlite3"))
         }
         #expect(!FileManager.default.fileExists(atPath: dir.file("none.sqlite3")))
     }
@@ -17,7 +17,7 @@ import Testing
     @Test func creatingInAMissingDirectoryFails() throws {
         let dir = TemporaryDirectory()
         let path = dir.file("nope/store.sqlite3")
-        #expect(throws: StoreError.directoryMissing(path: path)) { try JobStore.openOrCreate(at: path) }
+        #expect(throws: StoreError.directoryMissing(path: path)) { try SQLiteJobStore.openOrCreate(at: path) }
     }
 
     @Test func aFileThatIsNotSQLiteIsRefusedAndLeftAlone() throws {
@@ -26,7 +26,7 @@ import Testing
         let text = String(repeating: "these are not the pages of a database\n", count: 200)
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         #expect {
-            try JobStore.open(at: path)
+            try SQLiteJobStore.open(at: path)
         } throws: { error in
             guard case .notAJobStore = error as? StoreError else { return false }
             return true
@@ -39,7 +39,7 @@ import Testing
         let path = dir.file("other.sqlite3")
         try DatabaseQueue(path: path).write { db in try db.execute(sql: "CREATE TABLE t(x)") }
         #expect {
-            try JobStore.open(at: path)
+            try SQLiteJobStore.open(at: path)
         } throws: { error in
             guard case .notAJobStore = error as? StoreError else { return false }
             return true
@@ -51,12 +51,12 @@ import Testing
     @Test func aStoreFromANewerVersionIsRefused() throws {
         let dir = TemporaryDirectory()
         let path = dir.file("store.sqlite3")
-        _ = try JobStore.openOrCreate(at: path)
+        _ = try SQLiteJobStore.openOrCreate(at: path)
         try DatabaseQueue(path: path).write { db in
             try db.execute(sql: "INSERT INTO grdb_migrations(identifier) VALUES ('v99-from-the-future')")
         }
         #expect(throws: StoreError.newerSchema(path: path, unknownMigrations: ["v99-from-the-future"])) {
-            try JobStore.open(at: path)
+            try SQLiteJobStore.open(at: path)
         }
     }
 
@@ -65,7 +65,7 @@ import Testing
         let store = try StoreFixtures.makeStore(in: dir)
         let secret = try store.webhookSecret()
         #expect(secret.count == 64)
-        let again = try JobStore.open(at: store.path)
+        let again = try SQLiteJobStore.open(at: store.path)
         #expect(try again.webhookSecret() == secret, "the secret is made once, when the store is created")
         let mode = try store.database.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")

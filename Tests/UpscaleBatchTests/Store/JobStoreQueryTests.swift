@@ -7,7 +7,7 @@ import Testing
 
 @Suite(.bounded) struct JobStoreQueryTests {
     /// Three fast and two professional jobs in two batches, in every interesting state.
-    func stagedStore(_ dir: TemporaryDirectory) throws -> JobStore {
+    func stagedStore(_ dir: TemporaryDirectory) throws -> SQLiteJobStore {
         let store = try StoreFixtures.makeStore(in: dir)
         let fast = try StoreFixtures.insertJobs(store, count: 3, batch: "night-1")
         let pro = try StoreFixtures.insertJobs(store, count: 2, batch: "night-2", mode: .professional)

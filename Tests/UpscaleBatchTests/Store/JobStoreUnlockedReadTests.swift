@@ -18,12 +18,12 @@ import Testing
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["store.sqlite3"], "closed cleanly")
 
-        let reader = try JobStore(path: path, creating: false, mode: .unlocked)
+        let reader = try SQLiteJobStore(path: path, creating: false, mode: .unlocked)
         #expect(reader.isReadOnly)
         #expect(try reader.statusSnapshot().counts[.pending] == 3)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["store.sqlite3"], "no -wal or -shm made")
 
-        let writer = try JobStore.open(at: path)
+        let writer = try SQLiteJobStore.open(at: path)
         _ = try StoreFixtures.insertJobs(writer, count: 1, urlPrefix: "https://img.example/later-")
         #expect(throws: StoreError.changedWhileReading(path: path)) { try reader.statusSnapshot() }
     }

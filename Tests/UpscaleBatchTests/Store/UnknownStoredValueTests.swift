@@ -9,7 +9,7 @@ import Testing
 /// every reader with a StoreError naming the job and the value, instead of a guess.
 @Suite(.bounded) struct UnknownStoredValueTests {
     /// A store whose second job carries `value` in `column`, past the table's CHECK constraint.
-    func store(_ dir: TemporaryDirectory, column: String, value: String) throws -> (JobStore, Int64) {
+    func store(_ dir: TemporaryDirectory, column: String, value: String) throws -> (SQLiteJobStore, Int64) {
         let store = try StoreFixtures.makeStore(in: dir)
         let ids = try StoreFixtures.insertJobs(store, count: 2)
         try store.database.writeWithoutTransaction { db in

@@ -6,14 +6,14 @@ import GRDB
 /// Small helpers that put jobs into a real store with plain SQL, the way `import` leaves them.
 enum StoreFixtures {
     /// A new store in `directory`.
-    static func makeStore(in directory: TemporaryDirectory, name: String = "store.sqlite3") throws -> JobStore {
-        try JobStore.openOrCreate(at: directory.file(name))
+    static func makeStore(in directory: TemporaryDirectory, name: String = "store.sqlite3") throws -> SQLiteJobStore {
+        try SQLiteJobStore.openOrCreate(at: directory.file(name))
     }
 
     /// Inserts `count` unsubmitted jobs into batch `batch` and returns their ids.
     @discardableResult
     static func insertJobs(
-        _ store: JobStore, count: Int, batch: String = "b1", mode: Mode = .fast, urlPrefix: String = "https://img.example/"
+        _ store: SQLiteJobStore, count: Int, batch: String = "b1", mode: Mode = .fast, urlPrefix: String = "https://img.example/"
     ) throws -> [Int64] {
         try store.database.write { db in
             try db.execute(
@@ -36,7 +36,7 @@ enum StoreFixtures {
     }
 
     /// Sets columns of one job directly (a test's way to stage a situation).
-    static func update(_ store: JobStore, job id: Int64, _ assignments: String, _ arguments: StatementArguments = []) throws {
+    static func update(_ store: SQLiteJobStore, job id: Int64, _ assignments: String, _ arguments: StatementArguments = []) throws {
         var all = arguments
         _ = all.append(contentsOf: [id])
         try store.database.write { db in

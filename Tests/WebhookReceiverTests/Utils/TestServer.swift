@@ -14,7 +14,7 @@ struct TestServer {
 
     /// Starts a server on `store`, runs `body`, then stops both server and client.
     static func with<T>(
-        store: JobStore, busyTimeout: TimeInterval = WebhookServer.defaultBusyTimeout,
+        store: SQLiteJobStore, busyTimeout: TimeInterval = WebhookServer.defaultBusyTimeout,
         requestDeadline: TimeInterval = WebhookServer.defaultRequestDeadline,
         _ body: (TestServer) async throws -> T
     ) async throws -> T {

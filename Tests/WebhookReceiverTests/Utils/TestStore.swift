@@ -6,7 +6,7 @@ import GRDB
 /// A real job store in a fresh temporary directory, removed when the test ends.
 struct TestStore {
     let directory: URL
-    let store: JobStore
+    let store: SQLiteJobStore
     var path: String { store.path }
 
     /// Runs `body` with a new store and removes its directory afterwards, whatever happens.
@@ -15,7 +15,7 @@ struct TestStore {
             .appendingPathComponent("webhook-tests-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try JobStore.openOrCreate(at: directory.appendingPathComponent("jobs.sqlite3").path)
+        let store = try SQLiteJobStore.openOrCreate(at: directory.appendingPathComponent("jobs.sqlite3").path)
         try await store.database.write { db in
             try db.execute(
                 sql: """

@@ -2,7 +2,7 @@ import GRDB
 
 /// A value in a job's column that this version does not know (a newer upscale-batch wrote it,
 /// or the file was edited by hand). Every read of a stored enum goes through `decode`, so an
-/// unknown value always stops the command with the value named (`JobStore.translate` makes it
+/// unknown value always stops the command with the value named (`SQLiteJobStore.translate` makes it
 /// a `StoreError.sqlite` with the store's path), rather than being replaced by a guess (a mode
 /// of `fast` would submit, and be charged, at the wrong price) or silently left out of a count.
 struct UnknownStoredValue: Error, Sendable {

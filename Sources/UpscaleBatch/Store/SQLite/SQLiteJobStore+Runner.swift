@@ -1,73 +1,7 @@
 import Foundation
 import GRDB
 
-/// A job the runner is about to submit.
-public struct SubmissionClaim: Sendable, Equatable {
-    public var jobID: Int64
-    public var url: String
-    public var mode: Mode
-}
-
-/// A job whose status call is due.
-public struct PollClaim: Sendable, Equatable {
-    public var jobID: Int64
-    public var requestID: String
-    public var pollCount: Int
-    /// The job is final already: this is its one poll for its cost.
-    public var isFinal: Bool = false
-}
-
-/// What a status answer did to a job, for the runner's counters.
-public struct PollResult: Sendable {
-    public var claim: PollClaim
-    /// nil when the call brought no usable answer: only the next poll time changes.
-    public var answer: StatusAnswer?
-    /// When to ask again if the job still needs polling (Unix ms).
-    public var nextPollAt: Int64
-    /// The API answered 404: it does not know the request id (counted in the store).
-    public var notFound: Bool = false
-    /// The rule that ends a request the API does not know (README, `run`), when it may apply.
-    public var unknownRule: UnknownRequestRule?
-
-    public init(
-        claim: PollClaim, answer: StatusAnswer?, nextPollAt: Int64, notFound: Bool = false,
-        unknownRule: UnknownRequestRule? = nil
-    ) {
-        self.claim = claim
-        self.answer = answer
-        self.nextPollAt = nextPollAt
-        self.notFound = notFound
-        self.unknownRule = unknownRule
-    }
-}
-
-/// Three 404s over at least `afterMillis`: a job in flight ends FAILED, a final job stops
-/// waiting for its cost. `mayFail` is the runner's judgement that the API is answering other
-/// polls (or that too few request ids are unknown to suspect a wrong base URL).
-public struct UnknownRequestRule: Sendable, Equatable {
-    public static let polls = 3
-    public var afterMillis: Int64
-    public var mayFail: Bool
-
-    public init(afterMillis: Int64, mayFail: Bool) {
-        self.afterMillis = afterMillis
-        self.mayFail = mayFail
-    }
-}
-
-/// What claiming a job for submission found.
-public enum SubmissionClaimResult: Sendable, Equatable {
-    /// The claim is this run's: send the request. `possibleDuplicate`: an earlier attempt was
-    /// left in doubt, so this one may be a second charge.
-    case claimed(possibleDuplicate: Bool)
-    /// The job is no longer unsubmitted, or another live run holds its claim.
-    case gone
-    /// Its last attempt, in doubt, was sent with a webhook URL of ours: a webhook naming the
-    /// job may still settle it; ask again at `until` (Unix ms).
-    case waitForWebhook(until: Int64)
-}
-
-extension JobStore {
+extension SQLiteJobStore {
     /// The next unsubmitted jobs of the run's scope after `afterID`, in id order. A read: the
     /// claim (`claimSubmission`) re-checks each job and is what makes it this run's.
     public func unsubmittedJobs(runID: String, afterID: Int64, limit: Int) throws(StoreError) -> [SubmissionClaim] {
@@ -317,7 +251,7 @@ extension JobStore {
     }
 }
 
-extension JobStore {
+extension SQLiteJobStore {
     /// Of `jobIDs`, those no longer unsubmitted: a webhook settled their doubt (or a poll or
     /// `retry` moved them), so the run need not wait for them any longer.
     public func settledJobs(_ jobIDs: [Int64]) throws(StoreError) -> Set<Int64> {

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-extension JobStore {
+extension SQLiteJobStore {
     /// Records one webhook from the API in one short write transaction, and says what it did.
     ///
     /// The job is found by the webhook's request id first; else by the job id carried in the
@@ -58,7 +58,7 @@ extension JobStore {
     }
 }
 
-extension JobStore {
+extension SQLiteJobStore {
     /// One webhook's fields, as the receiver validated them.
     private struct Webhook: Sendable {
         var jobID: Int64?

@@ -1,6 +1,6 @@
 import GRDB
 
-extension JobStore {
+extension SQLiteJobStore {
     /// The page cache an import may use (KiB). With SQLite's default 2 MiB a million-row
     /// import spills index pages over and over; 16 MiB cut its SQLite time by a quarter here
     /// and keeps peak RSS well under the 64 MB budget.

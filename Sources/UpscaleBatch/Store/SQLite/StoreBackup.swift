@@ -42,7 +42,7 @@ public enum StoreBackupError: Error, Sendable, Equatable, CustomStringConvertibl
     }
 }
 
-extension JobStore {
+extension SQLiteJobStore {
     /// Copies the store into a new file at `destination` with SQLite's online backup API
     /// (GRDB's `backup(to:)`): one consistent snapshot, taken while runs and webhook receivers
     /// keep writing (they are not blocked: the source is read in a WAL read transaction).

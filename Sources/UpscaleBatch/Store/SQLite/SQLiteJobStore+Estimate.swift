@@ -1,6 +1,6 @@
 import GRDB
 
-extension JobStore {
+extension SQLiteJobStore {
     /// The expected cost of the unsubmitted jobs (PENDING, no request id) of `batch` (nil: the
     /// whole store), per mode, from the average cost this store has seen per mode: every job
     /// with a cost in any state, plus earlier attempts kept in `job_attempts` (an attempt whose

@@ -1,6 +1,6 @@
 import GRDB
 
-extension JobStore {
+extension SQLiteJobStore {
     /// Moves FAILED jobs (of `batch`, when given) back to PENDING so the next run submits them
     /// again. What the API said about the failed attempt (request id, cost, result, error) is
     /// first copied to `job_attempts`, so no quoted cost is forgotten. One transaction.

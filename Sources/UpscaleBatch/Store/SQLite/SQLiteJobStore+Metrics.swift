@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-extension JobStore {
+extension SQLiteJobStore {
     /// The store-wide figures behind the metrics' gauges, in one read transaction.
     ///
     /// Cheap with a million jobs: the counts are a scan of the `jobs_state` index (measured

@@ -1,19 +1,6 @@
 import GRDB
 
-/// Which jobs `list` shows.
-public struct JobFilter: Sendable, Equatable {
-    public var state: JobState?
-    public var batch: String?
-    public var limit: Int?
-
-    public init(state: JobState? = nil, batch: String? = nil, limit: Int? = nil) {
-        self.state = state
-        self.batch = batch
-        self.limit = limit
-    }
-}
-
-extension JobStore {
+extension SQLiteJobStore {
     /// Streams the matching jobs in id order through `body`, one at a time, so a million jobs
     /// list in flat memory. `body` runs inside one read transaction: a consistent snapshot.
     public func forEachJob(_ filter: JobFilter, _ body: (Job) throws -> Void) throws(StoreError) {

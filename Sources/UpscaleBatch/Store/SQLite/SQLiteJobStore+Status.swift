@@ -1,6 +1,6 @@
 import GRDB
 
-extension JobStore {
+extension SQLiteJobStore {
     /// Counts per state and the cost figures, for `status` and the run's progress line.
     /// `runID` narrows it to one run's scope; `batch` to one batch.
     public func statusSnapshot(batch: String? = nil, runID: String? = nil) throws(StoreError) -> StatusSnapshot {

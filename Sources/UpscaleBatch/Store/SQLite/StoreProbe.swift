@@ -44,7 +44,7 @@ enum StoreProbe {
         defer { sqlite3_close_v2(connection) }
         let opened = sqlite3_open_v2(uri, &connection, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nil)
         guard opened == SQLITE_OK, let connection else {
-            return .failure(JobStore.translate(failure(opened, connection), path: path))
+            return .failure(SQLiteJobStore.translate(failure(opened, connection), path: path))
         }
         sqlite3_busy_timeout(connection, 10_000)
         do {
@@ -67,7 +67,7 @@ enum StoreProbe {
             }
             return .success(.jobStore)
         } catch {
-            return .failure(JobStore.translate(error, path: path))
+            return .failure(SQLiteJobStore.translate(error, path: path))
         }
     }
 

@@ -1,6 +1,6 @@
 import GRDB
 
-extension JobStore {
+extension SQLiteJobStore {
     /// Cost per UTC day of submission and mode, completed and failed apart, for the cost
     /// page's chart. Unsubmitted jobs have no day and cost nothing: they are left out.
     public func dailyCosts(filter: ReportFilter = ReportFilter()) throws(StoreError) -> [DailyModeCost] {

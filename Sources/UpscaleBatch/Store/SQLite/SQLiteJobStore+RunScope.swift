@@ -1,50 +1,7 @@
 import Foundation
 import GRDB
 
-/// Who is running: recorded when a run starts, so a submission claim can tell a live run's
-/// claim (never taken over) from a dead one's (taken over by the next run).
-public struct RunIdentity: Sendable, Equatable {
-    public var runID: String
-    public var pid: Int32
-    public var processStart: String?
-    public var host: String
-
-    public init(runID: String, pid: Int32 = getpid(), host: String = RunIdentity.localHost) {
-        self.runID = runID
-        self.pid = pid
-        self.processStart = Self.processStart(of: pid)
-        self.host = host
-    }
-
-    /// Whether process `pid`, started at `start` (nil: unknown), is still running.
-    static func isAlive(pid: Int32, start: String?) -> Bool {
-        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
-        guard let start, let now = processStart(of: pid) else { return true }
-        return now == start
-    }
-
-    /// The boot id and the start time (clock ticks since boot) of process `pid`, from /proc:
-    /// together they name one process, where a pid alone may be reused. nil where /proc is absent.
-    static func processStart(of pid: Int32) -> String? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let boot = try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return nil }
-        // Fields after the command name (which may hold spaces): state is field 3, starttime 22.
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 19 else { return nil }
-        return boot.trimmingCharacters(in: .whitespacesAndNewlines) + ":" + fields[19]
-    }
-
-    /// This machine's name as `gethostname` gives it (no DNS lookup, which may hang).
-    public static var localHost: String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-}
-
-extension JobStore {
+extension SQLiteJobStore {
     /// Records a run and its scope: every job (of `batch`) that is not final gets a row in
     /// `run_scope` for this run (a later run adds its own rows and never rewrites these). Final
     /// jobs that still lack their cost are recorded as owed one cost poll. Jobs in flight

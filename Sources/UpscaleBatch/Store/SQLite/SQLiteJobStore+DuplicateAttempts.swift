@@ -1,14 +1,6 @@
 import GRDB
 
-/// An extra request the API ran for a job (a duplicate charge a webhook revealed), owed one
-/// status poll for its cost.
-public struct AttemptPollClaim: Sendable, Equatable {
-    public var attemptID: Int64
-    public var jobID: Int64
-    public var requestID: String
-}
-
-extension JobStore {
+extension SQLiteJobStore {
     /// The duplicate attempts (of jobs of `batch`) still owed their cost poll.
     public func duplicateAttemptsToPoll(batch: String?) throws(StoreError) -> [AttemptPollClaim] {
         try read { db in

@@ -9,7 +9,7 @@ import GRDB
 ///
 /// The salt is the store's own (random, in `meta`), so the fingerprint says nothing about the
 /// key to anyone who reads the store, and the same key gives other fingerprints in other stores.
-extension JobStore {
+extension SQLiteJobStore {
     /// The fingerprint of `apiKey` at `baseURL` in this store: 16 bytes of SHA-256 over the
     /// store's salt, the key and the base URL, in hex. Makes the salt on first use.
     public func accountFingerprint(apiKey: String, baseURL: String) throws(StoreError) -> String {

@@ -8,7 +8,7 @@ import GRDB
 /// failed download is retried by the next pass, except a permanent failure (its
 /// `download_error` starts with `DownloadFailure.permanentPrefix`), which passes leave alone
 /// unless asked to retry it.
-extension JobStore {
+extension SQLiteJobStore {
     /// The next pending downloads after `afterID`, in id order: callers page through them so a
     /// million jobs never load at once.
     public func pendingDownloads(

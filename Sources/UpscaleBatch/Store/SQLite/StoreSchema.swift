@@ -167,7 +167,7 @@ enum StoreSchema {
             try db.execute(sql: "CREATE INDEX jobs_state ON jobs(state)")
         }
         // One account per store: the salted fingerprint of the API key and base URL each job's
-        // last submission was sent with (JobStore+Account).
+        // last submission was sent with (SQLiteJobStore+Account).
         migrator.registerMigration("v8-account") { db in
             try db.execute(sql: "ALTER TABLE jobs ADD COLUMN account TEXT")
         }

@@ -1,6 +1,6 @@
 import GRDB
 
-extension JobStore {
+extension SQLiteJobStore {
     /// Cost totals grouped by mode, batch, UTC day of submission, or state. Sums are SQLite
     /// integer sums: exact. Unsubmitted jobs have no day and group under `unsubmitted`.
     public func costReport(by grouping: ReportGrouping, filter: ReportFilter = ReportFilter()) throws(StoreError) -> CostReport {
