@@ -22,7 +22,7 @@ struct WebhookResponder: HTTPResponder {
     /// The largest body accepted; the documented payload is a few hundred bytes.
     static let maxBodySize = 64 * 1024
 
-    let store: SQLiteJobStore
+    let store: any JobStore
     let tokenCheck: TokenCheck
     let counters: WebhookCounters
     /// The longest wait for a store another process is writing before answering 503: the

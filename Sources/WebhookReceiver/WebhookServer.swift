@@ -53,10 +53,10 @@ public final class WebhookServer: Sendable {
     /// `busyTimeout` and `requestDeadline` are the receiver's limits (5 s, 30 s); tests set
     /// them shorter.
     public static func start(
-        store: SQLiteJobStore, host: String, port: Int, logger: Logger, observability: WebhookObservability? = nil,
+        store: any JobStore, host: String, port: Int, logger: Logger, observability: WebhookObservability? = nil,
         busyTimeout: TimeInterval = defaultBusyTimeout, requestDeadline: TimeInterval = defaultRequestDeadline
     ) async throws -> WebhookServer {
-        let secret = try store.webhookSecret()
+        let secret = try await store.webhookSecret()
         if secret.isEmpty {
             logger.error("the job store has no webhook secret: every webhook will be refused (401)")
         }

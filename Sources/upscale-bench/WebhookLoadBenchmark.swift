@@ -37,7 +37,7 @@ struct WebhookLoadBenchmark: AsyncParsableCommand {
         let path = directory.appendingPathComponent("jobs.sqlite3").path
         let store = try SQLiteJobStore.openOrCreate(at: path)
         try seed(store, count: jobs)
-        let secret = try store.webhookSecret()
+        let secret = try await store.webhookSecret()
 
         let server = try WebhookServeProcess(binary: binary.map { URL(fileURLWithPath: $0) } ?? Self.siblingBinary, store: path)
         defer { server.stop() }
@@ -49,7 +49,8 @@ struct WebhookLoadBenchmark: AsyncParsableCommand {
         // or, with --run-jobs 0, a loop of small transactions.
         let otherRun = runJobs > 0 ? try startRun(store: path, directory: directory.path) : nil
         let writer =
-            otherRun == nil ? CompetingWriter(store: try SQLiteJobStore.open(at: path), jobs: Int64(jobs), pauseMs: writerPauseMs) : nil
+            otherRun == nil
+            ? CompetingWriter(store: try SQLiteJobStore.open(at: path), jobs: Int64(jobs), pauseMs: writerPauseMs) : nil
         writer?.start()
         if otherRun != nil {
             // Send only once the run is busy writing: submissions recorded, polls under way.

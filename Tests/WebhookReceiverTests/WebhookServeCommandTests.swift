@@ -18,7 +18,7 @@ import UpscaleBatch
     @Test func serveRecordsAWebhookAndExitsZeroOnSIGTERM() async throws {
         try await TestStore.with { store async throws in
             let id = try await store.insertJob(state: .inQueue, requestID: "req-1", cost: 480)
-            let secret = try store.store.webhookSecret()
+            let secret = try await store.store.webhookSecret()
             let serve = try launch(["webhook", "serve", "--listen", "127.0.0.1:0", "--db", store.path])
             defer { serve.signal(SIGINT) }
             let line = try await serve.firstLine(startingWith: "listening on ")

@@ -26,7 +26,7 @@ public final class ResultDownloader: Sendable {
     public static let queueCapacity = 10_000
     static let pageSize = 256
 
-    public let store: SQLiteJobStore
+    public let store: any JobStore
     /// Absolute path of the directory results are kept in.
     public let outputDirectory: String
     public let concurrency: Int
@@ -41,7 +41,7 @@ public final class ResultDownloader: Sendable {
     ///   - caFilePath: extra CA certificates to trust (`--ca-file`), e.g. the simulator's.
     ///   - environment: where `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` are read.
     public init(
-        store: SQLiteJobStore, outputDirectory: String, concurrency: Int = 4, maxBytes: Int64 = ResultDownloader.defaultMaxBytes,
+        store: any JobStore, outputDirectory: String, concurrency: Int = 4, maxBytes: Int64 = ResultDownloader.defaultMaxBytes,
         caFilePath: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger
     ) throws(DownloadSetupError) {
         self.store = store
@@ -63,7 +63,7 @@ public final class ResultDownloader: Sendable {
     public func downloadPending(batch: String? = nil, retryPermanentFailures: Bool = false) async throws(StoreError)
         -> DownloadSummary
     {
-        let counts = try store.downloadCounts(batch: batch)
+        let counts = try await store.downloadCounts(batch: batch)
         var summary = try await sweep(batch: batch, retryPermanentFailures: retryPermanentFailures)
         summary.skipped += counts.downloaded
         summary.notRetried = retryPermanentFailures ? 0 : counts.permanentFailures
@@ -78,7 +78,7 @@ public final class ResultDownloader: Sendable {
                 var running = 0
                 var afterID: Int64 = 0
                 while true {
-                    let page = try store.pendingDownloads(
+                    let page = try await store.pendingDownloads(
                         batch: batch, afterID: afterID, limit: Self.pageSize,
                         includingPermanentFailures: retryPermanentFailures)
                     guard let last = page.last else { break }
@@ -97,7 +97,7 @@ public final class ResultDownloader: Sendable {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError.sqlite(path: store.path, detail: "download pass ended: \(error)")
+            throw StoreError.sqlite(path: store.displayName, detail: "download pass ended: \(error)")
         }
         return summary
     }
@@ -108,7 +108,7 @@ public final class ResultDownloader: Sendable {
     /// yet. Never throws: a store failure comes back as a transient `.failed`.
     public func download(jobID: Int64) async -> DownloadOutcome {
         do {
-            switch try store.downloadState(jobID: jobID) {
+            switch try await store.downloadState(jobID: jobID) {
             case .notReady: return .notReady
             case .downloaded: return .alreadyDownloaded
             case .pending(let job): return try await process(job)
@@ -131,12 +131,12 @@ public final class ResultDownloader: Sendable {
             logger.info("job \(job.jobID): its result is being downloaded by another process; left to it")
             return .inProgressElsewhere
         case .success(let file?):
-            try store.recordDownload(jobID: job.jobID, file: file)
+            try await store.recordDownload(jobID: job.jobID, file: file)
             logger.debug("result kept", metadata: ["download.path": "\(file.path)", "download.bytes": "\(file.bytes)"])
             return .downloaded(file)
         case .failure(let failure):
             logger.warning("job \(job.jobID): result not kept: \(failure.storedText)")
-            try store.recordDownloadFailure(jobID: job.jobID, failure: failure)
+            try await store.recordDownloadFailure(jobID: job.jobID, failure: failure)
             return .failed(failure)
         }
     }

@@ -36,7 +36,9 @@ public final class JobRunner: Sendable {
     let state: Mutex<RunState>
     let startedAt = Date()
 
-    public init(store: SQLiteJobStore, client: any EnhancorClient, configuration: RunConfiguration, logger: Logger) throws(StoreError) {
+    public init(store: SQLiteJobStore, client: any EnhancorClient, configuration: RunConfiguration, logger: Logger)
+        throws(StoreError)
+    {
         self.store = store
         self.client = client
         self.configuration = configuration

@@ -77,7 +77,7 @@ import Testing
         let runner = try makeRunner(store, client)
         _ = try runner.prepare()
         #expect(await runner.run() == .incomplete(unfinished: 1))
-        let job = try #require(try store.job(id: 3))
+        let job = try await #require(try store.job(id: 3))
         #expect(job.isUnsubmitted)
         #expect(job.error?.contains("503") == true)
     }
@@ -95,8 +95,8 @@ import Testing
         #expect(try runner.prepare() == 0, "a final job is not in a run's scope")
         #expect(await runner.run() == .allCompleted)
         #expect(client.ledger.withLock { $0.pollsByRequest } == ["req-old": 1])
-        #expect(try store.job(id: id)?.cost == 100)
-        #expect(try store.job(id: id)?.resultURL == "https://r/1", "the webhook's result URL is kept")
+        #expect(await try store.job(id: id)?.cost == 100)
+        #expect(await try store.job(id: id)?.resultURL == "https://r/1", "the webhook's result URL is kept")
     }
 
     @Test func aStaleAnswerNeverMovesAJobBackwards() throws {

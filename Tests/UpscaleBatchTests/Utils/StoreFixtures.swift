@@ -36,7 +36,8 @@ enum StoreFixtures {
     }
 
     /// Sets columns of one job directly (a test's way to stage a situation).
-    static func update(_ store: SQLiteJobStore, job id: Int64, _ assignments: String, _ arguments: StatementArguments = []) throws {
+    static func update(_ store: SQLiteJobStore, job id: Int64, _ assignments: String, _ arguments: StatementArguments = []) throws
+    {
         var all = arguments
         _ = all.append(contentsOf: [id])
         try store.database.write { db in

@@ -24,7 +24,7 @@ struct TestServer {
             store: store, host: "127.0.0.1", port: 0, logger: logger, busyTimeout: busyTimeout,
             requestDeadline: requestDeadline)
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let test = TestServer(server: server, client: client, secret: try store.webhookSecret())
+        let test = TestServer(server: server, client: client, secret: try await store.webhookSecret())
         do {
             let result = try await body(test)
             try await client.shutdown()
