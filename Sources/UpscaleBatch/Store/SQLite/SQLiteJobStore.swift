@@ -25,11 +25,8 @@ public struct SQLiteJobStore: Sendable {
     /// A 1,000,000-row import holds the write lock for a few seconds; a minute leaves margin.
     public static let busyTimeout: TimeInterval = 60
 
-    /// What a command will do with the store: a command that only reads works on a store the
-    /// user may only read.
-    public enum Access: Sendable {
-        case read, write
-    }
+    /// What a command will do with the store (kept under this name for its callers).
+    public typealias Access = StoreAccess
 
     /// Opens an existing store. A missing file is an error: only `import` creates stores.
     ///
