@@ -104,6 +104,9 @@ public protocol JobStore: Sendable {
     func recordRefused(jobIDs: [Int64], message: String) async throws(StoreError)
     /// Claims up to `limit` jobs whose status poll is due (of `batch`).
     func claimDuePolls(limit: Int, batch: String?) async throws(StoreError) -> [PollClaim]
+    /// When the next poll of a job (of `batch`) not claimed by a poller falls due (Unix ms), nil
+    /// when none awaits one: the feeder sleeps until then instead of asking on a short tick.
+    func nextDuePoll(batch: String?) async throws(StoreError) -> Int64?
     /// Records poll answers in one transaction; returns the jobs the unknown-request rule failed.
     func recordPollResults(_ results: [PollResult]) async throws(StoreError) -> [Int64]
     /// Which of `jobIDs` are final or no longer submitted (a doubt that a webhook settled).

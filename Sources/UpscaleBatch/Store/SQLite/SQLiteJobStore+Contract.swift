@@ -159,6 +159,10 @@ extension SQLiteJobStore: JobStore {
         try await offload { () throws(StoreError) in try self.claimDuePolls(limit: limit, batch: batch) }
     }
 
+    public func nextDuePoll(batch: String?) async throws(StoreError) -> Int64? {
+        try await offload { () throws(StoreError) in try self.nextDuePoll(batch: batch) }
+    }
+
     public func recordPollResults(_ results: [PollResult]) async throws(StoreError) -> [Int64] {
         try await offload { () throws(StoreError) in try self.recordPollResults(results) }
     }

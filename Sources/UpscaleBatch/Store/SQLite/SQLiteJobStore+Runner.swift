@@ -134,6 +134,17 @@ extension SQLiteJobStore {
         }
     }
 
+    /// When the next poll of an unclaimed job (of `batch`) falls due (Unix ms); nil when none awaits one.
+    public func nextDuePoll(batch: String?) throws(StoreError) -> Int64? {
+        try read { db in
+            let batchCondition = batch == nil ? "" : " AND batch_id = \(StoreSQL.batchNamed)"
+            return try Int64.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT min(next_poll_at) FROM jobs WHERE next_poll_at IS NOT NULL AND polling = 0\(batchCondition)"),
+                arguments: StatementArguments(batch.map { [$0] } ?? []))
+        }
+    }
+
     /// Claims up to `limit` jobs whose status call is due, marking them `polling` so they are
     /// not claimed twice while their call is in flight; the answer clears it and sets the next time.
     public func claimDuePolls(limit: Int, batch: String?) throws(StoreError) -> [PollClaim] {
