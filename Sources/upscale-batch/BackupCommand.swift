@@ -21,7 +21,12 @@ struct BackupCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
-        let jobStore = try store.openExisting()
+        let opened = try await store.open()
+        guard let jobStore = opened as? SQLiteJobStore else {
+            throw CommandFailure.exit(
+                ExitCodes.configuration,
+                "\(opened.displayName) is a PostgreSQL database: backups are the database's business (pg_dump, base backups)")
+        }
         do {
             let backup = try jobStore.backup(to: destination)
             print("backed up \(jobStore.path) to \(backup.path): \(backup.jobs) jobs, \(backup.bytes) bytes, integrity ok")

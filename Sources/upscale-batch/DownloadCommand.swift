@@ -39,7 +39,7 @@ struct DownloadCommand: AsyncParsableCommand {
 
     func run() async throws {
         let jobStore = try store.openExisting()
-        try checkBatch(batch, in: jobStore)
+        try await checkBatch(batch, in: jobStore)
         var handler = PlainLogHandler()
         handler.logLevel = verbose ? .debug : .warning
         handler.showsMetadata = verbose

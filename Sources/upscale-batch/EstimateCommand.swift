@@ -22,9 +22,10 @@ struct EstimateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let jobStore = try store.openExisting(for: .read)
-        try checkBatch(batch, in: jobStore)
-        let estimate = try CommandFailure.wrap { () throws(StoreError) in try jobStore.costEstimate(batch: batch) }
+        let jobStore = try await store.open(for: .read)
+        try await checkBatch(batch, in: jobStore)
+        let estimate: CostEstimate
+        do { estimate = try await jobStore.costEstimate(batch: batch) } catch { throw CommandFailure.exit(for: error) }
         StandardOutput.print(format == .json ? EstimateRenderer.json(estimate) : EstimateRenderer.table(estimate))
     }
 }

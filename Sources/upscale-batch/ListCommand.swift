@@ -20,17 +20,16 @@ struct ListCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let jobStore = try store.openExisting(for: .read)
-        try checkBatch(batch, in: jobStore)
-        var output = StandardOutput()
-        var renderer = JobListRenderer(format: format)
-        renderer.begin(into: &output)
-        try CommandFailure.wrap { () throws(StoreError) in
-            try jobStore.forEachJob(JobFilter(state: state, batch: batch, limit: limit)) { job in
-                renderer.write(job, into: &output)
+        let jobStore = try await store.open(for: .read)
+        try await checkBatch(batch, in: jobStore)
+        let listing = JobListing(format: format)
+        do {
+            try await jobStore.forEachJob(JobFilter(state: state, batch: batch, limit: limit)) { job in
+                listing.write(job)
             }
+        } catch let error as StoreError {
+            throw CommandFailure.exit(for: error)
         }
-        renderer.end(into: &output)
-        output.flush()
+        listing.end()
     }
 }

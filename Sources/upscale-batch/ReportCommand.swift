@@ -31,17 +31,19 @@ struct ReportCommand: AsyncParsableCommand {
     var out: String?
 
     func run() async throws {
-        let jobStore = try store.openExisting(for: .read)
-        try checkBatch(batch, in: jobStore)
+        let jobStore = try await store.open(for: .read)
+        try await checkBatch(batch, in: jobStore)
         let filter = ReportFilter(batch: batch, since: since?.text, until: until?.text)
-        let report = try CommandFailure.wrap { () throws(StoreError) in try jobStore.costReport(by: by, filter: filter) }
+        let report: CostReport
+        do { report = try await jobStore.costReport(by: by, filter: filter) } catch { throw CommandFailure.exit(for: error) }
         let text: String
         switch format {
         case .table: text = CostReportRenderer.render(report, as: .table)
         case .csv: text = CostReportRenderer.render(report, as: .csv)
         case .json: text = CostReportRenderer.render(report, as: .json)
         case .html:
-            let daily = try CommandFailure.wrap { () throws(StoreError) in try jobStore.dailyCosts(filter: filter) }
+            let daily: [DailyModeCost]
+            do { daily = try await jobStore.dailyCosts(filter: filter) } catch { throw CommandFailure.exit(for: error) }
             text = CostReportPage(
                 report: report, daily: daily, filter: filter,
                 generatedAt: UTCTime.seconds(Date()), version: UpscaleBatchVersion.current

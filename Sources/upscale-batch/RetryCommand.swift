@@ -12,9 +12,10 @@ struct RetryCommand: AsyncParsableCommand {
     @Option(help: "Only jobs of this batch.") var batch: String?
 
     func run() async throws {
-        let jobStore = try store.openExisting()
-        try checkBatch(batch, in: jobStore)
-        let moved = try CommandFailure.wrap { () throws(StoreError) in try jobStore.retryFailed(batch: batch) }
+        let jobStore = try await store.open()
+        try await checkBatch(batch, in: jobStore)
+        let moved: Int
+        do { moved = try await jobStore.retryFailed(batch: batch) } catch { throw CommandFailure.exit(for: error) }
         StandardOutput.print("moved \(moved) failed job\(moved == 1 ? "" : "s") back to PENDING\n")
     }
 }

@@ -43,7 +43,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let webhook = try webhookChoice(environment)
         let jobStore = try store.openExisting()
-        try checkBatch(options.batch, in: jobStore)
+        try await checkBatch(options.batch, in: jobStore)
         let session = RunSession(
             store: jobStore, options: options, apiKey: key,
             baseURL: baseURL ?? environment["ENHANCOR_BASE_URL"] ?? "https://apireq.enhancor.ai/api/upscaler/v1",

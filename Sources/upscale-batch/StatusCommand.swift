@@ -16,8 +16,11 @@ struct StatusCommand: AsyncParsableCommand {
     @Option(help: "Output format: table or json.") var format: Format = .table
 
     func run() async throws {
-        let jobStore = try store.openExisting(for: .read)
-        let snapshot = try CommandFailure.wrap { () throws(StoreError) in try jobStore.statusSnapshot() }
+        let jobStore = try await store.open(for: .read)
+        let snapshot: StatusSnapshot
+        do { snapshot = try await jobStore.statusSnapshot(batch: nil, runID: nil) } catch {
+            throw CommandFailure.exit(for: error)
+        }
         StandardOutput.print(format == .json ? StatusRenderer.json(snapshot) : StatusRenderer.table(snapshot))
     }
 }

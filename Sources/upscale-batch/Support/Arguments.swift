@@ -42,12 +42,13 @@ struct Day: Sendable {
 }
 
 /// `--batch NAME`, checked against the store so a misspelt name is an error, not an empty result.
-func checkBatch(_ name: String?, in store: SQLiteJobStore) throws {
+func checkBatch(_ name: String?, in store: any JobStore) async throws {
     guard let name else { return }
-    let exists = try CommandFailure.wrap { () throws(StoreError) in try store.batchExists(name) }
+    let exists: Bool
+    do { exists = try await store.batchExists(name) } catch { throw CommandFailure.exit(for: error) }
     if !exists {
         throw CommandFailure.exit(
             ExitCodes.configuration,
-            "no batch named \"\(TextEscaping.visible(name))\" in \(TextEscaping.visible(store.path))")
+            "no batch named \"\(TextEscaping.visible(name))\" in \(TextEscaping.visible(store.displayName))")
     }
 }

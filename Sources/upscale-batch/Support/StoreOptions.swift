@@ -22,6 +22,16 @@ struct StoreOptions: ParsableArguments {
         return "upscale-batch.sqlite3"
     }
 
+    /// Opens an existing store through the contract (either engine); a missing one is exit 2 with
+    /// "no job store at ...". Commands that only read pass `.read`.
+    func open(for access: StoreAccess = .write) async throws -> any JobStore {
+        do {
+            return try await JobStores.open(resolvedPath, for: access)
+        } catch {
+            throw CommandFailure.exit(for: error)
+        }
+    }
+
     /// Opens an existing store; a missing one is exit 2 with "no job store at PATH". Commands
     /// that only read pass `.read`: they work on a store the user may only read.
     func openExisting(for access: SQLiteJobStore.Access = .write) throws -> SQLiteJobStore {
