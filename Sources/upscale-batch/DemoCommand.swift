@@ -57,7 +57,9 @@ struct DemoCommand: AsyncParsableCommand {
         }
         await simulator.stop()
 
-        let report = try CommandFailure.wrap { () throws(StoreError) in try store.costReport(by: .mode) }
+        let report = try await CommandFailure.wrapAsync { () async throws(StoreError) in
+            try await store.costReport(by: .mode, filter: ReportFilter())
+        }
         StandardOutput.print("\ncost report (upscale-batch report --db \(storePath)):\n" + CostReportRenderer.table(report))
         StandardOutput.print("\nthe job store is \(storePath)\ntry: upscale-batch list --db \(storePath)\n")
         if code != 0 { throw ExitCode(code) }

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Testing
 
@@ -20,12 +21,14 @@ public struct BoundedTrait: TestTrait, SuiteTrait, TestScoping {
         guard testCase != nil else { return try await function() }
         let name = "\(test.sourceLocation.fileName):\(test.sourceLocation.line) \(test.name)"
         let limit = seconds
-        let watchdog = Task.detached {
-            try await Task.sleep(for: .seconds(limit))
+        // A Dispatch timer, not a task: it must fire even when every thread of the cooperative
+        // pool is blocked (a deadlock is one of the hangs it is there to end).
+        let watchdog = DispatchWorkItem {
             FileHandle.standardError.write(
                 Data("\nBOUND EXCEEDED: \(name) was still running after \(limit) s; stopping the test process\n".utf8))
             exit(124)
         }
+        DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(limit), execute: watchdog)
         defer { watchdog.cancel() }
         try await function()
     }

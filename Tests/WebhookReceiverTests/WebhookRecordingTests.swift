@@ -159,7 +159,7 @@ import WebhookReceiver
         try await TestStore.with { store async throws in
             let never = try await store.insertJob(state: .pending)
             let retried = try await store.insertJob(state: .failed, requestID: "req-old", cost: 240)
-            _ = try store.store.retryFailed()
+            _ = try await store.store.retryFailed()
             try await store.markUpdatedAt(never)
             try await store.markUpdatedAt(retried)
             let (neverBefore, retriedBefore) = (try await store.row(never), try await store.row(retried))
@@ -205,20 +205,13 @@ import WebhookReceiver
         try await TestStore.with { store async throws in
             let id = try await store.insertJob(state: .inQueue, requestID: "req-1", cost: 10)
             let s = store.store
-            // The synchronous overload (for callers off the cooperative pool)...
-            let record: (Int64?, String, String, String?) throws -> WebhookOutcome = {
-                try s.recordWebhook(jobID: $0, requestID: $1, status: $2, resultURL: $3)
+            func record(_ job: Int64?, _ request: String, _ status: String, _ result: String?) async throws -> WebhookOutcome {
+                try await s.recordWebhook(jobID: job, requestID: request, status: status, resultURL: result, busyTimeout: nil)
             }
-            #expect(try record(nil, "nope", "success", "u") == .unknownJob)
-            #expect(try record(id, "req-1", "failed", nil) == .ignored(jobID: id))
-            #expect(try record(id, "req-1", "success", "u") == .completed(jobID: id))
-            #expect(try record(id, "req-1", "success", "u") == .alreadyRecorded(jobID: id))
-            // ...and the async one agree.
-            let other = try await store.insertJob(state: .inQueue, requestID: "req-2", cost: 10)
-            let completed = try await s.recordWebhook(jobID: other, requestID: "req-2", status: "success", resultURL: "u")
-            #expect(completed == .completed(jobID: other))
-            let again = try await s.recordWebhook(jobID: other, requestID: "req-2", status: "success", resultURL: "u")
-            #expect(again == .alreadyRecorded(jobID: other))
+            #expect(try await record(nil, "nope", "success", "u") == .unknownJob)
+            #expect(try await record(id, "req-1", "failed", nil) == .ignored(jobID: id))
+            #expect(try await record(id, "req-1", "success", "u") == .completed(jobID: id))
+            #expect(try await record(id, "req-1", "success", "u") == .alreadyRecorded(jobID: id))
         }
     }
 }

@@ -11,7 +11,9 @@ extension JobRunner {
             switch result {
             case .success(let requestID):
                 let firstPoll = StoreClock.millis() + Int64(schedule.firstDelay * 1000)
-                try store.recordSubmitted(jobID: claim.jobID, requestID: requestID, firstPollAt: firstPoll)
+                try StoreBridge.wait { () async throws(StoreError) in
+                    try await self.store.recordSubmitted(jobID: claim.jobID, requestID: requestID, firstPollAt: firstPoll)
+                }
                 let decision = state.withLock { state in
                     state.statistics.accepted += 1
                     state.apiAnswered = true
@@ -24,7 +26,7 @@ extension JobRunner {
         } catch let error as StoreError {
             storeFailed(error, while: "recording a submission's answer")
         } catch {
-            storeFailed(.sqlite(path: store.path, detail: "\(error)"), while: "recording a submission's answer")
+            storeFailed(.sqlite(path: store.displayName, detail: "\(error)"), while: "recording a submission's answer")
         }
     }
 
@@ -40,16 +42,23 @@ extension JobRunner {
             }
             if stoppedAlready {
                 // Refused after the streak stopped the run: it goes back to unsubmitted too.
-                try store.recordSubmissionUnresolved(jobID: claim.jobID, error: "refused: \(message)", keepInDoubt: false)
+                try StoreBridge.wait { () async throws(StoreError) in
+                    try await self.store.recordSubmissionUnresolved(
+                        jobID: claim.jobID, error: "refused: \(message)", keepInDoubt: false)
+                }
             }
             for decision in decisions { try apply(decision) }
         case .unauthorized:
-            try store.recordSubmissionUnresolved(jobID: claim.jobID, error: error.description, keepInDoubt: false)
+            try StoreBridge.wait { () async throws(StoreError) in
+                try await self.store.recordSubmissionUnresolved(jobID: claim.jobID, error: error.description, keepInDoubt: false)
+            }
             requestStop(.unauthorized)
         case .ambiguous:
             // The API may have created a request we cannot name: keep the attempt in doubt, so
             // the next submission of this job is flagged as a possible duplicate charge.
-            try store.recordSubmissionUnresolved(jobID: claim.jobID, error: error.description, keepInDoubt: true)
+            try StoreBridge.wait { () async throws(StoreError) in
+                try await self.store.recordSubmissionUnresolved(jobID: claim.jobID, error: error.description, keepInDoubt: true)
+            }
             jobLogger.warning(
                 "submission of job \(claim.jobID) got no readable answer; resubmitting it (possible duplicate charge)")
             state.withLock { state in
@@ -58,13 +67,19 @@ extension JobRunner {
             }
         case .cancelled:
             // The request never left (the client was stopped while it waited): nothing in doubt.
-            try store.recordSubmissionUnresolved(jobID: claim.jobID, error: error.description, keepInDoubt: false)
+            try StoreBridge.wait { () async throws(StoreError) in
+                try await self.store.recordSubmissionUnresolved(jobID: claim.jobID, error: error.description, keepInDoubt: false)
+            }
         case .configuration(let detail):
             // Every request would fail the same way: stop, nothing marked FAILED.
-            try store.recordSubmissionUnresolved(jobID: claim.jobID, error: error.description, keepInDoubt: false)
+            try StoreBridge.wait { () async throws(StoreError) in
+                try await self.store.recordSubmissionUnresolved(jobID: claim.jobID, error: error.description, keepInDoubt: false)
+            }
             requestStop(.configuration(message: detail))
         case .transient, .rateLimited, .malformed:
-            try store.recordSubmissionUnresolved(jobID: claim.jobID, error: error.description, keepInDoubt: false)
+            try StoreBridge.wait { () async throws(StoreError) in
+                try await self.store.recordSubmissionUnresolved(jobID: claim.jobID, error: error.description, keepInDoubt: false)
+            }
             jobLogger.warning("job \(claim.jobID) stays unsubmitted: \(error.description)")
             state.withLock { $0.statistics.unsubmittedAfterErrors += 1 }
         }
@@ -76,11 +91,15 @@ extension JobRunner {
         case .hold:
             break
         case .fail(let jobs, let message):
-            try store.recordRefused(jobIDs: jobs, message: message)
+            try StoreBridge.wait { () async throws(StoreError) in
+                try await self.store.recordRefused(jobIDs: jobs, message: message)
+            }
             logger.warning("the API refused \(jobs.count) job(s): \(message)")
         case .stop(let jobs, let message):
             for job in jobs {
-                try store.recordSubmissionUnresolved(jobID: job, error: "refused: \(message)", keepInDoubt: false)
+                try StoreBridge.wait { () async throws(StoreError) in
+                    try await self.store.recordSubmissionUnresolved(jobID: job, error: "refused: \(message)", keepInDoubt: false)
+                }
             }
             state.withLock { state in
                 state.submissionsStopped = true
@@ -188,7 +207,9 @@ extension JobRunner {
         let (found, missing) = (answer, notFound)
         commitQueue.async {
             do throws(StoreError) {
-                try self.store.recordDuplicateAttemptPoll(claim, answer: found, notFound: missing)
+                try StoreBridge.wait { () async throws(StoreError) in
+                    try await self.store.recordDuplicateAttemptPoll(claim, answer: found, notFound: missing)
+                }
             } catch {
                 self.storeFailed(error, while: "recording a duplicate request's cost")
             }
@@ -216,7 +237,7 @@ extension JobRunner {
             return state.pendingPollResults
         }
         do {
-            let unknown = try store.recordPollResults(batch)
+            let unknown = try StoreBridge.wait { () async throws(StoreError) in try await self.store.recordPollResults(batch) }
             if !unknown.isEmpty {
                 state.withLock { $0.statistics.unknownRequests += unknown.count }
                 logger.warning(

@@ -47,7 +47,9 @@ extension JobRunner {
         let now = StoreClock.millis()
         if !pollsQueued && now >= noClaimBefore {
             do {
-                let claims = try store.claimDuePolls(limit: configuration.concurrency, batch: configuration.batch)
+                let claims = try StoreBridge.wait { () async throws(StoreError) in
+                    try await self.store.claimDuePolls(limit: self.configuration.concurrency, batch: self.configuration.batch)
+                }
                 state.withLock { state in
                     state.pollQueue.append(contentsOf: claims)
                     if claims.isEmpty { state.noPollClaimBefore = now + 50 }
@@ -83,7 +85,9 @@ extension JobRunner {
         if let due { return due }
         if needsRefill {
             do {
-                let claims = try store.unsubmittedJobs(runID: runID, afterID: cursor, limit: 256)
+                let claims = try StoreBridge.wait { () async throws(StoreError) in
+                    try await self.store.unsubmittedJobs(runID: self.runID, afterID: cursor, limit: 256)
+                }
                 state.withLock { state in
                     state.submitQueue = claims
                     if let last = claims.last { state.cursor = last.jobID } else { state.cursorExhausted = true }
@@ -127,9 +131,11 @@ extension JobRunner {
     private func startSubmission(_ claim: SubmissionClaim) {
         let result: SubmissionClaimResult
         do {
-            result = try store.claimSubmission(
-                jobID: claim.jobID, runID: runID, webhookOfOurs: configuration.webhookOfOurs,
-                doubtWait: configuration.doubtWait, account: configuration.account)
+            result = try StoreBridge.wait { () async throws(StoreError) in
+                try await self.store.claimSubmission(
+                    jobID: claim.jobID, runID: self.runID, webhookOfOurs: self.configuration.webhookOfOurs,
+                    doubtWait: self.configuration.doubtWait, account: self.configuration.account)
+            }
         } catch {
             storeFailed(error, while: "recording a submission attempt")
             slots.signal()

@@ -63,20 +63,24 @@ extension JobRunner {
         state.withLock { $0.lastHousekeeping = now }
         do {
             let cutoff = now.addingTimeInterval(-configuration.jobTimeout)
-            let timedOut = try store.failTimedOut(
-                runID: runID, submittedBefore: cutoff,
-                reason: "no final status within \(Int(configuration.jobTimeout)) s (--job-timeout)")
+            let timedOut = try StoreBridge.wait { () async throws(StoreError) in
+                try await self.store.failTimedOut(
+                    runID: self.runID, submittedBefore: cutoff,
+                    reason: "no final status within \(Int(self.configuration.jobTimeout)) s (--job-timeout)")
+            }
             if timedOut > 0 { logger.warning("\(timedOut) job(s) failed: in flight longer than --job-timeout") }
             let waiting = state.withLock { $0.waitingForWebhook.map(\.claim.jobID) }
             if !waiting.isEmpty {
                 // A webhook that settled a doubt ends the wait for it at once.
-                let settled = try store.settledJobs(waiting)
+                let settled = try StoreBridge.wait { () async throws(StoreError) in try await self.store.settledJobs(waiting) }
                 if !settled.isEmpty {
                     state.withLock { $0.waitingForWebhook.removeAll { settled.contains($0.claim.jobID) } }
                     logger.info("\(settled.count) submission(s) in doubt settled by their webhook: not resubmitted")
                 }
             }
-            let completions = try store.webhookCompletions(runID: runID)
+            let completions = try StoreBridge.wait { () async throws(StoreError) in
+                try await self.store.webhookCompletions(runID: self.runID)
+            }
             let newlyActive = state.withLock { state -> Bool in
                 state.statistics.timedOut += timedOut
                 let wasActive = state.webhooksActive
@@ -97,7 +101,9 @@ extension JobRunner {
     /// Nothing of the scope is in flight and no poll is owed (costs of final jobs included).
     private func isOver() -> Bool {
         do {
-            let outstanding = try store.runOutstanding(runID: runID)
+            let outstanding = try StoreBridge.wait { () async throws(StoreError) in
+                try await self.store.runOutstanding(runID: self.runID)
+            }
             return outstanding.inFlight == 0 && outstanding.awaitingPoll == 0
         } catch {
             storeFailed(error, while: "checking progress")
@@ -111,13 +117,17 @@ extension JobRunner {
         commitQueue.sync {
             let decision = state.withLock { $0.streak.flush() }
             if case .fail(let jobs, let message) = decision {
-                do { try store.recordRefused(jobIDs: jobs, message: message) } catch {
+                do {
+                    try StoreBridge.wait { () async throws(StoreError) in
+                        try await self.store.recordRefused(jobIDs: jobs, message: message)
+                    }
+                } catch {
                     logger.error("job store error while recording refusals: \(error)")
                 }
             }
         }
         let outcome = stopOutcome ?? naturalOutcome()
-        do { try store.endRun(runID: runID) } catch {
+        do { try StoreBridge.wait { () async throws(StoreError) in try await self.store.endRun(runID: self.runID) } } catch {
             logger.error("job store error while recording the run's end: \(error)")
         }
         let continuation = state.withLock { state in
@@ -134,7 +144,9 @@ extension JobRunner {
         if let message = state.withLock({ $0.refusalStopMessage }) { return .refusalStreak(message: message) }
         if let cap = state.withLock({ $0.spendCapReached ? $0.spend?.cap : nil }) { return .maxSpendReached(cap: cap) }
         do {
-            let snapshot = try store.statusSnapshot(runID: runID)
+            let snapshot = try StoreBridge.wait { () async throws(StoreError) in
+                try await self.store.statusSnapshot(batch: nil, runID: self.runID)
+            }
             let unfinished = snapshot.total - snapshot.final
             if unfinished > 0 { return .incomplete(unfinished: unfinished) }
             return (snapshot.counts[.failed] ?? 0) > 0 ? .someFailed : .allCompleted

@@ -16,7 +16,7 @@ import Synchronization
 /// its own transaction the moment the answer arrives, on a serial commit queue that never holds
 /// it behind a batch. Poll answers, which are safe to repeat, are committed several at a time.
 public final class JobRunner: Sendable {
-    let store: SQLiteJobStore
+    let store: any JobStore
     let client: any EnhancorClient
     let configuration: RunConfiguration
     let logger: Logger
@@ -36,8 +36,8 @@ public final class JobRunner: Sendable {
     let state: Mutex<RunState>
     let startedAt = Date()
 
-    public init(store: SQLiteJobStore, client: any EnhancorClient, configuration: RunConfiguration, logger: Logger)
-        throws(StoreError)
+    public init(store: any JobStore, client: any EnhancorClient, configuration: RunConfiguration, logger: Logger)
+        async throws(StoreError)
     {
         self.store = store
         self.client = client
@@ -45,7 +45,7 @@ public final class JobRunner: Sendable {
         self.logger = logger
         self.runID = Self.makeRunID()
         self.identity = RunIdentity(runID: runID)
-        self.secret = try store.webhookSecret()
+        self.secret = try await store.webhookSecret()
         self.schedule = PollSchedule(
             pollInterval: configuration.pollInterval, fallbackPollInterval: configuration.fallbackPollInterval)
         self.slots = DispatchSemaphore(value: configuration.concurrency)
@@ -57,9 +57,9 @@ public final class JobRunner: Sendable {
 
     /// Records the run and its scope in the store and returns how many jobs it holds; the
     /// duplicate attempts still owed their cost poll are polled first.
-    public func prepare() throws(StoreError) -> Int {
-        let scope = try store.beginRun(identity, batch: configuration.batch)
-        let attempts = try store.duplicateAttemptsToPoll(batch: configuration.batch)
+    public func prepare() async throws(StoreError) -> Int {
+        let scope = try await store.beginRun(identity, batch: configuration.batch)
+        let attempts = try await store.duplicateAttemptsToPoll(batch: configuration.batch)
         state.withLock {
             $0.scope = scope
             $0.attemptPolls = attempts

@@ -9,8 +9,8 @@ import Synchronization
 /// (those threads may not wait: that is what the contract's async methods are for); every
 /// caller is a Dispatch thread of ours.
 public enum StoreBridge {
-    /// Runs `work` to completion and returns its result, waiting on the calling thread.
-    public static func wait<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+    /// Runs `work` to completion and returns its result, waiting on the calling thread; any error.
+    public static func waitThrowing<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
         let done = DispatchSemaphore(value: 0)
         let box = Mutex<Result<T, any Error>?>(nil)
         Task {
@@ -23,7 +23,8 @@ public enum StoreBridge {
         return try box.withLock { $0! }.get()
     }
 
-    /// The same for work that throws only `StoreError`, keeping the type.
+    /// Runs `work` to completion and returns its result, waiting on the calling thread; the
+    /// store's errors keep their type.
     public static func wait<T: Sendable>(
         _ work: @escaping @Sendable () async throws(StoreError) -> T
     ) throws(StoreError) -> T {

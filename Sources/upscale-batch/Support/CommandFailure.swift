@@ -29,6 +29,15 @@ enum CommandFailure {
         }
     }
 
+    /// The same for the store contract's async calls.
+    static func wrapAsync<T>(_ body: () async throws(StoreError) -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw exit(for: error)
+        }
+    }
+
     /// Prints a store error (with `message(for:)`) and returns its exit code to throw.
     static func exit(for error: StoreError) -> ExitCode {
         exit(code(for: error), message(for: error))

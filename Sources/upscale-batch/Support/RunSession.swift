@@ -42,10 +42,12 @@ struct RunSession {
         defer { withExtendedLifetime(lock) {} }
 
         // One account per store: jobs in flight under another key or base URL are not ours to poll.
-        let account = try CommandFailure.wrap { () throws(StoreError) in
-            try store.accountFingerprint(apiKey: apiKey, baseURL: baseURL)
+        let account = try await CommandFailure.wrapAsync { () async throws(StoreError) in
+            try await store.accountFingerprint(apiKey: apiKey, baseURL: baseURL)
         }
-        let foreign = try CommandFailure.wrap { () throws(StoreError) in try store.jobsInFlightOfAnotherAccount(account) }
+        let foreign = try await CommandFailure.wrapAsync { () async throws(StoreError) in
+            try await store.jobsInFlightOfAnotherAccount(account)
+        }
         if foreign > 0 {
             throw CommandFailure.exit(
                 ExitCodes.configuration,
@@ -60,7 +62,8 @@ struct RunSession {
             options.maxSpend == nil
             ? [:]
             : RunConfiguration.costHistory(
-                from: try CommandFailure.wrap { () throws(StoreError) in try store.costEstimate() })
+                from: try await CommandFailure.wrapAsync { () async throws(StoreError) in try await store.costEstimate(batch: nil)
+                })
         // Metrics only when someone can read them: a listener's GET /metrics or --metrics-file.
         let exporter = metricsFile != nil || hasListener ? MetricsExporter(store: store) : nil
         if let exporter, let metricsFile {
@@ -115,7 +118,13 @@ struct RunSession {
             let batch = options.batch
             let store = store
             configuration.onHousekeeping = {
-                guard let pending = try? store.pendingDownloads(batch: batch, afterID: 0, limit: 500) else { return }
+                // Called on the runner's monitor queue, which may wait (StoreBridge).
+                guard
+                    let pending = try? StoreBridge.wait({ () async throws(StoreError) in
+                        try await store.pendingDownloads(
+                            batch: batch, afterID: 0, limit: 500, includingPermanentFailures: false)
+                    })
+                else { return }
                 for job in pending { downloader.enqueue(jobID: job.jobID) }
             }
         }
@@ -124,9 +133,9 @@ struct RunSession {
         let runner: JobRunner
         let started = Date()
         do {
-            runner = try JobRunner(store: store, client: client, configuration: configuration, logger: logger)
+            runner = try await JobRunner(store: store, client: client, configuration: configuration, logger: logger)
             exporter?.follow(runner)
-            let scope = try runner.prepare()
+            let scope = try await runner.prepare()
             if !options.quiet {
                 let listening = listener.map { " receiving webhooks on port \($0.port)," } ?? ""
                 logger.info(
@@ -152,7 +161,7 @@ struct RunSession {
         }
 
         do {
-            var summary = try RunSummary.load(
+            var summary = try await RunSummary.load(
                 store: store, runID: runner.runID, outcome: outcome, statistics: runner.statistics,
                 duration: Date().timeIntervalSince(started))
             summary.webhookRefusals = refusals
@@ -163,7 +172,7 @@ struct RunSession {
         }
         if outcome.exitCode == 0 || outcome.exitCode == 1 {
             // Every job of the scope is final: the time behind last_success_timestamp_seconds.
-            do { try store.recordRunSucceeded() } catch {
+            do { try await store.recordRunSucceeded(at: Date()) } catch {
                 printError("could not record the run's success for the metrics: \(error.description)")
             }
         }

@@ -45,11 +45,11 @@ import Testing
         #expect(labels.isSubset(of: ["endpoint", "status", "le", "mode", "outcome", "state"]), "\(labels)")
     }
 
-    @Test func storeSnapshotCountsStatesOldestUnfinishedAndLastSuccess() throws {
+    @Test func storeSnapshotCountsStatesOldestUnfinishedAndLastSuccess() async throws {
         let directory = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: directory)
         let ids = try StoreFixtures.insertJobs(store, count: 5)
-        try store.database.write { db in
+        try await store.database.write { db in
             try db.execute(
                 sql: "UPDATE jobs SET state = 'COMPLETED', cost = 240 WHERE id IN (?, ?)", arguments: [ids[0], ids[1]])
             try db.execute(sql: "UPDATE jobs SET state = 'FAILED' WHERE id = ?", arguments: [ids[2]])
@@ -58,21 +58,21 @@ import Testing
                 arguments: [ids[3]])
         }
         let now = UTCTime.parse("2026-11-25T01:00:00.000Z")!
-        var snapshot = try store.metricsSnapshot(now: now)
+        var snapshot = try await store.metricsSnapshot(now: now)
         #expect(snapshot.counts == [.pending: 1, .inQueue: 0, .inProgress: 1, .completed: 2, .failed: 1])
         #expect(abs((snapshot.oldestUnfinishedAge ?? 0) - 25 * 3600) < 0.01, "the IN_PROGRESS job imported a day earlier")
         #expect(snapshot.lastSuccess == nil)
 
-        try store.recordRunSucceeded(at: Date(timeIntervalSince1970: 1_800_000_000))
-        try store.recordRunSucceeded(at: Date(timeIntervalSince1970: 1_800_000_123.5))
-        snapshot = try store.metricsSnapshot(now: now)
+        try await store.recordRunSucceeded(at: Date(timeIntervalSince1970: 1_800_000_000))
+        try await store.recordRunSucceeded(at: Date(timeIntervalSince1970: 1_800_000_123.5))
+        snapshot = try await store.metricsSnapshot(now: now)
         #expect(abs((snapshot.lastSuccess ?? 0) - 1_800_000_123.5) < 0.01)
 
-        try store.database.write { db in try db.execute(sql: "UPDATE jobs SET state = 'COMPLETED'") }
-        #expect(try store.metricsSnapshot(now: now).oldestUnfinishedAge == nil, "nothing unfinished")
+        try await store.database.write { db in try db.execute(sql: "UPDATE jobs SET state = 'COMPLETED'") }
+        #expect(try await store.metricsSnapshot(now: now).oldestUnfinishedAge == nil, "nothing unfinished")
 
         let (metrics, registry) = makeMetrics()
-        metrics.record(try store.metricsSnapshot(now: now))
+        await metrics.record(try store.metricsSnapshot(now: now))
         let text = registry.emitToString()
         #expect(text.contains(#"upscale_batch_jobs{state="COMPLETED"} 5"#), "\(text)")
         #expect(text.contains("upscale_batch_last_success_timestamp_seconds 1800000123.5"))
@@ -96,12 +96,12 @@ import Testing
         #expect(details.contains { $0.contains("jobs_state") }, "\(details)")
     }
 
-    @Test func runCreditsCountEndedJobsOfTheRunByMode() throws {
+    @Test func runCreditsCountEndedJobsOfTheRunByMode() async throws {
         let directory = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: directory)
         let fast = try StoreFixtures.insertJobs(store, count: 3)
         let pro = try StoreFixtures.insertJobs(store, count: 2, mode: .professional)
-        try store.database.write { db in
+        try await store.database.write { db in
             try db.execute(
                 sql: "INSERT INTO runs (id, pid, host, started_at) VALUES ('r1', 1, 'h', '2026-12-01T00:00:00.000Z')")
             try db.execute(sql: "INSERT INTO run_scope (run_id, job_id) SELECT 'r1', id FROM jobs")
@@ -111,9 +111,9 @@ import Testing
                 sql: "UPDATE jobs SET state = 'COMPLETED' WHERE id IN (?, ?, ?)", arguments: [fast[0], fast[1], pro[0]])
             try db.execute(sql: "UPDATE jobs SET state = 'FAILED' WHERE id = ?", arguments: [pro[1]])
         }
-        let credits = try store.runCredits(runID: "r1")
+        let credits = try await store.runCredits(runID: "r1")
         #expect(credits["fast"] == CostTotals(total: 480, completed: 480, failed: 0), "the job in flight is not counted yet")
         #expect(credits["professional"] == CostTotals(total: 960, completed: 480, failed: 480))
-        #expect(try store.runCredits(runID: "other").isEmpty)
+        #expect(try await store.runCredits(runID: "other").isEmpty)
     }
 }

@@ -8,11 +8,11 @@ import Testing
 @Suite("Cost estimate", .bounded)
 struct CostEstimateTests {
     @Test("no history: nothing estimated, and the table says so per mode")
-    func noHistory() throws {
+    func noHistory() async throws {
         let temporary = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: temporary)
         try StoreFixtures.insertJobs(store, count: 5)
-        let estimate = try store.costEstimate()
+        let estimate = try await store.costEstimate()
         #expect(estimate.pending == 5)
         #expect(estimate[.fast] == ModeEstimate(mode: .fast, pending: 5, knownJobs: 0, knownCost: 0))
         #expect(estimate[.fast]?.averageCost == nil && estimate[.fast]?.expectedCost == nil)
@@ -26,7 +26,7 @@ struct CostEstimateTests {
     }
 
     @Test("history from jobs in any state and from earlier attempts; rounded half up once")
-    func withHistory() throws {
+    func withHistory() async throws {
         let temporary = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: temporary)
         let pendingFast = try StoreFixtures.insertJobs(store, count: 3, batch: "tonight")
@@ -38,7 +38,7 @@ struct CostEstimateTests {
         try StoreFixtures.update(store, job: seen[1], "state = 'FAILED', request_id = 'r2', cost = 241")
         try StoreFixtures.update(store, job: seen[2], "state = 'IN_QUEUE', request_id = 'r3', cost = 240")
         try StoreFixtures.update(store, job: seenPro[0], "state = 'COMPLETED', request_id = 'p2', cost = 500")
-        try store.database.write { db in
+        try await store.database.write { db in
             // An earlier, retried attempt counts; a copy of the current attempt does not.
             try db.execute(
                 sql: """
@@ -49,7 +49,7 @@ struct CostEstimateTests {
         }
         _ = pendingFast
 
-        let all = try store.costEstimate()
+        let all = try await store.costEstimate()
         let fast = try #require(all[.fast])
         #expect(fast.pending == 7 && fast.knownJobs == 3 && fast.knownCost == 721)
         #expect(fast.averageCost == 240)  // 240.33
@@ -60,7 +60,7 @@ struct CostEstimateTests {
         #expect(professional.expectedCost == 981)
         #expect(all.expectedCost == 1682 + 981 && all.isComplete)
 
-        let tonight = try store.costEstimate(batch: "tonight")
+        let tonight = try await store.costEstimate(batch: "tonight")
         #expect(tonight[.fast]?.pending == 3 && tonight[.fast]?.expectedCost == 721)
         #expect(tonight[.fast]?.averageCost == 240)
         #expect(!EstimateRenderer.table(tonight).contains("no history yet"))

@@ -82,7 +82,7 @@ struct SimulatorDownloadTests {
             #expect(summary.downloaded + summary.skipped <= 12)
             #expect(server.ledger().resultDownloads == 6)
             downloader.enqueue(jobID: ids[0])  // after finish: ignored
-            #expect(try store.pendingDownloads(batch: nil, afterID: 0, limit: 10).isEmpty)
+            #expect(try await store.pendingDownloads(batch: nil, afterID: 0, limit: 10).isEmpty)
         }
     }
 

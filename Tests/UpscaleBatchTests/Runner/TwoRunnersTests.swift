@@ -23,12 +23,12 @@ import Testing
             var configuration = RunConfiguration(webhookBaseURL: RunConfiguration.pollOnlyWebhookURL)
             configuration.concurrency = 16
             configuration.pollInterval = 0.1
-            let one = try JobRunner(
+            let one = try await JobRunner(
                 store: first, client: client, configuration: configuration, logger: APISimulatorHarness.quietLogger)
-            let two = try JobRunner(
+            let two = try await JobRunner(
                 store: second, client: client, configuration: configuration, logger: APISimulatorHarness.quietLogger)
-            #expect(try one.prepare() == 300)
-            #expect(try two.prepare() == 300)  // both started before either submitted anything
+            #expect(try await one.prepare() == 300)
+            #expect(try await two.prepare() == 300)  // both started before either submitted anything
             async let outcomeOne = one.run()
             async let outcomeTwo = two.run()
             let outcomes = await [outcomeOne, outcomeTwo]
@@ -44,48 +44,48 @@ import Testing
 
     /// A run's scope is its own: jobs imported after it started are for the next run, and a
     /// later run's scope never rewrites an earlier one's.
-    @Test func aRunClaimsOnlyItsOwnScope() throws {
+    @Test func aRunClaimsOnlyItsOwnScope() async throws {
         let dir = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: dir)
         try StoreFixtures.insertJobs(store, count: 3, batch: "early")
         let firstRun = RunIdentity(runID: "run-1")
-        #expect(try store.beginRun(firstRun, batch: nil) == 3)
+        #expect(try await store.beginRun(firstRun, batch: nil) == 3)
         try StoreFixtures.insertJobs(store, count: 2, batch: "late")
-        #expect(try store.unsubmittedJobs(runID: "run-1", afterID: 0, limit: 100).count == 3)
-        #expect(try store.beginRun(RunIdentity(runID: "run-2"), batch: nil) == 5)
-        #expect(try store.unsubmittedJobs(runID: "run-1", afterID: 0, limit: 100).count == 3)
-        #expect(try store.statusSnapshot(runID: "run-1").total == 3)
+        #expect(try await store.unsubmittedJobs(runID: "run-1", afterID: 0, limit: 100).count == 3)
+        #expect(try await store.beginRun(RunIdentity(runID: "run-2"), batch: nil) == 5)
+        #expect(try await store.unsubmittedJobs(runID: "run-1", afterID: 0, limit: 100).count == 3)
+        #expect(try await store.statusSnapshot(runID: "run-1").total == 3)
         // A job of run-1's scope that FAILED and is moved back by `retry` meanwhile is for the next run.
-        let first = try store.unsubmittedJobs(runID: "run-1", afterID: 0, limit: 1)[0].jobID
+        let first = try await store.unsubmittedJobs(runID: "run-1", afterID: 0, limit: 1)[0].jobID
         try StoreFixtures.update(store, job: first, "state = 'FAILED'")
-        #expect(try store.retryFailed() == 1)
-        #expect(try store.unsubmittedJobs(runID: "run-1", afterID: 0, limit: 100).map(\.jobID).contains(first) == false)
-        #expect(try store.statusSnapshot(runID: "run-1").total == 2)
+        #expect(try await store.retryFailed() == 1)
+        #expect(try await store.unsubmittedJobs(runID: "run-1", afterID: 0, limit: 100).map(\.jobID).contains(first) == false)
+        #expect(try await store.statusSnapshot(runID: "run-1").total == 2)
     }
 
     /// A claim left in doubt by a run whose process is gone is taken over by the next run (and
     /// flagged); one held by a live run is not. A pid reused by another process is not the run.
-    @Test func claimsOfDeadRunsAreTakenOverAndLiveOnesAreNot() throws {
+    @Test func claimsOfDeadRunsAreTakenOverAndLiveOnesAreNot() async throws {
         let dir = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: dir)
         let ids = try StoreFixtures.insertJobs(store, count: 3)
-        let claim = { (job: Int64, run: String) throws(StoreError) in
-            try store.claimSubmission(jobID: job, runID: run, webhookOfOurs: false, doubtWait: 600)
+        func claim(_ job: Int64, _ run: String) async throws(StoreError) -> SubmissionClaimResult {
+            try await store.claimSubmission(jobID: job, runID: run, webhookOfOurs: false, doubtWait: 600, account: nil)
         }
         var dead = RunIdentity(runID: "dead")
         dead.pid = Int32.max  // no such process
-        _ = try store.beginRun(dead, batch: nil)
-        #expect(try claim(ids[0], "dead") == .claimed(possibleDuplicate: false))
+        _ = try await store.beginRun(dead, batch: nil)
+        #expect(try await claim(ids[0], "dead") == .claimed(possibleDuplicate: false))
         var reused = RunIdentity(runID: "reused")  // this test's pid, but another process's start
         reused.processStart = "another-boot:1"
-        _ = try store.beginRun(reused, batch: nil)
-        #expect(try claim(ids[1], "reused") == .claimed(possibleDuplicate: false))
-        _ = try store.beginRun(RunIdentity(runID: "live"), batch: nil)
-        #expect(try claim(ids[2], "live") == .claimed(possibleDuplicate: false))
+        _ = try await store.beginRun(reused, batch: nil)
+        #expect(try await claim(ids[1], "reused") == .claimed(possibleDuplicate: false))
+        _ = try await store.beginRun(RunIdentity(runID: "live"), batch: nil)
+        #expect(try await claim(ids[2], "live") == .claimed(possibleDuplicate: false))
 
-        _ = try store.beginRun(RunIdentity(runID: "next"), batch: nil)
-        #expect(try claim(ids[0], "next") == .claimed(possibleDuplicate: true))
-        #expect(try claim(ids[1], "next") == .claimed(possibleDuplicate: true))
-        #expect(try claim(ids[2], "next") == .gone, "run 'live' is alive and holds it")
+        _ = try await store.beginRun(RunIdentity(runID: "next"), batch: nil)
+        #expect(try await claim(ids[0], "next") == .claimed(possibleDuplicate: true))
+        #expect(try await claim(ids[1], "next") == .claimed(possibleDuplicate: true))
+        #expect(try await claim(ids[2], "next") == .gone, "run 'live' is alive and holds it")
     }
 }

@@ -30,13 +30,13 @@ import Testing
         return store
     }
 
-    @Test func statusCountsDuplicatesApartAndInTheTotal() throws {
+    @Test func statusCountsDuplicatesApartAndInTheTotal() async throws {
         let dir = TemporaryDirectory()
         let store = try stagedStore(dir)
-        let costs = try store.statusSnapshot().costs
+        let costs = try await store.statusSnapshot().costs
         #expect(costs == CostTotals(total: 240 + 480 + 240 + 480, completed: 240, failed: 480, duplicate: 720))
-        #expect(try store.statusSnapshot(batch: "night-2").costs.duplicate == 480)
-        let json = StatusRenderer.json(try store.statusSnapshot())
+        #expect(try await store.statusSnapshot(batch: "night-2").costs.duplicate == 480)
+        let json = await StatusRenderer.json(try store.statusSnapshot())
         #expect(json.contains(#""duplicate_cost": 720"#))
     }
 
@@ -46,10 +46,10 @@ import Testing
         (.day, ["2026-11-24": 240, "2026-11-25": 480]),
         (.state, ["COMPLETED": 240, "FAILED": 480]),
     ])
-    func reportPutsDuplicatesInTheirJobsGroup(grouping: ReportGrouping, expected: [String: Int64]) throws {
+    func reportPutsDuplicatesInTheirJobsGroup(grouping: ReportGrouping, expected: [String: Int64]) async throws {
         let dir = TemporaryDirectory()
         let store = try stagedStore(dir)
-        let report = try store.costReport(by: grouping)
+        let report = try await store.costReport(by: grouping)
         for group in report.groups {
             #expect(group.costs.duplicate == expected[group.key] ?? 0, "\(group.key)")
             #expect(group.costs.total >= group.costs.duplicate, "a group's cost includes its duplicates")
@@ -58,10 +58,10 @@ import Testing
         #expect(report.costs.total == 1440)
     }
 
-    @Test func reportFormatsCarryDuplicateCost() throws {
+    @Test func reportFormatsCarryDuplicateCost() async throws {
         let dir = TemporaryDirectory()
         let store = try stagedStore(dir)
-        let report = try store.costReport(by: .mode, filter: ReportFilter(since: "2026-11-25"))
+        let report = try await store.costReport(by: .mode, filter: ReportFilter(since: "2026-11-25"))
         #expect(
             CostReportRenderer.csv(report)
                 == "key,jobs,completed,failed,cost,completed_cost,failed_cost,duplicate_cost\nprofessional,1,0,1,960,0,480,480\n")

@@ -60,14 +60,14 @@ import Testing
         }
     }
 
-    @Test func aNewStoreHasWALStrictTablesAndASecret() throws {
+    @Test func aNewStoreHasWALStrictTablesAndASecret() async throws {
         let dir = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: dir)
-        let secret = try store.webhookSecret()
+        let secret = try await store.webhookSecret()
         #expect(secret.count == 64)
         let again = try SQLiteJobStore.open(at: store.path)
-        #expect(try again.webhookSecret() == secret, "the secret is made once, when the store is created")
-        let mode = try store.database.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        #expect(try await again.webhookSecret() == secret, "the secret is made once, when the store is created")
+        let mode = try await store.database.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         #expect(throws: DatabaseError.self) {
             try store.database.write { db in

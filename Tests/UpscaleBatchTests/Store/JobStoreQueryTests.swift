@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import TestSupport
 import Testing
 
@@ -26,10 +27,10 @@ import Testing
         return store
     }
 
-    @Test func statusCountsStatesInFlightUnsubmittedAndCosts() throws {
+    @Test func statusCountsStatesInFlightUnsubmittedAndCosts() async throws {
         let dir = TemporaryDirectory()
         let store = try stagedStore(dir)
-        let snapshot = try store.statusSnapshot()
+        let snapshot = try await store.statusSnapshot()
         #expect(snapshot.counts == [.pending: 2, .inQueue: 0, .inProgress: 1, .completed: 1, .failed: 1])
         #expect(snapshot.inFlight == 1)
         #expect(snapshot.unsubmitted == 2)
@@ -44,10 +45,10 @@ import Testing
         #expect(json?["unsubmitted"] as? Int == 2)
     }
 
-    @Test func reportGroupsByEachKeyAndSumsExactly() throws {
+    @Test func reportGroupsByEachKeyAndSumsExactly() async throws {
         let dir = TemporaryDirectory()
         let store = try stagedStore(dir)
-        let byMode = try store.costReport(by: .mode)
+        let byMode = try await store.costReport(by: .mode)
         #expect(byMode.groups.map(\.key) == ["fast", "professional"])
         #expect(
             byMode.groups[0]
@@ -57,55 +58,52 @@ import Testing
         #expect(byMode.costs == CostTotals(total: 960, completed: 240, failed: 240))
         #expect(byMode.jobs == 5)
 
-        let byDay = try store.costReport(by: .day)
+        let byDay = try await store.costReport(by: .day)
         #expect(byDay.groups.map(\.key) == ["2026-11-24", "2026-11-25", "unsubmitted"])
         #expect(byDay.groups.map(\.jobs) == [1, 2, 2])
 
-        let byBatch = try store.costReport(by: .batch)
+        let byBatch = try await store.costReport(by: .batch)
         #expect(byBatch.groups.map(\.key) == ["night-1", "night-2"])
-        let byState = try store.costReport(by: .state)
+        let byState = try await store.costReport(by: .state)
         #expect(byState.groups.map(\.key) == ["COMPLETED", "FAILED", "IN_PROGRESS", "PENDING"])
 
-        let since = try store.costReport(by: .mode, filter: ReportFilter(since: "2026-11-25", until: "2026-11-25"))
+        let since = try await store.costReport(by: .mode, filter: ReportFilter(since: "2026-11-25", until: "2026-11-25"))
         #expect(since.jobs == 2, "days filter on the UTC day of submission, both ends inclusive")
-        let oneBatch = try store.costReport(by: .mode, filter: ReportFilter(batch: "night-2"))
+        let oneBatch = try await store.costReport(by: .mode, filter: ReportFilter(batch: "night-2"))
         #expect(oneBatch.jobs == 2)
     }
 
-    @Test func reportCostsAreExactBeyondDoublePrecision() throws {
+    @Test func reportCostsAreExactBeyondDoublePrecision() async throws {
         let dir = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: dir)
         let ids = try StoreFixtures.insertJobs(store, count: 3)
         let big: Int64 = 3_000_000_000_000_001  // not representable as a Double
         for id in ids { try StoreFixtures.update(store, job: id, "state = 'COMPLETED', request_id = 'r\(id)', cost = ?", [big]) }
-        let report = try store.costReport(by: .mode)
+        let report = try await store.costReport(by: .mode)
         #expect(report.costs.completed == big * 3)
         #expect(CostReportRenderer.json(report).contains("\(big * 3)"))
     }
 
-    @Test func listStreamsJobsWithFiltersAndLimit() throws {
+    @Test func listStreamsJobsWithFiltersAndLimit() async throws {
         let dir = TemporaryDirectory()
         let store = try stagedStore(dir)
-        var all: [Job] = []
-        try store.forEachJob(JobFilter()) { all.append($0) }
+        let all = try await listed(store, JobFilter())
         #expect(all.map(\.id) == [1, 2, 3, 4, 5])
         #expect(all[0].state == .completed && all[0].cost == 240 && all[0].resultURL == "https://r/1")
-        var failed: [Job] = []
-        try store.forEachJob(JobFilter(state: .failed)) { failed.append($0) }
+        let failed = try await listed(store, JobFilter(state: .failed))
         #expect(failed.map(\.error) == ["bad image"])
-        var limited: [Job] = []
-        try store.forEachJob(JobFilter(batch: "night-2", limit: 1)) { limited.append($0) }
+        let limited = try await listed(store, JobFilter(batch: "night-2", limit: 1))
         #expect(limited.map(\.id) == [4])
     }
 
-    @Test func listRenderersProduceTheContractsShapes() throws {
+    @Test func listRenderersProduceTheContractsShapes() async throws {
         let dir = TemporaryDirectory()
         let store = try stagedStore(dir)
         for format in OutputFormat.allCases {
             var sink = StringSink()
             var renderer = JobListRenderer(format: format)
             renderer.begin(into: &sink)
-            try store.forEachJob(JobFilter()) { renderer.write($0, into: &sink) }
+            for job in try await listed(store, JobFilter()) { renderer.write(job, into: &sink) }
             renderer.end(into: &sink)
             switch format {
             case .json:
@@ -130,12 +128,12 @@ import Testing
         #expect(try JSONSerialization.jsonObject(with: Data(empty.text.utf8)) as? [Any] != nil)
     }
 
-    @Test func retryMovesFailedJobsBackAndKeepsTheirHistory() throws {
+    @Test func retryMovesFailedJobsBackAndKeepsTheirHistory() async throws {
         let dir = TemporaryDirectory()
         let store = try stagedStore(dir)
-        #expect(try store.retryFailed(batch: "night-2") == 0)
-        #expect(try store.retryFailed() == 1)
-        let job = try #require(try store.job(id: 2))
+        #expect(try await store.retryFailed(batch: "night-2") == 0)
+        #expect(try await store.retryFailed() == 1)
+        let job = try await #require(try store.job(id: 2))
         #expect(job.state == .pending && job.requestID == nil && job.cost == nil && job.error == nil)
         let history = try store.database.read { db in
             try Row.fetchOne(db, sql: "SELECT request_id, cost, error, state, reason FROM job_attempts WHERE job_id = 2")
@@ -145,7 +143,7 @@ import Testing
         #expect(history?["error"] == "bad image")
         #expect(history?["state"] == "FAILED")
         #expect(history?["reason"] == "retry")
-        #expect(try store.retryFailed() == 0, "nothing failed is left")
+        #expect(try await store.retryFailed() == 0, "nothing failed is left")
     }
 
     @Test func escapingHandlesQuotesNewlinesAndControlCharacters() {
@@ -154,4 +152,11 @@ import Testing
         #expect(TextEscaping.csv("say \"hi\"") == "\"say \"\"hi\"\"\"")
         #expect(TextEscaping.json("a\"b\\c\nd\u{1}") == "\"a\\\"b\\\\c\\nd\\u0001\"")
     }
+}
+
+/// The jobs `forEachJob` streams, in the order it streams them.
+private func listed(_ store: any JobStore, _ filter: JobFilter) async throws -> [Job] {
+    let jobs = Mutex<[Job]>([])
+    try await store.forEachJob(filter) { job in jobs.withLock { $0.append(job) } }
+    return jobs.withLock { $0 }
 }

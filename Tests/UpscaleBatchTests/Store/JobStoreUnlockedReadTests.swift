@@ -9,7 +9,7 @@ import Testing
 /// `immutable=1`) creates nothing beside the file, and a writer that changes the store while it
 /// is read makes the read fail instead of returning what may be a torn read.
 @Suite(.bounded) struct JobStoreUnlockedReadTests {
-    @Test func anUnlockedReadCreatesNothingAndStopsWhenAWriterChangesTheStore() throws {
+    @Test func anUnlockedReadCreatesNothingAndStopsWhenAWriterChangesTheStore() async throws {
         let dir = TemporaryDirectory()
         let path = dir.file("store.sqlite3")
         do {
@@ -20,11 +20,11 @@ import Testing
 
         let reader = try SQLiteJobStore(path: path, creating: false, mode: .unlocked)
         #expect(reader.isReadOnly)
-        #expect(try reader.statusSnapshot().counts[.pending] == 3)
+        #expect(try await reader.statusSnapshot().counts[.pending] == 3)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["store.sqlite3"], "no -wal or -shm made")
 
         let writer = try SQLiteJobStore.open(at: path)
         _ = try StoreFixtures.insertJobs(writer, count: 1, urlPrefix: "https://img.example/later-")
-        #expect(throws: StoreError.changedWhileReading(path: path)) { try reader.statusSnapshot() }
+        await #expect(throws: StoreError.changedWhileReading(path: path)) { try await reader.statusSnapshot() }
     }
 }

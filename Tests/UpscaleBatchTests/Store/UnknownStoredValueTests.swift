@@ -29,28 +29,28 @@ import Testing
         if let job { #expect(detail.hasPrefix("job \(job) ")) }
     }
 
-    @Test func anUnknownStateIsNamedByListStatusAndMetrics() throws {
+    @Test func anUnknownStateIsNamedByListStatusAndMetrics() async throws {
         let dir = TemporaryDirectory()
         let (store, id) = try store(dir, column: "state", value: "SHELVED")
         var listed: StoreError?
-        do { try store.forEachJob(JobFilter()) { _ in } } catch { listed = error }
+        do { try await store.forEachJob(JobFilter()) { _ in } } catch { listed = error as? StoreError }
         expectNamed(listed, job: id, column: "state", value: "SHELVED")
         var one: StoreError?
-        do { _ = try store.job(id: id) } catch { one = error }
+        do { _ = try await store.job(id: id) } catch { one = error }
         expectNamed(one, job: id, column: "state", value: "SHELVED")
         var status: StoreError?
-        do { _ = try store.statusSnapshot() } catch { status = error }
+        do { _ = try await store.statusSnapshot() } catch { status = error }
         expectNamed(status, job: nil, column: "state", value: "SHELVED")
         var metrics: StoreError?
-        do { _ = try store.metricsSnapshot() } catch { metrics = error }
+        do { _ = try await store.metricsSnapshot() } catch { metrics = error }
         expectNamed(metrics, job: nil, column: "state", value: "SHELVED")
     }
 
-    @Test func anUnknownModeIsNamedNotReadAsFast() throws {
+    @Test func anUnknownModeIsNamedNotReadAsFast() async throws {
         let dir = TemporaryDirectory()
         let (store, id) = try store(dir, column: "mode", value: "ultra")
         var listed: StoreError?
-        do { _ = try store.job(id: id) } catch { listed = error }
+        do { _ = try await store.job(id: id) } catch { listed = error }
         expectNamed(listed, job: id, column: "mode", value: "ultra")
     }
 }

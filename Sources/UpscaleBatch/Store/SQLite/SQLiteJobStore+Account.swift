@@ -12,8 +12,8 @@ import GRDB
 extension SQLiteJobStore {
     /// The fingerprint of `apiKey` at `baseURL` in this store: 16 bytes of SHA-256 over the
     /// store's salt, the key and the base URL, in hex. Makes the salt on first use.
-    public func accountFingerprint(apiKey: String, baseURL: String) throws(StoreError) -> String {
-        let salt = try write { db -> String in
+    public func accountFingerprint(apiKey: String, baseURL: String) async throws(StoreError) -> String {
+        let salt = try await write { db -> String in
             if let salt = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'account_salt'") {
                 return salt
             }
@@ -27,8 +27,8 @@ extension SQLiteJobStore {
 
     /// How many jobs in flight or in doubt were submitted under another account than
     /// `fingerprint` (jobs submitted before fingerprints were recorded count as any account).
-    public func jobsInFlightOfAnotherAccount(_ fingerprint: String) throws(StoreError) -> Int {
-        try read { db in
+    public func jobsInFlightOfAnotherAccount(_ fingerprint: String) async throws(StoreError) -> Int {
+        try await read { db in
             try Int.fetchOne(
                 db,
                 sql: """

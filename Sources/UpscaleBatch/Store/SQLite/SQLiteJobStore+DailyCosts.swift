@@ -3,8 +3,8 @@ import GRDB
 extension SQLiteJobStore {
     /// Cost per UTC day of submission and mode, completed and failed apart, for the cost
     /// page's chart. Unsubmitted jobs have no day and cost nothing: they are left out.
-    public func dailyCosts(filter: ReportFilter = ReportFilter()) throws(StoreError) -> [DailyModeCost] {
-        try read { db in
+    public func dailyCosts(filter: ReportFilter = ReportFilter()) async throws(StoreError) -> [DailyModeCost] {
+        try await read { db in
             let day = "substr(j.submitted_at, 1, 10)"
             var (conditions, arguments) = filter.conditions(day: day)
             conditions.append("j.submitted_at IS NOT NULL")

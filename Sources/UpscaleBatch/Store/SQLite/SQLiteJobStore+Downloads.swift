@@ -13,8 +13,8 @@ extension SQLiteJobStore {
     /// million jobs never load at once.
     public func pendingDownloads(
         batch: String?, afterID: Int64, limit: Int, includingPermanentFailures: Bool = false
-    ) throws(StoreError) -> [PendingDownload] {
-        try read { db in
+    ) async throws(StoreError) -> [PendingDownload] {
+        try await read { db in
             var sql = """
                 SELECT id, url, result_url FROM jobs
                 WHERE state = 'COMPLETED' AND result_url IS NOT NULL AND downloaded_at IS NULL AND id > ?
@@ -37,8 +37,8 @@ extension SQLiteJobStore {
     }
 
     /// Whether job `jobID` has a result to download, has one downloaded, or neither.
-    public func downloadState(jobID: Int64) throws(StoreError) -> JobDownloadState {
-        try read { db in
+    public func downloadState(jobID: Int64) async throws(StoreError) -> JobDownloadState {
+        try await read { db in
             guard
                 let row = try Row.fetchOne(
                     db, sql: "SELECT id, url, state, result_url, downloaded_at FROM jobs WHERE id = ?", arguments: [jobID])
@@ -53,8 +53,8 @@ extension SQLiteJobStore {
 
     /// Counts over COMPLETED jobs (of `batch`): results already downloaded, and pending ones
     /// that an earlier pass failed permanently.
-    public func downloadCounts(batch: String?) throws(StoreError) -> (downloaded: Int, permanentFailures: Int) {
-        try read { db in
+    public func downloadCounts(batch: String?) async throws(StoreError) -> (downloaded: Int, permanentFailures: Int) {
+        try await read { db in
             var sql = """
                 SELECT count(downloaded_at) AS downloaded,
                        coalesce(sum(downloaded_at IS NULL AND substr(download_error, 1, ?) = ?), 0) AS permanent
@@ -73,8 +73,8 @@ extension SQLiteJobStore {
     /// Records a kept result: path, size, SHA-256, the time (ISO-8601 UTC), and clears any
     /// earlier error. Returns false when the job was no longer a COMPLETED job.
     @discardableResult
-    public func recordDownload(jobID: Int64, file: DownloadedFile) throws(StoreError) -> Bool {
-        try write { db in
+    public func recordDownload(jobID: Int64, file: DownloadedFile) async throws(StoreError) -> Bool {
+        try await write { db in
             try db.execute(
                 sql: """
                     UPDATE jobs SET download_path = ?, download_bytes = ?, download_sha256 = ?,
@@ -88,8 +88,8 @@ extension SQLiteJobStore {
 
     /// Records why a download failed; the job stays COMPLETED and (unless another process
     /// finished the download meanwhile) pending.
-    public func recordDownloadFailure(jobID: Int64, failure: DownloadFailure) throws(StoreError) {
-        try write { db in
+    public func recordDownloadFailure(jobID: Int64, failure: DownloadFailure) async throws(StoreError) {
+        try await write { db in
             try db.execute(
                 sql: """
                     UPDATE jobs SET download_error = ?, updated_at = \(StoreSQL.now)

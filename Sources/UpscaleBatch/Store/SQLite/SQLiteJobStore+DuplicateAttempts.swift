@@ -2,8 +2,8 @@ import GRDB
 
 extension SQLiteJobStore {
     /// The duplicate attempts (of jobs of `batch`) still owed their cost poll.
-    public func duplicateAttemptsToPoll(batch: String?) throws(StoreError) -> [AttemptPollClaim] {
-        try read { db in
+    public func duplicateAttemptsToPoll(batch: String?) async throws(StoreError) -> [AttemptPollClaim] {
+        try await read { db in
             let batchCondition =
                 batch == nil
                 ? "" : " AND a.job_id IN (SELECT id FROM jobs WHERE batch_id = \(StoreSQL.batchNamed))"
@@ -23,8 +23,8 @@ extension SQLiteJobStore {
     /// Either way it is not polled again.
     public func recordDuplicateAttemptPoll(
         _ claim: AttemptPollClaim, answer: StatusAnswer?, notFound: Bool
-    ) throws(StoreError) {
-        try write { db in
+    ) async throws(StoreError) {
+        try await write { db in
             if let answer {
                 try db.execute(
                     sql: """

@@ -9,8 +9,8 @@ extension SQLiteJobStore {
     /// so both halves see the same snapshot. See `ModeEstimate` for the rounding.
     ///
     /// Per mode: `pending`, `knownJobs`, `averageCost` and `expectedCost` (nil without history).
-    public func costEstimate(batch: String? = nil) throws(StoreError) -> CostEstimate {
-        try read { db in
+    public func costEstimate(batch: String? = nil) async throws(StoreError) -> CostEstimate {
+        try await read { db in
             var pendingSQL = "SELECT mode, count(*) AS n FROM jobs WHERE state = 'PENDING' AND request_id IS NULL"
             var arguments: StatementArguments = []
             if let batch {

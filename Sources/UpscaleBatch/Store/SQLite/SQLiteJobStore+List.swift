@@ -2,9 +2,10 @@ import GRDB
 
 extension SQLiteJobStore {
     /// Streams the matching jobs in id order through `body`, one at a time, so a million jobs
-    /// list in flat memory. `body` runs inside one read transaction: a consistent snapshot.
-    public func forEachJob(_ filter: JobFilter, _ body: (Job) throws -> Void) throws(StoreError) {
-        try read { db in
+    /// list in flat memory. `body` runs inside one read transaction: a consistent snapshot. An
+    /// error `body` throws ends the listing and comes out unchanged.
+    public func forEachJob(_ filter: JobFilter, _ body: @Sendable (Job) throws -> Void) async throws {
+        let stopped: (any Error)? = try await read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
             if let state = filter.state {
@@ -28,14 +29,17 @@ extension SQLiteJobStore {
             }
             let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
             while let row = try rows.next() {
-                try body(Job(row: row))
+                let job = try Job(row: row)
+                do { try body(job) } catch { return error }
             }
+            return nil
         }
+        if let stopped { throw stopped }
     }
 
     /// One job by id, or nil.
-    public func job(id: Int64) throws(StoreError) -> Job? {
-        try read { db in
+    public func job(id: Int64) async throws(StoreError) -> Job? {
+        try await read { db in
             try Row.fetchOne(
                 db,
                 sql: """

@@ -9,16 +9,8 @@ extension SQLiteJobStore {
     /// table), and the oldest unfinished job is three index lookups (the lowest id in each
     /// unfinished state: ids grow with import time) instead of a scan.
     /// `runnersAlive` is the caller's to fill in (on SQLite: whether the run lock is held).
-    public func metricsSnapshot(now: Date = Date()) throws(StoreError) -> StoreMetricsSnapshot {
-        try read { db in try Self.metricsSnapshot(db, now: now) }
-    }
-
-    /// The same, suspending (never blocking a thread of the cooperative pool or an event loop)
-    /// while GRDB reads: what `GET /metrics` calls.
     public func metricsSnapshot(now: Date = Date()) async throws(StoreError) -> StoreMetricsSnapshot {
-        do { return try await database.read { db in try Self.metricsSnapshot(db, now: now) } } catch {
-            throw Self.translate(error, path: path)
-        }
+        try await read { db in try Self.metricsSnapshot(db, now: now) }
     }
 
     private static func metricsSnapshot(_ db: Database, now: Date) throws -> StoreMetricsSnapshot {
@@ -44,8 +36,8 @@ extension SQLiteJobStore {
 
     /// Records that a run ended with every job of its scope final (exit 0 or 1): the time
     /// behind `upscale_batch_last_success_timestamp_seconds`, kept in the `meta` table.
-    public func recordRunSucceeded(at date: Date = Date()) throws(StoreError) {
-        try write { db in
+    public func recordRunSucceeded(at date: Date = Date()) async throws(StoreError) {
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO meta(key, value) VALUES ('last_success_at', ?)
@@ -57,15 +49,8 @@ extension SQLiteJobStore {
     /// What the jobs of one run's scope that ended have cost, per mode: the credits counters
     /// of the process running it. Reads the run's scope through `run_scope`'s primary key:
     /// proportional to the run's jobs, not to the store.
-    public func runCredits(runID: String) throws(StoreError) -> [String: CostTotals] {
-        try read { db in try Self.runCredits(db, runID: runID) }
-    }
-
-    /// The same, suspending while GRDB reads.
     public func runCredits(runID: String) async throws(StoreError) -> [String: CostTotals] {
-        do { return try await database.read { db in try Self.runCredits(db, runID: runID) } } catch {
-            throw Self.translate(error, path: path)
-        }
+        try await read { db in try Self.runCredits(db, runID: runID) }
     }
 
     private static func runCredits(_ db: Database, runID: String) throws -> [String: CostTotals] {

@@ -3,8 +3,10 @@ import GRDB
 extension SQLiteJobStore {
     /// Cost totals grouped by mode, batch, UTC day of submission, or state. Sums are SQLite
     /// integer sums: exact. Unsubmitted jobs have no day and group under `unsubmitted`.
-    public func costReport(by grouping: ReportGrouping, filter: ReportFilter = ReportFilter()) throws(StoreError) -> CostReport {
-        try read { db in
+    public func costReport(by grouping: ReportGrouping, filter: ReportFilter = ReportFilter()) async throws(StoreError)
+        -> CostReport
+    {
+        try await read { db in
             let day = "substr(j.submitted_at, 1, 10)"
             let key: String
             var join = ""

@@ -6,9 +6,9 @@ extension SQLiteJobStore {
     /// first copied to `job_attempts`, so no quoted cost is forgotten. One transaction.
     /// Returns how many jobs were moved.
     @discardableResult
-    public func retryFailed(batch: String? = nil) throws(StoreError) -> Int {
+    public func retryFailed(batch: String? = nil) async throws(StoreError) -> Int {
         precondition(JobState.failed.isFinal && !JobState.failed.canMove(to: .pending))
-        return try write { db in
+        return try await write { db in
             var condition = "state = 'FAILED'"
             var arguments: StatementArguments = []
             if let batch {

@@ -8,8 +8,8 @@ extension SQLiteJobStore {
     /// without a poll time, and final jobs owed their cost, are made due, so a restarted run
     /// resumes every schedule. Runs of this host whose process is gone are marked ended, so
     /// their submission claims can be taken over. Returns the number of jobs in scope.
-    public func beginRun(_ run: RunIdentity, batch: String?) throws(StoreError) -> Int {
-        try write { db in
+    public func beginRun(_ run: RunIdentity, batch: String?) async throws(StoreError) -> Int {
+        try await write { db in
             try Self.endDeadRuns(besides: run, in: db)
             // Scopes of ended runs are no longer read (their summaries are printed): keep the
             // table to the live runs' scopes.
@@ -54,8 +54,8 @@ extension SQLiteJobStore {
     }
 
     /// Marks the run ended: its submission claims left in doubt may be taken over at once.
-    public func endRun(runID: String) throws(StoreError) {
-        try write { db in
+    public func endRun(runID: String) async throws(StoreError) {
+        try await write { db in
             try db.execute(sql: "UPDATE runs SET ended_at = \(StoreSQL.now) WHERE id = ?", arguments: [runID])
         }
     }
@@ -77,9 +77,9 @@ extension SQLiteJobStore {
     }
 
     /// Ends FAILED every job of the run's scope that has been in flight since before `cutoff`.
-    public func failTimedOut(runID: String, submittedBefore cutoff: Date, reason: String) throws(StoreError) -> Int {
+    public func failTimedOut(runID: String, submittedBefore cutoff: Date, reason: String) async throws(StoreError) -> Int {
         let cutoffText = UTCTime.milliseconds(cutoff)
-        return try write { db in
+        return try await write { db in
             try db.execute(
                 sql: """
                     UPDATE jobs SET state = 'FAILED', error = ?, finished_at = \(StoreSQL.now), finished_by = 'timeout',
@@ -93,8 +93,8 @@ extension SQLiteJobStore {
 
     /// What still keeps a run going: jobs of its scope in flight, and jobs of its scope (or
     /// owed their one cost poll by it) still waiting for a poll. Nothing outside the scope.
-    public func runOutstanding(runID: String) throws(StoreError) -> (inFlight: Int, awaitingPoll: Int) {
-        try read { db in
+    public func runOutstanding(runID: String) async throws(StoreError) -> (inFlight: Int, awaitingPoll: Int) {
+        try await read { db in
             let row = try Row.fetchOne(
                 db,
                 sql: """
@@ -108,8 +108,8 @@ extension SQLiteJobStore {
     }
 
     /// How many jobs of the run a webhook finished: the sign that webhooks arrive.
-    public func webhookCompletions(runID: String) throws(StoreError) -> Int {
-        try read { db in
+    public func webhookCompletions(runID: String) async throws(StoreError) -> Int {
+        try await read { db in
             try Int.fetchOne(
                 db,
                 sql: """

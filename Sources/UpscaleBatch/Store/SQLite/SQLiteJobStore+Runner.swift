@@ -4,8 +4,8 @@ import GRDB
 extension SQLiteJobStore {
     /// The next unsubmitted jobs of the run's scope after `afterID`, in id order. A read: the
     /// claim (`claimSubmission`) re-checks each job and is what makes it this run's.
-    public func unsubmittedJobs(runID: String, afterID: Int64, limit: Int) throws(StoreError) -> [SubmissionClaim] {
-        try read { db in
+    public func unsubmittedJobs(runID: String, afterID: Int64, limit: Int) async throws(StoreError) -> [SubmissionClaim] {
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -35,9 +35,9 @@ extension SQLiteJobStore {
     /// recorded with it: one account per store.
     public func claimSubmission(
         jobID: Int64, runID: String, webhookOfOurs: Bool, doubtWait: Double, account: String? = nil
-    ) throws(StoreError) -> SubmissionClaimResult {
+    ) async throws(StoreError) -> SubmissionClaimResult {
         let now = StoreClock.millis()
-        return try write { db in
+        return try await write { db in
             let claimable = """
                 (submitting_run IS NULL OR submitting_run = ?
                  OR NOT EXISTS (SELECT 1 FROM runs WHERE runs.id = jobs.submitting_run AND runs.ended_at IS NULL))
@@ -75,8 +75,8 @@ extension SQLiteJobStore {
     /// If a webhook meanwhile settled the job with another request's id (an earlier attempt in
     /// doubt), this request is a second charge: it is kept beside the job as a duplicate
     /// attempt, due for its cost poll, and the job keeps the request it follows.
-    public func recordSubmitted(jobID: Int64, requestID: String, firstPollAt: Int64) throws(StoreError) {
-        try write { db in
+    public func recordSubmitted(jobID: Int64, requestID: String, firstPollAt: Int64) async throws(StoreError) {
+        try await write { db in
             let current = try String.fetchOne(
                 db.cachedStatement(sql: "SELECT request_id FROM jobs WHERE id = ?"), arguments: [jobID])
             if let current, current != requestID {
@@ -107,8 +107,8 @@ extension SQLiteJobStore {
     /// A submission that ended without a request id. `keepInDoubt` keeps `submitting = 1`
     /// (an ambiguous answer: the API may have created a request); otherwise the attempt is
     /// cleared and the job stays unsubmitted with `error` as its last error.
-    public func recordSubmissionUnresolved(jobID: Int64, error: String, keepInDoubt: Bool) throws(StoreError) {
-        try write { db in
+    public func recordSubmissionUnresolved(jobID: Int64, error: String, keepInDoubt: Bool) async throws(StoreError) {
+        try await write { db in
             try db.execute(
                 sql: """
                     UPDATE jobs SET submitting = ?, error = ?, updated_at = \(StoreSQL.now),
@@ -119,9 +119,9 @@ extension SQLiteJobStore {
     }
 
     /// The API refused these jobs: each ends FAILED with the API's message.
-    public func recordRefused(jobIDs: [Int64], message: String) throws(StoreError) {
+    public func recordRefused(jobIDs: [Int64], message: String) async throws(StoreError) {
         guard !jobIDs.isEmpty else { return }
-        try write { db in
+        try await write { db in
             for id in jobIDs {
                 try db.execute(
                     sql: """
@@ -135,8 +135,8 @@ extension SQLiteJobStore {
     }
 
     /// When the next poll of an unclaimed job (of `batch`) falls due (Unix ms); nil when none awaits one.
-    public func nextDuePoll(batch: String?) throws(StoreError) -> Int64? {
-        try read { db in
+    public func nextDuePoll(batch: String?) async throws(StoreError) -> Int64? {
+        try await read { db in
             let batchCondition = batch == nil ? "" : " AND batch_id = \(StoreSQL.batchNamed)"
             return try Int64.fetchOne(
                 db.cachedStatement(
@@ -147,9 +147,9 @@ extension SQLiteJobStore {
 
     /// Claims up to `limit` jobs whose status call is due, marking them `polling` so they are
     /// not claimed twice while their call is in flight; the answer clears it and sets the next time.
-    public func claimDuePolls(limit: Int, batch: String?) throws(StoreError) -> [PollClaim] {
+    public func claimDuePolls(limit: Int, batch: String?) async throws(StoreError) -> [PollClaim] {
         let now = StoreClock.millis()
-        return try write { db in
+        return try await write { db in
             let batchCondition = batch == nil ? "" : " AND batch_id = \(StoreSQL.batchNamed)"
             let arguments: StatementArguments = [now] + (batch.map { [$0] } ?? []) + [limit]
             return try Row.fetchAll(
@@ -177,9 +177,9 @@ extension SQLiteJobStore {
     /// A 404 is counted on the job (across runs); when `unknownRule` applies, a job in flight
     /// ends FAILED and a final one stops waiting for its cost. Returns the jobs failed that way.
     @discardableResult
-    public func recordPollResults(_ results: [PollResult]) throws(StoreError) -> [Int64] {
+    public func recordPollResults(_ results: [PollResult]) async throws(StoreError) -> [Int64] {
         guard !results.isEmpty else { return [] }
-        return try write { db in
+        return try await write { db in
             var failedUnknown: [Int64] = []
             for result in results {
                 if result.notFound {
@@ -265,9 +265,9 @@ extension SQLiteJobStore {
 extension SQLiteJobStore {
     /// Of `jobIDs`, those no longer unsubmitted: a webhook settled their doubt (or a poll or
     /// `retry` moved them), so the run need not wait for them any longer.
-    public func settledJobs(_ jobIDs: [Int64]) throws(StoreError) -> Set<Int64> {
+    public func settledJobs(_ jobIDs: [Int64]) async throws(StoreError) -> Set<Int64> {
         guard !jobIDs.isEmpty else { return [] }
-        return try read { db in
+        return try await read { db in
             let marks = Array(repeating: "?", count: jobIDs.count).joined(separator: ", ")
             return Set(
                 try Int64.fetchAll(

@@ -3,8 +3,8 @@ import GRDB
 extension SQLiteJobStore {
     /// Counts per state and the cost figures, for `status` and the run's progress line.
     /// `runID` narrows it to one run's scope; `batch` to one batch.
-    public func statusSnapshot(batch: String? = nil, runID: String? = nil) throws(StoreError) -> StatusSnapshot {
-        try read { db in
+    public func statusSnapshot(batch: String? = nil, runID: String? = nil) async throws(StoreError) -> StatusSnapshot {
+        try await read { db in
             // The same job filter as the cost report's (on `jobs j`), so both count the same jobs.
             let (conditions, arguments) = ReportFilter(batch: batch, runID: runID).conditions(day: "")
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
@@ -52,8 +52,8 @@ extension SQLiteJobStore {
     }
 
     /// Whether a batch of that name exists (commands refuse unknown `--batch` names).
-    public func batchExists(_ name: String) throws(StoreError) -> Bool {
-        try read { db in
+    public func batchExists(_ name: String) async throws(StoreError) -> Bool {
+        try await read { db in
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM batches WHERE name = ?)", arguments: [name]) ?? false
         }
     }

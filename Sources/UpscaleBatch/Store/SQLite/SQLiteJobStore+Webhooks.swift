@@ -20,18 +20,6 @@ extension SQLiteJobStore {
     /// result URL it did not have. The webhook carries no cost, so a completed job without one
     /// is made due for one status poll (`next_poll_at` = now) to learn it.
     ///
-    /// Blocks the calling thread while SQLite is busy; async callers (the HTTP receiver) use
-    /// the `async` overload, which suspends instead.
-    public func recordWebhook(
-        jobID: Int64?, requestID: String, status: String, resultURL: String?
-    ) throws(StoreError) -> WebhookOutcome {
-        let webhook = Webhook(jobID: jobID, requestID: requestID, status: status, resultURL: resultURL)
-        return try write { db in try Self.record(webhook, nowMillis: StoreClock.millis(), in: db) }
-    }
-
-    /// The same as the synchronous `recordWebhook`, suspending (not blocking a thread of the
-    /// cooperative pool) while the store's writer is busy with another transaction.
-    ///
     /// `busyTimeout` bounds the wait for a store another process is writing (5 s for
     /// a webhook, whose sender would time out long before the store's own minute); it never
     /// lengthens the store's own timeout.

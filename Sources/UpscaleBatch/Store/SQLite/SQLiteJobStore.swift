@@ -200,21 +200,25 @@ public struct SQLiteJobStore: Sendable {
     /// Runs a read, mapping SQLite errors to `StoreError`. A store read without locks
     /// (`OpenMode.unlocked`) is checked afterwards: a change meanwhile throws instead of
     /// returning what may be a torn read.
-    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    ///
+    /// Suspends while GRDB reads on one of its reader connections: no thread of the cooperative
+    /// pool or an event loop waits for SQLite.
+    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws(StoreError) -> T {
         let value: T
-        do { value = try database.read(body) } catch { throw Self.translate(error, path: path) }
+        do { value = try await database.read(body) } catch { throw Self.translate(error, path: path) }
         try checkUnchanged()
         return value
     }
 
-    /// Runs a write in one IMMEDIATE transaction, mapping SQLite errors to `StoreError`.
-    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        do { return try database.write(body) } catch { throw Self.translate(error, path: path) }
+    /// Runs a write in one IMMEDIATE transaction, mapping SQLite errors to `StoreError`; suspends
+    /// while GRDB's writer is busy.
+    func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do { return try await database.write(body) } catch { throw Self.translate(error, path: path) }
     }
 
     /// The secret that webhooks must carry as `token=`; generated once when the store is made.
-    public func webhookSecret() throws(StoreError) -> String {
-        try read { db in
+    public func webhookSecret() async throws(StoreError) -> String {
+        try await read { db in
             try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'webhook_secret'") ?? ""
         }
     }

@@ -82,7 +82,7 @@ extension SQLiteJobStore {
         } catch {
             throw .failed(path: destination, reason: "\(error)")
         }
-        let expected = (try? read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs") }) ?? nil
+        let expected = (try? database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs") }) ?? nil
         if let expected, expected > jobs {
             // Jobs are never deleted: a copy holding fewer than the store now has is not a snapshot of it.
             throw .failed(path: destination, reason: "the copy holds \(jobs) jobs, the store \(expected)")
