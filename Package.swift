@@ -116,7 +116,7 @@ let package = Package(
         // What every test target shares: child processes, bounded waits, the built binary.
         .target(
             name: "TestSupport",
-            dependencies: [],
+            dependencies: ["UpscaleBatch", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),

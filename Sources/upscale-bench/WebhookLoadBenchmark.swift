@@ -36,7 +36,9 @@ struct WebhookLoadBenchmark: AsyncParsableCommand {
         }
         let path = directory.appendingPathComponent("jobs.sqlite3").path
         let store = try SQLiteJobStore.openOrCreate(at: path)
-        try seed(store, count: jobs)
+        // The benchmark stages and reads the store from outside, on a connection of its own.
+        let outside = try DatabasePool(path: path)
+        try seed(outside, count: jobs)
         let secret = try await store.webhookSecret()
 
         let server = try WebhookServeProcess(binary: binary.map { URL(fileURLWithPath: $0) } ?? Self.siblingBinary, store: path)
@@ -50,14 +52,14 @@ struct WebhookLoadBenchmark: AsyncParsableCommand {
         let otherRun = runJobs > 0 ? try startRun(store: path, directory: directory.path) : nil
         let writer =
             otherRun == nil
-            ? CompetingWriter(store: try SQLiteJobStore.open(at: path), jobs: Int64(jobs), pauseMs: writerPauseMs) : nil
+            ? CompetingWriter(database: try DatabasePool(path: path), jobs: Int64(jobs), pauseMs: writerPauseMs) : nil
         writer?.start()
         if otherRun != nil {
             // Send only once the run is busy writing: submissions recorded, polls under way.
             var submitted = 0
             while submitted < min(300, runJobs) {
                 try await Task.sleep(nanoseconds: 20_000_000)
-                submitted = try await store.database.read { db in
+                submitted = try await outside.read { db in
                     try Int.fetchOne(
                         db,
                         sql: """
@@ -78,7 +80,7 @@ struct WebhookLoadBenchmark: AsyncParsableCommand {
             while otherRun.run.isRunning { try await Task.sleep(nanoseconds: 50_000_000) }
             otherRun.simulator.terminate()
             runStatus = otherRun.run.terminationStatus
-            let runCompleted = try await store.database.read { db in
+            let runCompleted = try await outside.read { db in
                 try Int.fetchOne(
                     db,
                     sql: """
@@ -89,7 +91,7 @@ struct WebhookLoadBenchmark: AsyncParsableCommand {
             print("the run beside it: exit \(runStatus), \(runCompleted) of \(runJobs) jobs COMPLETED")
         }
 
-        let completed = try await store.database.read { db in
+        let completed = try await outside.read { db in
             try Int.fetchOne(
                 db,
                 sql: """
@@ -128,8 +130,8 @@ struct WebhookLoadBenchmark: AsyncParsableCommand {
     }
 
     /// The in-flight jobs: IN_QUEUE with a request id and a cost, as a run leaves them.
-    private func seed(_ store: SQLiteJobStore, count: Int) throws {
-        try store.database.write { db in
+    private func seed(_ database: DatabasePool, count: Int) throws {
+        try database.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO batches (name, source_file, imported_at)
@@ -256,7 +258,7 @@ extension WebhookLoadBenchmark {
     ///
     /// `@unchecked Sendable` is sound: `stopped` and `count` are only touched under `lock`.
     final class CompetingWriter: @unchecked Sendable {
-        private let store: SQLiteJobStore
+        private let database: DatabasePool
         private let jobs: Int64
         private let pauseMs: Double
         private let lock = NSLock()
@@ -264,8 +266,8 @@ extension WebhookLoadBenchmark {
         private var count = 0
         private let done = DispatchSemaphore(value: 0)
 
-        init(store: SQLiteJobStore, jobs: Int64, pauseMs: Double) {
-            self.store = store
+        init(database: DatabasePool, jobs: Int64, pauseMs: Double) {
+            self.database = database
             self.jobs = jobs
             self.pauseMs = pauseMs
         }
@@ -287,7 +289,7 @@ extension WebhookLoadBenchmark {
             while !lock.withLock({ stopped }) {
                 let id = Int64.random(in: 1...jobs, using: &generator)
                 do {
-                    try store.database.write { db in
+                    try database.write { db in
                         try db.execute(
                             sql: "UPDATE jobs SET poll_count = poll_count + 1 WHERE id = ?", arguments: [id])
                     }

@@ -144,7 +144,7 @@ import WebhookReceiver
             #expect(row.possibleDuplicate)
             #expect(row.state == "IN_QUEUE")  // the job follows its own request
             #expect(row.requestID == "req-second")
-            let attempts = try store.store.database.read { db in
+            let attempts = try SQLiteHandEdit.read(store.store) { db in
                 try Row.fetchAll(db, sql: "SELECT * FROM job_attempts WHERE job_id = ?", arguments: [id])
             }
             #expect(attempts.count == 1)

@@ -6,6 +6,8 @@ public struct ImportBatch: Sendable {
     public var rows: [(end: Int, mode: Mode)] = []
     public var rejections: [RejectedRow] = []
 
+    public init() {}
+
     static let rowLimit = 2_000
 
     public var isFull: Bool { rows.count >= Self.rowLimit || rejections.count >= Self.rowLimit }

@@ -48,8 +48,8 @@ import Testing
     @Test func storeSnapshotCountsStatesOldestUnfinishedAndLastSuccess() async throws {
         let directory = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: directory)
-        let ids = try StoreFixtures.insertJobs(store, count: 5)
-        try await store.database.write { db in
+        let ids = try await StoreFixtures.insertJobs(store, count: 5)
+        try SQLiteHandEdit.write(store) { db in
             try db.execute(
                 sql: "UPDATE jobs SET state = 'COMPLETED', cost = 240 WHERE id IN (?, ?)", arguments: [ids[0], ids[1]])
             try db.execute(sql: "UPDATE jobs SET state = 'FAILED' WHERE id = ?", arguments: [ids[2]])
@@ -68,7 +68,7 @@ import Testing
         snapshot = try await store.metricsSnapshot(now: now)
         #expect(abs((snapshot.lastSuccess ?? 0) - 1_800_000_123.5) < 0.01)
 
-        try await store.database.write { db in try db.execute(sql: "UPDATE jobs SET state = 'COMPLETED'") }
+        try SQLiteHandEdit.write(store) { db in try db.execute(sql: "UPDATE jobs SET state = 'COMPLETED'") }
         #expect(try await store.metricsSnapshot(now: now).oldestUnfinishedAge == nil, "nothing unfinished")
 
         let (metrics, registry) = makeMetrics()
@@ -80,11 +80,11 @@ import Testing
 
     /// The scrape's queries must not scan the table: with a million jobs that costs 0.6-0.7 s
     /// a scrape here, against about 0.12 s through the index (README, "Metrics").
-    @Test func scrapeQueriesUseTheStateIndex() throws {
+    @Test func scrapeQueriesUseTheStateIndex() async throws {
         let directory = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: directory)
-        try StoreFixtures.insertJobs(store, count: 3)
-        let details = try store.database.read { db in
+        try await StoreFixtures.insertJobs(store, count: 3)
+        let details = try SQLiteHandEdit.read(store) { db in
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT state, count(*) AS jobs FROM jobs GROUP BY state").map {
                 $0["detail"] as String
             }
@@ -99,9 +99,9 @@ import Testing
     @Test func runCreditsCountEndedJobsOfTheRunByMode() async throws {
         let directory = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: directory)
-        let fast = try StoreFixtures.insertJobs(store, count: 3)
-        let pro = try StoreFixtures.insertJobs(store, count: 2, mode: .professional)
-        try await store.database.write { db in
+        let fast = try await StoreFixtures.insertJobs(store, count: 3)
+        let pro = try await StoreFixtures.insertJobs(store, count: 2, mode: .professional)
+        try SQLiteHandEdit.write(store) { db in
             try db.execute(
                 sql: "INSERT INTO runs (id, pid, host, started_at) VALUES ('r1', 1, 'h', '2026-12-01T00:00:00.000Z')")
             try db.execute(sql: "INSERT INTO run_scope (run_id, job_id) SELECT 'r1', id FROM jobs")

@@ -70,7 +70,7 @@ struct SimulatorDownloadTests {
             let temporary = TemporaryDirectory()
             let store = try StoreFixtures.makeStore(in: temporary)
             let ids = try await completedJobs(6, client: client, store: store)
-            let notReady = try StoreFixtures.insertJobs(store, count: 1)[0]
+            let notReady = try await StoreFixtures.insertJobs(store, count: 1)[0]
             let downloader = try Support.downloader(store, temporary.file("out"), concurrency: 2)
             await withTaskGroup(of: Void.self) { group in
                 for id in ids + ids + [notReady] {

@@ -20,7 +20,7 @@ import Testing
     @Test func neverExceedsTheConcurrencyAndFinishesEveryJob() async throws {
         let dir = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: dir)
-        try StoreFixtures.insertJobs(store, count: 300)
+        try await StoreFixtures.insertJobs(store, count: 300)
         let client = ScriptedClient(statusScript: { polls in polls == 0 ? .inProgress : .completed })
         let runner = try await makeRunner(store, client, concurrency: 5)
         #expect(try await runner.prepare() == 300)
@@ -39,7 +39,7 @@ import Testing
     @Test func anAmbiguousSubmissionIsResubmittedAndFlagged() async throws {
         let dir = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: dir)
-        let ids = try StoreFixtures.insertJobs(store, count: 10)
+        let ids = try await StoreFixtures.insertJobs(store, count: 10)
         let client = ScriptedClient(submitScript: { url, attempt in
             url.hasSuffix("-3.jpg") && attempt == 1 ? .ambiguous(detail: "connection closed") : nil
         })
@@ -58,7 +58,7 @@ import Testing
     @Test func aRefusedKeyStopsTheRunAndFailsNothing() async throws {
         let dir = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: dir)
-        try StoreFixtures.insertJobs(store, count: 50)
+        try await StoreFixtures.insertJobs(store, count: 50)
         let client = ScriptedClient(submitScript: { _, _ in .unauthorized(status: 401) })
         let runner = try await makeRunner(store, client, concurrency: 3)
         _ = try await runner.prepare()
@@ -72,7 +72,7 @@ import Testing
     @Test func transientErrorsThatOutlastRetriesLeaveJobsUnsubmittedAndTheRunIncomplete() async throws {
         let dir = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: dir)
-        try StoreFixtures.insertJobs(store, count: 6)
+        try await StoreFixtures.insertJobs(store, count: 6)
         let client = ScriptedClient(submitScript: { url, _ in url.hasSuffix("-2.jpg") ? .transient(detail: "HTTP 503") : nil })
         let runner = try await makeRunner(store, client)
         _ = try await runner.prepare()
@@ -85,7 +85,7 @@ import Testing
     @Test func aJobFinishedByAWebhookIsPolledOnceForItsCost() async throws {
         let dir = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: dir)
-        let id = try StoreFixtures.insertJobs(store, count: 1)[0]
+        let id = try await StoreFixtures.insertJobs(store, count: 1)[0]
         // Submitted by an earlier run; a webhook finished it before any poll.
         try StoreFixtures.update(
             store, job: id,
@@ -102,7 +102,7 @@ import Testing
     @Test func aStaleAnswerNeverMovesAJobBackwards() async throws {
         let dir = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: dir)
-        let id = try StoreFixtures.insertJobs(store, count: 1)[0]
+        let id = try await StoreFixtures.insertJobs(store, count: 1)[0]
         try StoreFixtures.update(store, job: id, "request_id = 'r', state = 'IN_PROGRESS'")
         let claim = PollClaim(jobID: id, requestID: "r", pollCount: 0)
         try await store.recordPollResults([

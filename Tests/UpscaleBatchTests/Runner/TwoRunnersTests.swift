@@ -14,7 +14,7 @@ import Testing
     @Test func twoRunnersOnOneStoreNeverSubmitTheSameJobTwice() async throws {
         let dir = TemporaryDirectory()
         let first = try StoreFixtures.makeStore(in: dir)
-        try StoreFixtures.insertJobs(first, count: 300)
+        try await StoreFixtures.insertJobs(first, count: 300)
         let second = try SQLiteJobStore.open(at: first.path)
         try await APISimulatorHarness.with(simulator: { config in
             config.fastDuration = 0.2
@@ -47,10 +47,10 @@ import Testing
     @Test func aRunClaimsOnlyItsOwnScope() async throws {
         let dir = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: dir)
-        try StoreFixtures.insertJobs(store, count: 3, batch: "early")
+        try await StoreFixtures.insertJobs(store, count: 3, batch: "early")
         let firstRun = RunIdentity(runID: "run-1")
         #expect(try await store.beginRun(firstRun, batch: nil) == 3)
-        try StoreFixtures.insertJobs(store, count: 2, batch: "late")
+        try await StoreFixtures.insertJobs(store, count: 2, batch: "late")
         #expect(try await store.unsubmittedJobs(runID: "run-1", afterID: 0, limit: 100).count == 3)
         #expect(try await store.beginRun(RunIdentity(runID: "run-2"), batch: nil) == 5)
         #expect(try await store.unsubmittedJobs(runID: "run-1", afterID: 0, limit: 100).count == 3)
@@ -68,7 +68,7 @@ import Testing
     @Test func claimsOfDeadRunsAreTakenOverAndLiveOnesAreNot() async throws {
         let dir = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: dir)
-        let ids = try StoreFixtures.insertJobs(store, count: 3)
+        let ids = try await StoreFixtures.insertJobs(store, count: 3)
         func claim(_ job: Int64, _ run: String) async throws(StoreError) -> SubmissionClaimResult {
             try await store.claimSubmission(jobID: job, runID: run, webhookOfOurs: false, doubtWait: 600, account: nil)
         }

@@ -8,17 +8,17 @@ import Testing
 /// Issue 14, point 6: a duplicate charge's cost counts in its job's own group, apart from
 /// completed and failed costs, and in `total_cost`; an attempt moved aside by `retry` does not.
 @Suite(.bounded) struct DuplicateCostTests {
-    func stagedStore(_ dir: TemporaryDirectory) throws -> SQLiteJobStore {
+    func stagedStore(_ dir: TemporaryDirectory) async throws -> SQLiteJobStore {
         let store = try StoreFixtures.makeStore(in: dir)
-        let fast = try StoreFixtures.insertJobs(store, count: 2, batch: "night-1")
-        let pro = try StoreFixtures.insertJobs(store, count: 1, batch: "night-2", mode: .professional)
+        let fast = try await StoreFixtures.insertJobs(store, count: 2, batch: "night-1")
+        let pro = try await StoreFixtures.insertJobs(store, count: 1, batch: "night-2", mode: .professional)
         try StoreFixtures.update(
             store, job: fast[0],
             "state = 'COMPLETED', request_id = 'r1', cost = 240, submitted_at = '2026-11-24T23:59:59.000Z'")
         try StoreFixtures.update(
             store, job: pro[0],
             "state = 'FAILED', request_id = 'r3', cost = 480, submitted_at = '2026-11-25T01:00:00.000Z'")
-        try store.database.write { db in
+        try SQLiteHandEdit.write(store) { db in
             let insert = """
                 INSERT INTO job_attempts (job_id, request_id, state, cost, archived_at, reason)
                 VALUES (?, ?, 'COMPLETED', ?, '2026-11-25T02:00:00.000Z', ?)
@@ -32,7 +32,7 @@ import Testing
 
     @Test func statusCountsDuplicatesApartAndInTheTotal() async throws {
         let dir = TemporaryDirectory()
-        let store = try stagedStore(dir)
+        let store = try await stagedStore(dir)
         let costs = try await store.statusSnapshot().costs
         #expect(costs == CostTotals(total: 240 + 480 + 240 + 480, completed: 240, failed: 480, duplicate: 720))
         #expect(try await store.statusSnapshot(batch: "night-2").costs.duplicate == 480)
@@ -48,7 +48,7 @@ import Testing
     ])
     func reportPutsDuplicatesInTheirJobsGroup(grouping: ReportGrouping, expected: [String: Int64]) async throws {
         let dir = TemporaryDirectory()
-        let store = try stagedStore(dir)
+        let store = try await stagedStore(dir)
         let report = try await store.costReport(by: grouping)
         for group in report.groups {
             #expect(group.costs.duplicate == expected[group.key] ?? 0, "\(group.key)")
@@ -60,7 +60,7 @@ import Testing
 
     @Test func reportFormatsCarryDuplicateCost() async throws {
         let dir = TemporaryDirectory()
-        let store = try stagedStore(dir)
+        let store = try await stagedStore(dir)
         let report = try await store.costReport(by: .mode, filter: ReportFilter(since: "2026-11-25"))
         #expect(
             CostReportRenderer.csv(report)

@@ -67,10 +67,10 @@ import Testing
         #expect(secret.count == 64)
         let again = try SQLiteJobStore.open(at: store.path)
         #expect(try await again.webhookSecret() == secret, "the secret is made once, when the store is created")
-        let mode = try await store.database.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        let mode = try SQLiteHandEdit.read(store) { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         #expect(throws: DatabaseError.self) {
-            try store.database.write { db in
+            try SQLiteHandEdit.write(store) { db in
                 // STRICT: a cost must be an integer, not text that SQLite would otherwise accept.
                 try db.execute(sql: "INSERT INTO batches(name, source_file, imported_at) VALUES ('b', 's', 'now')")
                 try db.execute(
@@ -81,10 +81,10 @@ import Testing
         }
     }
 
-    @Test func theSchemaRefusesAnUnknownStateOrMode() throws {
+    @Test func theSchemaRefusesAnUnknownStateOrMode() async throws {
         let dir = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: dir)
-        let id = try StoreFixtures.insertJobs(store, count: 1)[0]
+        let id = try await StoreFixtures.insertJobs(store, count: 1)[0]
         #expect(throws: DatabaseError.self) { try StoreFixtures.update(store, job: id, "state = 'DONE'") }
         #expect(throws: DatabaseError.self) { try StoreFixtures.update(store, job: id, "mode = 'ultra'") }
     }

@@ -8,10 +8,10 @@ import Testing
 
 @Suite(.bounded) struct JobStoreQueryTests {
     /// Three fast and two professional jobs in two batches, in every interesting state.
-    func stagedStore(_ dir: TemporaryDirectory) throws -> SQLiteJobStore {
+    func stagedStore(_ dir: TemporaryDirectory) async throws -> SQLiteJobStore {
         let store = try StoreFixtures.makeStore(in: dir)
-        let fast = try StoreFixtures.insertJobs(store, count: 3, batch: "night-1")
-        let pro = try StoreFixtures.insertJobs(store, count: 2, batch: "night-2", mode: .professional)
+        let fast = try await StoreFixtures.insertJobs(store, count: 3, batch: "night-1")
+        let pro = try await StoreFixtures.insertJobs(store, count: 2, batch: "night-2", mode: .professional)
         try StoreFixtures.update(
             store, job: fast[0],
             "state = 'COMPLETED', request_id = 'r1', cost = 240, result_url = 'https://r/1', submitted_at = '2026-11-24T23:59:59.000Z'"
@@ -29,7 +29,7 @@ import Testing
 
     @Test func statusCountsStatesInFlightUnsubmittedAndCosts() async throws {
         let dir = TemporaryDirectory()
-        let store = try stagedStore(dir)
+        let store = try await stagedStore(dir)
         let snapshot = try await store.statusSnapshot()
         #expect(snapshot.counts == [.pending: 2, .inQueue: 0, .inProgress: 1, .completed: 1, .failed: 1])
         #expect(snapshot.inFlight == 1)
@@ -47,7 +47,7 @@ import Testing
 
     @Test func reportGroupsByEachKeyAndSumsExactly() async throws {
         let dir = TemporaryDirectory()
-        let store = try stagedStore(dir)
+        let store = try await stagedStore(dir)
         let byMode = try await store.costReport(by: .mode)
         #expect(byMode.groups.map(\.key) == ["fast", "professional"])
         #expect(
@@ -76,7 +76,7 @@ import Testing
     @Test func reportCostsAreExactBeyondDoublePrecision() async throws {
         let dir = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: dir)
-        let ids = try StoreFixtures.insertJobs(store, count: 3)
+        let ids = try await StoreFixtures.insertJobs(store, count: 3)
         let big: Int64 = 3_000_000_000_000_001  // not representable as a Double
         for id in ids { try StoreFixtures.update(store, job: id, "state = 'COMPLETED', request_id = 'r\(id)', cost = ?", [big]) }
         let report = try await store.costReport(by: .mode)
@@ -86,7 +86,7 @@ import Testing
 
     @Test func listStreamsJobsWithFiltersAndLimit() async throws {
         let dir = TemporaryDirectory()
-        let store = try stagedStore(dir)
+        let store = try await stagedStore(dir)
         let all = try await listed(store, JobFilter())
         #expect(all.map(\.id) == [1, 2, 3, 4, 5])
         #expect(all[0].state == .completed && all[0].cost == 240 && all[0].resultURL == "https://r/1")
@@ -98,7 +98,7 @@ import Testing
 
     @Test func listRenderersProduceTheContractsShapes() async throws {
         let dir = TemporaryDirectory()
-        let store = try stagedStore(dir)
+        let store = try await stagedStore(dir)
         for format in OutputFormat.allCases {
             var sink = StringSink()
             var renderer = JobListRenderer(format: format)
@@ -130,12 +130,12 @@ import Testing
 
     @Test func retryMovesFailedJobsBackAndKeepsTheirHistory() async throws {
         let dir = TemporaryDirectory()
-        let store = try stagedStore(dir)
+        let store = try await stagedStore(dir)
         #expect(try await store.retryFailed(batch: "night-2") == 0)
         #expect(try await store.retryFailed() == 1)
         let job = try await #require(try store.job(id: 2))
         #expect(job.state == .pending && job.requestID == nil && job.cost == nil && job.error == nil)
-        let history = try store.database.read { db in
+        let history = try SQLiteHandEdit.read(store) { db in
             try Row.fetchOne(db, sql: "SELECT request_id, cost, error, state, reason FROM job_attempts WHERE job_id = 2")
         }
         #expect(history?["request_id"] == "r2")

@@ -14,7 +14,7 @@ import Testing
         let path = dir.file("store.sqlite3")
         do {
             let store = try StoreFixtures.makeStore(in: dir)
-            _ = try StoreFixtures.insertJobs(store, count: 3)
+            _ = try await StoreFixtures.insertJobs(store, count: 3)
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["store.sqlite3"], "closed cleanly")
 
@@ -24,7 +24,7 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["store.sqlite3"], "no -wal or -shm made")
 
         let writer = try SQLiteJobStore.open(at: path)
-        _ = try StoreFixtures.insertJobs(writer, count: 1, urlPrefix: "https://img.example/later-")
+        _ = try await StoreFixtures.insertJobs(writer, count: 1, urlPrefix: "https://img.example/later-")
         await #expect(throws: StoreError.changedWhileReading(path: path)) { try await reader.statusSnapshot() }
     }
 }

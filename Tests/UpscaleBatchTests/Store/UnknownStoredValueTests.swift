@@ -9,10 +9,10 @@ import Testing
 /// every reader with a StoreError naming the job and the value, instead of a guess.
 @Suite(.bounded) struct UnknownStoredValueTests {
     /// A store whose second job carries `value` in `column`, past the table's CHECK constraint.
-    func store(_ dir: TemporaryDirectory, column: String, value: String) throws -> (SQLiteJobStore, Int64) {
+    func store(_ dir: TemporaryDirectory, column: String, value: String) async throws -> (SQLiteJobStore, Int64) {
         let store = try StoreFixtures.makeStore(in: dir)
-        let ids = try StoreFixtures.insertJobs(store, count: 2)
-        try store.database.writeWithoutTransaction { db in
+        let ids = try await StoreFixtures.insertJobs(store, count: 2)
+        try SQLiteHandEdit.withoutTransaction(store) { db in
             try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
             try db.execute(sql: "UPDATE jobs SET \(column) = ? WHERE id = ?", arguments: [value, ids[1]])
             try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")
@@ -31,7 +31,7 @@ import Testing
 
     @Test func anUnknownStateIsNamedByListStatusAndMetrics() async throws {
         let dir = TemporaryDirectory()
-        let (store, id) = try store(dir, column: "state", value: "SHELVED")
+        let (store, id) = try await store(dir, column: "state", value: "SHELVED")
         var listed: StoreError?
         do { try await store.forEachJob(JobFilter()) { _ in } } catch { listed = error as? StoreError }
         expectNamed(listed, job: id, column: "state", value: "SHELVED")
@@ -48,7 +48,7 @@ import Testing
 
     @Test func anUnknownModeIsNamedNotReadAsFast() async throws {
         let dir = TemporaryDirectory()
-        let (store, id) = try store(dir, column: "mode", value: "ultra")
+        let (store, id) = try await store(dir, column: "mode", value: "ultra")
         var listed: StoreError?
         do { _ = try await store.job(id: id) } catch { listed = error }
         expectNamed(listed, job: id, column: "mode", value: "ultra")

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TestSupport
 
 @testable import UpscaleBatch
 
@@ -16,7 +17,7 @@ struct TestStore {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try SQLiteJobStore.openOrCreate(at: directory.appendingPathComponent("jobs.sqlite3").path)
-        try await store.database.write { db in
+        try SQLiteHandEdit.write(store) { db in
             try db.execute(
                 sql: """
                     INSERT INTO batches (name, source_file, imported_at)
@@ -32,7 +33,7 @@ struct TestStore {
         state: JobState = .pending, requestID: String? = nil, cost: Int64? = nil, resultURL: String? = nil,
         submitting: Bool = false
     ) async throws -> Int64 {
-        try await store.database.write { db in
+        try SQLiteHandEdit.write(store) { db in
             try db.execute(
                 sql: """
                     INSERT INTO jobs (batch_id, url, mode, state, request_id, cost, result_url, submitting,
@@ -49,7 +50,7 @@ struct TestStore {
 
     /// The columns a webhook may touch.
     func row(_ id: Int64) async throws -> JobRow {
-        try await store.database.read { db in
+        try SQLiteHandEdit.read(store) { db in
             let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id])!
             return JobRow(
                 state: row["state"], requestID: row["request_id"], cost: row["cost"], resultURL: row["result_url"],
@@ -62,7 +63,7 @@ struct TestStore {
     /// Sets `updated_at` to a marker, so a later "nothing changed" check cannot be fooled by a
     /// write within the same millisecond.
     func markUpdatedAt(_ id: Int64, _ value: String = "2000-01-01T00:00:00.000Z") async throws {
-        try await store.database.write { db in
+        try SQLiteHandEdit.write(store) { db in
             try db.execute(sql: "UPDATE jobs SET updated_at = ? WHERE id = ?", arguments: [value, id])
         }
     }

@@ -18,8 +18,9 @@ import GRDBSQLite
 public struct SQLiteJobStore: Sendable {
     /// The file's path as the user gave it (for messages).
     public let path: String
-    /// The GRDB connection pool: one writer, concurrent readers.
-    public let database: DatabasePool
+    /// The GRDB connection pool: one writer, concurrent readers. The engine's own: nothing
+    /// outside `Store/SQLite` reaches it (tests stage by hand on a connection of their own).
+    let database: DatabasePool
 
     /// How long a write waits for another process's transaction before giving up.
     /// A 1,000,000-row import holds the write lock for a few seconds; a minute leaves margin.
