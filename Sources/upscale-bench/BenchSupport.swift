@@ -13,7 +13,9 @@ enum BenchSupport {
 
     /// Runs a command to completion and returns its exit code and standard output.
     @discardableResult
-    static func run(_ arguments: [String], environment: [String: String] = [:], directory: String) throws -> (Int32, String) {
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], directory: String, binary: String = BenchSupport.binary
+    ) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments

@@ -4,6 +4,11 @@ import Foundation
 /// `upscale-bench run`: the whole runner (`upscale-batch run`, its own process) against the
 /// simulator (another process) with a fixed latency. Prints the request rate as a ratio of the
 /// ideal `concurrency / latency`, the runner's CPU per job, status calls per job, peak RSS.
+///
+/// With `--compare-with BINARY` (an `upscale-batch` built from another commit, e.g. with
+/// `--scratch-path .build-before`), both binaries run the same benchmark in turn, `--rounds`
+/// times each, and the medians are printed side by side with their ratio: a change is judged
+/// against a baseline measured in the same run, on the same machine, under the same noise.
 struct RunBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Requests/s against the ideal, CPU per job and peak RSS of a whole run.")
@@ -14,8 +19,81 @@ struct RunBenchmark: AsyncParsableCommand {
     @Option(help: "Simulated job duration, seconds.") var jobDuration = 0.05
     @Flag(help: "Receive webhooks (--listen) instead of polling only.") var webhooks = false
     @Option(help: "Pass --rate to the run and compare the achieved request rate with it.") var rate: Double?
+    @Option(help: "Another upscale-batch binary to measure the same way, alternating with this build's.")
+    var compareWith: String?
+    @Option(help: "Rounds per binary with --compare-with (medians are compared).") var rounds = 3
+
+    /// What one run of the benchmark measured.
+    struct Measurement {
+        var exitCode: Int32
+        var wall: Double
+        var requestsPerSecond: Double
+        var cpuPerJobMs: Double
+        var statusCallsPerJob: Double
+        var peakRSSMB: Double
+        var maxInFlight: Int
+        var busiestSecond: Int
+    }
 
     func run() async throws {
+        let ideal = Double(concurrency) / latency
+        print(
+            "run benchmark: \(jobs) jobs, \(concurrency) in flight, \(Int(latency * 1000)) ms latency, \(webhooks ? "webhooks" : "poll only")"
+        )
+        guard let baseline = compareWith else {
+            let result = try await measure(binary: BenchSupport.binary)
+            print(String(format: "  exit code %d, %.1f s", result.exitCode, result.wall))
+            if let target = rate {
+                print(
+                    String(
+                        format: "  requests/s: %.1f = %.3f of --rate %.0f (busiest second at the API: %d)",
+                        result.requestsPerSecond, result.requestsPerSecond / target, target, result.busiestSecond))
+            } else {
+                print(
+                    String(
+                        format: "  requests/s: %.0f = %.2f of the ideal %.0f", result.requestsPerSecond,
+                        result.requestsPerSecond / ideal, ideal))
+            }
+            print("  most in flight at the simulator: \(result.maxInFlight)")
+            print(String(format: "  runner CPU per job: %.3f ms", result.cpuPerJobMs))
+            print(String(format: "  status calls per job: %.2f", result.statusCallsPerJob))
+            print(String(format: "  runner peak RSS: %.1f MB", result.peakRSSMB))
+            return
+        }
+        var current: [Measurement] = []
+        var before: [Measurement] = []
+        for round in 1...rounds {
+            before.append(try await measure(binary: baseline))
+            current.append(try await measure(binary: BenchSupport.binary))
+            print(
+                String(
+                    format: "  round %d: baseline %.0f req/s %.3f ms CPU/job | this build %.0f req/s %.3f ms CPU/job", round,
+                    before[round - 1].requestsPerSecond, before[round - 1].cpuPerJobMs,
+                    current[round - 1].requestsPerSecond, current[round - 1].cpuPerJobMs))
+        }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        let rateNow = median(current.map(\.requestsPerSecond))
+        let rateBefore = median(before.map(\.requestsPerSecond))
+        let cpuNow = median(current.map(\.cpuPerJobMs))
+        let cpuBefore = median(before.map(\.cpuPerJobMs))
+        print("  baseline: \(baseline)")
+        print(
+            String(
+                format: "  requests/s (median of %d): this build %.0f (%.2f of ideal), baseline %.0f (%.2f of ideal): ratio %.3f",
+                rounds, rateNow, rateNow / ideal, rateBefore, rateBefore / ideal, rateNow / rateBefore))
+        print(
+            String(
+                format: "  runner CPU per job (median): this build %.3f ms, baseline %.3f ms: ratio %.3f", cpuNow, cpuBefore,
+                cpuNow / cpuBefore))
+        print(
+            String(
+                format: "  peak RSS (median): this build %.1f MB, baseline %.1f MB", median(current.map(\.peakRSSMB)),
+                median(before.map(\.peakRSSMB))))
+        print("  exit codes: this build \(current.map(\.exitCode)), baseline \(before.map(\.exitCode))")
+    }
+
+    /// One whole run of `binary` against a fresh simulator and a fresh store.
+    private func measure(binary: String) async throws -> Measurement {
         let directory = try BenchSupport.temporaryDirectory("run")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let (simulator, baseURL) = try BenchSupport.startSimulator(
@@ -29,10 +107,10 @@ struct RunBenchmark: AsyncParsableCommand {
         for index in 0..<jobs { text += "https://img.example/bench/\(index).jpg\n" }
         try text.write(toFile: csv, atomically: true, encoding: .utf8)
         let environment = ["UPSCALE_DB": directory + "/bench.sqlite3", "ENHANCOR_API_KEY": "sim-key"]
-        try BenchSupport.run(["import", csv], environment: environment, directory: directory)
+        try BenchSupport.run(["import", csv], environment: environment, directory: directory, binary: binary)
 
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: BenchSupport.binary)
+        process.executableURL = URL(fileURLWithPath: binary)
         process.arguments =
             ["run", "--base-url", baseURL, "--concurrency", "\(concurrency)", "--poll-interval", "0.1", "--quiet"]
             + (webhooks ? ["--listen", "127.0.0.1:0"] : ["--poll-only"])
@@ -51,23 +129,10 @@ struct RunBenchmark: AsyncParsableCommand {
         let ledger = try await BenchSupport.ledger(baseURL: baseURL)
         let requests = ledger["total_requests"] as? Int ?? 0
         let statusCalls = (ledger["requests"] as? [String: [String: Int]])?["status"]?.values.reduce(0, +) ?? 0
-        let ideal = Double(concurrency) / latency
-        let achieved = Double(requests) / wall
-        print(
-            "run benchmark: \(jobs) jobs, \(concurrency) in flight, \(Int(latency * 1000)) ms latency, \(webhooks ? "webhooks" : "poll only")"
-        )
-        print(String(format: "  exit code %d, %.1f s", process.terminationStatus, wall))
-        if let target = rate {
-            print(
-                String(
-                    format: "  requests/s: %.1f = %.3f of --rate %.0f (busiest second at the API: %d)",
-                    achieved, achieved / target, target, ledger["busiest_second"] as? Int ?? -1))
-        } else {
-            print(String(format: "  requests/s: %.0f = %.2f of the ideal %.0f", achieved, achieved / ideal, ideal))
-        }
-        print("  most in flight at the simulator: \(ledger["max_in_flight"] as? Int ?? -1)")
-        print(String(format: "  runner CPU per job: %.3f ms", last.cpu * 1000 / Double(jobs)))
-        print(String(format: "  status calls per job: %.2f", Double(statusCalls) / Double(jobs)))
-        print(String(format: "  runner peak RSS: %.1f MB", Double(last.peakRSS) / 1_048_576))
+        return Measurement(
+            exitCode: process.terminationStatus, wall: wall, requestsPerSecond: Double(requests) / wall,
+            cpuPerJobMs: last.cpu * 1000 / Double(jobs), statusCallsPerJob: Double(statusCalls) / Double(jobs),
+            peakRSSMB: Double(last.peakRSS) / 1_048_576, maxInFlight: ledger["max_in_flight"] as? Int ?? -1,
+            busiestSecond: ledger["busiest_second"] as? Int ?? -1)
     }
 }
