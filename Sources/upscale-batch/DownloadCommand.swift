@@ -48,7 +48,8 @@ struct DownloadCommand: AsyncParsableCommand {
         do {
             downloader = try ResultDownloader(
                 store: jobStore, outputDirectory: outputDirectory, concurrency: concurrency, maxBytes: maxBytes,
-                caFilePath: caFile ?? ProcessInfo.processInfo.environment["ENHANCOR_CA_FILE"], logger: logger)
+                caFilePath: caFile ?? ProcessInfo.processInfo.environment["ENHANCOR_CA_FILE"], logger: logger,
+                naming: { $0.flag })
         } catch {
             throw CommandFailure.exit(ExitCodes.configuration, error.description)
         }

@@ -24,11 +24,11 @@ public struct RunSummary: Sendable {
 
     /// Reads the run's scope from the store.
     public static func load(
-        store: SQLiteJobStore, runID: String, outcome: RunOutcome, statistics: RunStatistics, duration: Double
-    ) throws(StoreError) -> RunSummary {
+        store: any JobStore, runID: String, outcome: RunOutcome, statistics: RunStatistics, duration: Double
+    ) async throws(StoreError) -> RunSummary {
         RunSummary(
-            outcome: outcome, status: try store.statusSnapshot(runID: runID),
-            byMode: try store.costReport(by: .mode, filter: ReportFilter(runID: runID)),
+            outcome: outcome, status: try await store.statusSnapshot(batch: nil, runID: runID),
+            byMode: try await store.costReport(by: .mode, filter: ReportFilter(runID: runID)),
             statistics: statistics, duration: duration)
     }
 

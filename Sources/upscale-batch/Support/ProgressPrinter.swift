@@ -5,14 +5,14 @@ import UpscaleBatch
 /// Progress while a run goes on: a live line on a terminal, or with `--progress-every` a plain
 /// line every so often (cron mails every line, so nothing by default without a terminal).
 final class ProgressPrinter: Sendable {
-    private let store: SQLiteJobStore
+    private let store: any JobStore
     private let runner: JobRunner
     private let interval: Double?
     private let live: Bool
     private let started = Date()
     private let task = Mutex<Task<Void, Never>?>(nil)
 
-    init(store: SQLiteJobStore, runner: JobRunner, options: RunOptions) {
+    init(store: any JobStore, runner: JobRunner, options: RunOptions) {
         self.store = store
         self.runner = runner
         let live = isatty(STDERR_FILENO) == 1 && !options.quiet
@@ -26,7 +26,7 @@ final class ProgressPrinter: Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
                 if Task.isCancelled { break }
-                printLine()
+                await printLine()
             }
         }
         task.withLock { $0 = printer }
@@ -42,8 +42,8 @@ final class ProgressPrinter: Sendable {
         if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 
-    private func printLine() {
-        guard let snapshot = try? store.statusSnapshot(runID: runner.runID) else { return }
+    private func printLine() async {
+        guard let snapshot = try? await store.statusSnapshot(batch: nil, runID: runner.runID) else { return }
         let elapsed = Date().timeIntervalSince(started)
         let done = snapshot.final
         let rate = elapsed > 0 ? Double(done) / elapsed : 0

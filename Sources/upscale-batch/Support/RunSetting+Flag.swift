@@ -8,6 +8,13 @@ extension RunSetting {
         case .maxWait: "--max-wait"
         case .maxSpend: "--max-spend"
         case .webhookURL: "--webhook-url"
+        case .doubtWait: "--doubt-wait"
+        case .jobTimeout: "--job-timeout"
+        case .unknownRequestAfter: "--unknown-request-after"
+        case .baseURL: "--base-url"
+        case .caFile: "--ca-file or ENHANCOR_CA_FILE"
+        case .maxBytes: "--max-bytes"
+        case .failedJobs: "upscale-batch list --state FAILED"
         }
     }
 }
