@@ -127,8 +127,7 @@ public final class ResultDownloader: Sendable {
     func process(_ job: PendingDownload) async throws(StoreError) -> DownloadOutcome {
         var logger = self.logger
         logger[metadataKey: "job.id"] = "\(job.jobID)"
-        var fetch = ResultFetch(clients: clients, directory: outputDirectory, maxBytes: maxBytes)
-        fetch.naming = naming
+        let fetch = ResultFetch(clients: clients, directory: outputDirectory, maxBytes: maxBytes, naming: naming)
         let fetched: Result<DownloadedFile?, DownloadFailure>
         do { fetched = .success(try await fetch.fetch(job)) } catch { fetched = .failure(error) }
         switch fetched {

@@ -6,7 +6,7 @@ import Logging
 /// listener, the summary and the success mark. The executable parses, wires the parts it alone
 /// knows (the client's metrics, the listener, progress lines, signals) and maps the report to
 /// an exit code; the core says what happened and never how a setting is given.
-public struct BatchRun: Sendable {
+public struct BatchRun {
     /// A webhook listener the run owns (started by the caller, which knows the server).
     public struct Listener: Sendable {
         public var port: Int
@@ -24,14 +24,14 @@ public struct BatchRun: Sendable {
         }
     }
 
-    /// What the caller learns as the run goes.
-    public struct Hooks: Sendable {
+    /// What the caller learns as the run goes; called on the task that runs it.
+    public struct Hooks {
         /// The runner exists (its scope not read yet): signals, progress and metrics follow it.
-        public var runnerMade: @Sendable (JobRunner) -> Void = { _ in }
+        public var runnerMade: (JobRunner) -> Void = { _ in }
         /// The run began with this many jobs in scope.
-        public var started: @Sendable (JobRunner, Int) -> Void = { _, _ in }
+        public var started: (JobRunner, Int) -> Void = { _, _ in }
         /// The runner ended; the client and the listener are still up.
-        public var runnerEnded: @Sendable () async -> Void = {}
+        public var runnerEnded: () async -> Void = {}
         public init() {}
     }
 
@@ -73,11 +73,11 @@ public struct BatchRun: Sendable {
 
     private func runUnguarded() async throws(BatchRunError) -> RunReport {
         var configuration = configuration
+        let foreign: Int
         do throws(StoreError) {
             // One account per store: jobs in flight under another key or base URL are not ours to poll.
             let account = try await store.accountFingerprint(apiKey: apiKey, baseURL: baseURL)
-            let foreign = try await store.jobsInFlightOfAnotherAccount(account)
-            if foreign > 0 { throw BatchRunError.anotherAccount(jobsInFlight: foreign) }
+            foreign = try await store.jobsInFlightOfAnotherAccount(account)
             configuration.account = account
             // The spending cap starts from what this store's jobs have cost so far, per mode.
             if configuration.maxSpend != nil {
@@ -86,13 +86,14 @@ public struct BatchRun: Sendable {
         } catch {
             throw .store(error)
         }
+        if foreign > 0 { throw .anotherAccount(jobsInFlight: foreign) }
         if let downloader {
             configuration.onJobCompleted = { downloader.enqueue(jobID: $0) }
             // Jobs that webhooks finish are picked up from the store every few seconds (on the
             // monitor's Dispatch thread, which may wait for the store).
             let (batch, store) = (configuration.batch, store)
             configuration.onHousekeeping = {
-                let pending = try? StoreBridge.wait { () throws(StoreError) in
+                let pending = try? StoreBridge.wait { () async throws(StoreError) in
                     try await store.pendingDownloads(batch: batch, afterID: 0, limit: 500, includingPermanentFailures: false)
                 }
                 for job in pending ?? [] { downloader.enqueue(jobID: job.jobID) }
@@ -100,15 +101,17 @@ public struct BatchRun: Sendable {
         }
 
         let started = Date()
+        let concurrency = configuration.concurrency
         let runner = JobRunner(store: store, client: client, configuration: configuration, logger: logger)
         hooks.runnerMade(runner)
         let outcome: RunOutcome
         do throws(StoreError) {
-            outcome = try await runner.run { scope async in
+            outcome = try await runner.run { scope in
                 if announces {
                     let listening = listener.map { " receiving webhooks on port \($0.port)," } ?? ""
                     logger.info(
-                        "run started: \(scope) job(s) in scope,\(listening) at most \(configuration.concurrency) requests in flight")
+                        "run started: \(scope) job(s) in scope,\(listening) at most \(concurrency) requests in flight"
+                    )
                 }
                 hooks.started(runner, scope)
             }

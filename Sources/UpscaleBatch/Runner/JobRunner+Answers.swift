@@ -11,7 +11,9 @@ extension JobRunner {
             switch result {
             case .success(let requestID):
                 let firstPoll = StoreClock.millis() + Int64(schedule.firstDelay * 1000)
-                try wait { store in try await store.recordSubmitted(jobID: claim.jobID, requestID: requestID, firstPollAt: firstPoll) }
+                try wait { store in
+                    try await store.recordSubmitted(jobID: claim.jobID, requestID: requestID, firstPollAt: firstPoll)
+                }
                 polls.withLock { $0.dueBy(firstPoll) }
                 tally.withLock { $0.accepted += 1 }
                 unknownRequests.withLock { $0.submissionAccepted() }
@@ -26,9 +28,17 @@ extension JobRunner {
 
     /// Runs `work` against the store from a Dispatch thread of ours (the commit queues, the
     /// monitor), waiting for it through the one bridge.
-    func wait<T: Sendable>(_ work: @escaping @Sendable (any JobStore) async throws(StoreError) -> T) throws(StoreError) -> T {
+    /// (The contract throws only `StoreError`; a closure's typed throws is not inferred, so the
+    /// work is taken as throwing and its error narrowed here, once.)
+    func wait<T: Sendable>(_ work: @escaping @Sendable (any JobStore) async throws -> T) throws(StoreError) -> T {
         let store = store
-        return try StoreBridge.wait { () async throws(StoreError) -> T in try await work(store) }
+        do {
+            return try StoreBridge.wait { try await work(store) }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .sqlite(path: store.displayName, detail: "\(error)")
+        }
     }
 
     /// Marks a submission without a usable answer (see `JobStore.recordSubmissionUnresolved`).
@@ -132,7 +142,8 @@ extension JobRunner {
         if claim.isFinal {
             tally.withLock { $0.notFoundAnswers += 1 }
             let rule = UnknownRequestRule(
-                afterMillis: Int64(configuration.unknownRequestAfter * 1000), mayFail: unknownRequests.withLock { $0.apiAnswered })
+                afterMillis: Int64(configuration.unknownRequestAfter * 1000), mayFail: unknownRequests.withLock { $0.apiAnswered }
+            )
             queuePollResult(PollResult(claim: claim, answer: nil, nextPollAt: now, notFound: true, unknownRule: rule))
             return
         }

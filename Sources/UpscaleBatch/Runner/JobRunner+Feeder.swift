@@ -50,14 +50,14 @@ extension JobRunner {
         let now = StoreClock.millis()
         if polls.withLock({ $0.shouldAsk(now: now) }) {
             polls.withLock { $0.asking() }
-            do {
+            do throws(StoreError) {
                 let (limit, batch) = (configuration.concurrency, configuration.batch)
-                let claims = try StoreBridge.wait { () throws(StoreError) in
+                let claims = try StoreBridge.wait { () async throws(StoreError) in
                     try await self.store.claimDuePolls(limit: limit, batch: batch)
                 }
                 if claims.isEmpty {
                     // Nothing due: ask again when the next one is, not on a tick.
-                    let next = try StoreBridge.wait { () throws(StoreError) in try await self.store.nextDuePoll(batch: batch) }
+                    let next = try StoreBridge.wait { () async throws(StoreError) in try await self.store.nextDuePoll(batch: batch) }
                     polls.withLock { $0.nothingDue(next: next) }
                 } else {
                     polls.withLock { $0.claimed(claims) }
@@ -81,9 +81,9 @@ extension JobRunner {
         if stop.withLock({ $0.submissionsOver }) { return nil }
         let (needsRead, cursor) = submissions.withLock { ($0.needsRead, $0.cursor) }
         if needsRead {
-            do {
+            do throws(StoreError) {
                 let runID = runID
-                let claims = try StoreBridge.wait { () throws(StoreError) in
+                let claims = try StoreBridge.wait { () async throws(StoreError) in
                     try await self.store.unsubmittedJobs(runID: runID, afterID: cursor, limit: 256)
                 }
                 submissions.withLock { $0.read(claims) }
@@ -149,7 +149,7 @@ extension JobRunner {
         let result: SubmissionClaimResult
         do {
             let (runID, configuration) = (runID, configuration)
-            result = try StoreBridge.wait { () throws(StoreError) in
+            result = try StoreBridge.wait { () async throws(StoreError) in
                 try await self.store.claimSubmission(
                     jobID: claim.jobID, runID: runID, webhookOfOurs: configuration.webhookOfOurs,
                     doubtWait: configuration.doubtWait, account: configuration.account)

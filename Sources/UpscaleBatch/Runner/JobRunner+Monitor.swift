@@ -17,13 +17,13 @@ extension JobRunner {
     func monitor() {
         let now = Date()
         if completion.withLock({ $0.finished }) { return }
-        let (halt, submissionsOver) = stop.withLock { ($0.halt, $0.submissionsOver) }
+        let (halted, submissionsOver) = stop.withLock { ($0.halted, $0.submissionsOver) }
         let (held, inFlight) = load.withLock { ($0.held, $0.requests) }
         let submissionsDone = (submissionsOver || submissions.withLock { $0.isDrained }) && polls.withLock { $0.attempts.isEmpty }
         let commitsIdle = pollCommits.withLock { $0.isIdle }
 
-        if let halt {
-            let graceOver = now.timeIntervalSince(halt.at) >= configuration.shutdownGrace
+        if let halted {
+            let graceOver = now.timeIntervalSince(halted.at) >= configuration.shutdownGrace
             if held == 0 || graceOver {
                 if inFlight > 0 {
                     logger.warning(
@@ -66,7 +66,8 @@ extension JobRunner {
         do throws(StoreError) {
             let (cutoff, runID, batch) = (now.addingTimeInterval(-configuration.jobTimeout), runID, configuration.batch)
             let reason = "no final status within \(Int(configuration.jobTimeout)) s\(named(.jobTimeout))"
-            let timedOut = try wait { store in try await store.failTimedOut(runID: runID, submittedBefore: cutoff, reason: reason) }
+            let timedOut = try wait { store in try await store.failTimedOut(runID: runID, submittedBefore: cutoff, reason: reason)
+            }
             if timedOut > 0 {
                 tally.withLock { $0.timedOut += timedOut }
                 logger.warning("\(timedOut) job(s) failed: in flight longer than \(mention("the job timeout", .jobTimeout))")
@@ -111,7 +112,9 @@ extension JobRunner {
         commitQueue.sync {
             let decision = streak.withLock { $0.flush() }
             if case .fail(let jobs, let message) = decision {
-                do throws(StoreError) { try wait { store in try await store.recordRefused(jobIDs: jobs, message: message) } } catch {
+                do throws(StoreError) {
+                    try wait { store in try await store.recordRefused(jobIDs: jobs, message: message) }
+                } catch {
                     logger.error("job store error while recording refusals: \(error)")
                 }
             }

@@ -81,7 +81,7 @@ public final class JobRunner: Sendable {
     /// Records the run and its scope in the store, tells `started` how many jobs the scope
     /// holds, and runs until every job in scope is final or the run is stopped. Throws only
     /// when the run cannot begin; a store error later ends the run as `.storeUnavailable`.
-    public func run(started: @Sendable (Int) async -> Void = { _ in }) async throws(StoreError) -> RunOutcome {
+    public func run(started: (Int) async -> Void = { _ in }) async throws(StoreError) -> RunOutcome {
         let secret = try await store.webhookSecret()
         let scope = try await store.beginRun(identity, batch: configuration.batch)
         // Duplicate attempts still owed their cost poll are polled first.

@@ -6,7 +6,7 @@
 /// monitor's look at the store names an earlier one (`dueBy`).
 struct PollSource: Sendable {
     /// Polls claimed in the store (marked as being polled), not started yet.
-    private var claimed: [PollClaim] = []
+    private var claimedPolls: [PollClaim] = []
     /// Duplicate attempts owed their one cost poll; one stays listed until its request has
     /// started, so the run cannot end in between.
     private(set) var attempts: [AttemptPollClaim] = []
@@ -19,13 +19,13 @@ struct PollSource: Sendable {
     init(attempts: [AttemptPollClaim] = []) { self.attempts = attempts }
 
     /// Whether the store should be asked for due polls at `now`.
-    func shouldAsk(now: Int64) -> Bool { claimed.isEmpty && now >= askAfter }
+    func shouldAsk(now: Int64) -> Bool { claimedPolls.isEmpty && now >= askAfter }
 
     /// The feeder is about to ask the store.
     mutating func asking() { namedDuringAsk = nil }
 
     /// Polls the store handed out.
-    mutating func claimed(_ claims: [PollClaim]) { claimed.append(contentsOf: claims) }
+    mutating func claimed(_ claims: [PollClaim]) { claimedPolls.append(contentsOf: claims) }
 
     /// The store had none due; the next falls due at `next` (nil: none awaits a poll).
     mutating func nothingDue(next: Int64?) { askAfter = min(next ?? Int64.max, namedDuringAsk ?? Int64.max) }
@@ -37,7 +37,7 @@ struct PollSource: Sendable {
     }
 
     /// The next claimed poll to start.
-    mutating func takeClaimed() -> PollClaim? { claimed.isEmpty ? nil : claimed.removeFirst() }
+    mutating func takeClaimed() -> PollClaim? { claimedPolls.isEmpty ? nil : claimedPolls.removeFirst() }
 
     /// The next duplicate attempt to poll (left listed until `started`).
     var nextAttempt: AttemptPollClaim? { attempts.first }

@@ -19,12 +19,12 @@ struct RunStop: Sendable {
 
     private(set) var submissionsEnded: SubmissionsEnd?
     /// The outcome of a halted run, and when the halt was asked for (the grace period's start).
-    private(set) var halt: (outcome: RunOutcome, at: Date)?
+    private(set) var halted: (outcome: RunOutcome, at: Date)?
 
     /// Nothing new may start at all.
-    var isHalted: Bool { halt != nil }
+    var isHalted: Bool { halted != nil }
     /// No new submission may start (a halt stops them too).
-    var submissionsOver: Bool { halt != nil || submissionsEnded != nil }
+    var submissionsOver: Bool { halted != nil || submissionsEnded != nil }
 
     /// Ends submissions for `reason`; false when they had ended already (the first reason stays).
     mutating func endSubmissions(_ reason: SubmissionsEnd) -> Bool {
@@ -35,13 +35,13 @@ struct RunStop: Sendable {
 
     /// Halts the run with `outcome`; a later halt keeps the first outcome and its time.
     mutating func halt(_ outcome: RunOutcome, at date: Date) {
-        if halt == nil { halt = (outcome, date) }
+        if halted == nil { halted = (outcome, date) }
     }
 
     /// The run's outcome: a halt's, else why submissions ended, else what the store says of the
     /// scope (`natural`, read only when needed).
     func outcome(otherwise natural: () -> RunOutcome) -> RunOutcome {
-        if let halt { return halt.outcome }
+        if let halted { return halted.outcome }
         switch submissionsEnded {
         case .refusalStreak(let message): return .refusalStreak(message: message)
         case .spendCap(let cap): return .maxSpendReached(cap: cap)

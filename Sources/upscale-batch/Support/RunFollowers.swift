@@ -3,7 +3,7 @@ import UpscaleBatch
 
 /// What follows a run from the executable's side: signals stop it, progress lines show it, the
 /// metrics count it and `--metrics-file` is rewritten while it goes on.
-final class RunFollowers: Sendable {
+final class RunFollowers {
     private let store: any JobStore
     private let options: RunOptions
     private let stopper: RunStopper

@@ -84,7 +84,8 @@ struct RunSession {
         run.announces = !options.quiet
         let follow = RunFollowers(store: store, options: options, stopper: stopper, exporter: exporter)
         run.hooks.runnerMade = { follow.attach($0) }
-        run.hooks.started = { _, _ in follow.start(metricsFile: metricsFile) }
+        let metricsPath = metricsFile
+        run.hooks.started = { _, _ in follow.start(metricsFile: metricsPath) }
         run.hooks.runnerEnded = { await follow.stop() }
 
         let report: RunReport

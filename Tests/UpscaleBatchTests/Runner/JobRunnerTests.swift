@@ -24,7 +24,7 @@ import Testing
         let client = ScriptedClient(statusScript: { polls in polls == 0 ? .inProgress : .completed })
         let runner = makeRunner(store, client, concurrency: 5)
         let scope = Mutex(0)
-        let outcome = try await runner.run { scope.withLock { $0 } = $0 }
+        let outcome = try await runner.run { count in scope.withLock { $0 = count } }
         #expect(scope.withLock { $0 } == 300)
         #expect(outcome == .allCompleted)
         let ledger = client.ledger.withLock { $0 }
@@ -91,7 +91,7 @@ import Testing
         let client = ScriptedClient()
         let runner = makeRunner(store, client)
         let scope = Mutex(-1)
-        #expect(try await runner.run { scope.withLock { $0 } = $0 } == .allCompleted)
+        #expect(try await runner.run { count in scope.withLock { $0 = count } } == .allCompleted)
         #expect(scope.withLock { $0 } == 0, "a final job is not in a run's scope")
         #expect(client.ledger.withLock { $0.pollsByRequest } == ["req-old": 1])
         #expect(await try store.job(id: id)?.cost == 100)

@@ -12,6 +12,7 @@ import Testing
         case .maxWait: "--max-wait"
         case .maxSpend: "--max-spend"
         case .webhookURL: "--webhook-url"
+        default: nil
         }
     }
 
