@@ -38,8 +38,8 @@ struct DownloadCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let jobStore = try store.openExisting()
-        try checkBatch(batch, in: jobStore)
+        let jobStore: any JobStore = try store.openExisting()
+        try await requireBatch(batch, in: jobStore)
         var handler = PlainLogHandler()
         handler.logLevel = verbose ? .debug : .warning
         handler.showsMetadata = verbose

@@ -42,8 +42,8 @@ struct RunCommand: AsyncParsableCommand {
             throw CommandFailure.exit(ExitCodes.configuration, error.description)
         }
         let webhook = try webhookChoice(environment)
-        let jobStore = try store.openExisting()
-        try checkBatch(options.batch, in: jobStore)
+        let jobStore: any JobStore = try store.openExisting()
+        try await requireBatch(options.batch, in: jobStore)
         let session = RunSession(
             store: jobStore, options: options, apiKey: key,
             baseURL: baseURL ?? environment["ENHANCOR_BASE_URL"] ?? "https://apireq.enhancor.ai/api/upscaler/v1",

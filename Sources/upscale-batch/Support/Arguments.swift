@@ -51,3 +51,16 @@ func checkBatch(_ name: String?, in store: SQLiteJobStore) throws {
             "no batch named \"\(TextEscaping.visible(name))\" in \(TextEscaping.visible(store.path))")
     }
 }
+
+/// `checkBatch` through the store contract, for any engine (`run` and `download` use it; the
+/// other commands move to it as they speak the contract).
+func requireBatch(_ name: String?, in store: any JobStore) async throws {
+    guard let name else { return }
+    let exists: Bool
+    do throws(StoreError) { exists = try await store.batchExists(name) } catch { throw CommandFailure.exit(for: error) }
+    if !exists {
+        throw CommandFailure.exit(
+            ExitCodes.configuration,
+            "no batch named \"\(TextEscaping.visible(name))\" in \(TextEscaping.visible(store.displayName))")
+    }
+}
