@@ -57,7 +57,9 @@ extension JobRunner {
                 }
                 if claims.isEmpty {
                     // Nothing due: ask again when the next one is, not on a tick.
-                    let next = try StoreBridge.wait { () async throws(StoreError) in try await self.store.nextDuePoll(batch: batch) }
+                    let next = try StoreBridge.wait { () async throws(StoreError) in
+                        try await self.store.nextDuePoll(batch: batch)
+                    }
                     polls.withLock { $0.nothingDue(next: next) }
                 } else {
                     polls.withLock { $0.claimed(claims) }
