@@ -26,21 +26,6 @@ extension JobRunner {
         }
     }
 
-    /// Runs `work` against the store from a Dispatch thread of ours (the commit queues, the
-    /// monitor), waiting for it through the one bridge.
-    /// (The contract throws only `StoreError`; a closure's typed throws is not inferred, so the
-    /// work is taken as throwing and its error narrowed here, once.)
-    func wait<T: Sendable>(_ work: @escaping @Sendable (any JobStore) async throws -> T) throws(StoreError) -> T {
-        let store = store
-        do {
-            return try StoreBridge.wait { try await work(store) }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw .sqlite(path: store.displayName, detail: "\(error)")
-        }
-    }
-
     /// Marks a submission without a usable answer (see `JobStore.recordSubmissionUnresolved`).
     private func unresolved(_ jobID: Int64, _ error: String, keepInDoubt: Bool) throws(StoreError) {
         try wait { store in try await store.recordSubmissionUnresolved(jobID: jobID, error: error, keepInDoubt: keepInDoubt) }
@@ -52,7 +37,9 @@ extension JobRunner {
         switch error {
         case .rejected(_, let message):
             tally.withLock { $0.refused += 1 }
-            let stoppedAlready = stop.withLock { $0.submissionsOver }
+            // Only a refusal streak (or the cap) settles later refusals; a halted run's are
+            // still judged by the streak, whose held jobs `finish` records.
+            let stoppedAlready = stop.withLock { $0.submissionsEnded != nil }
             let decisions = stoppedAlready ? [] : streak.withLock { $0.refused(job: claim.jobID, message: message) }
             if stoppedAlready {
                 // Refused after the streak stopped the run: it goes back to unsubmitted too.

@@ -52,14 +52,10 @@ extension JobRunner {
             polls.withLock { $0.asking() }
             do throws(StoreError) {
                 let (limit, batch) = (configuration.concurrency, configuration.batch)
-                let claims = try StoreBridge.wait { () async throws(StoreError) in
-                    try await self.store.claimDuePolls(limit: limit, batch: batch)
-                }
+                let claims = try wait { store in try await store.claimDuePolls(limit: limit, batch: batch) }
                 if claims.isEmpty {
                     // Nothing due: ask again when the next one is, not on a tick.
-                    let next = try StoreBridge.wait { () async throws(StoreError) in
-                        try await self.store.nextDuePoll(batch: batch)
-                    }
+                    let next = try wait { store in try await store.nextDuePoll(batch: batch) }
                     polls.withLock { $0.nothingDue(next: next) }
                 } else {
                     polls.withLock { $0.claimed(claims) }
@@ -85,9 +81,7 @@ extension JobRunner {
         if needsRead {
             do throws(StoreError) {
                 let runID = runID
-                let claims = try StoreBridge.wait { () async throws(StoreError) in
-                    try await self.store.unsubmittedJobs(runID: runID, afterID: cursor, limit: 256)
-                }
+                let claims = try wait { store in try await store.unsubmittedJobs(runID: runID, afterID: cursor, limit: 256) }
                 submissions.withLock { $0.read(claims) }
             } catch {
                 storeFailed(error, while: "reading unsubmitted jobs")
@@ -151,8 +145,8 @@ extension JobRunner {
         let result: SubmissionClaimResult
         do {
             let (runID, configuration) = (runID, configuration)
-            result = try StoreBridge.wait { () async throws(StoreError) in
-                try await self.store.claimSubmission(
+            result = try wait { store in
+                try await store.claimSubmission(
                     jobID: claim.jobID, runID: runID, webhookOfOurs: configuration.webhookOfOurs,
                     doubtWait: configuration.doubtWait, account: configuration.account)
             }

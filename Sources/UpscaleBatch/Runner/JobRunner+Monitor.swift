@@ -66,7 +66,8 @@ extension JobRunner {
         do throws(StoreError) {
             let (cutoff, runID, batch) = (now.addingTimeInterval(-configuration.jobTimeout), runID, configuration.batch)
             let reason = "no final status within \(Int(configuration.jobTimeout)) s\(named(.jobTimeout))"
-            let timedOut = try wait { store in try await store.failTimedOut(runID: runID, submittedBefore: cutoff, reason: reason)
+            let timedOut = try wait { store in
+                try await store.failTimedOut(runID: runID, submittedBefore: cutoff, reason: reason)
             }
             if timedOut > 0 {
                 tally.withLock { $0.timedOut += timedOut }
