@@ -30,7 +30,7 @@ public enum RunOutcome: Sendable, Equatable {
         return switch self {
         case .allCompleted: "every job finished"
         case .someFailed: "every job is final; some FAILED" + (naming(.failedJobs).map { " (see `\($0)`)" } ?? "")
-        case .unauthorized: "the API refused the key: nothing was marked FAILED; fix ENHANCOR_API_KEY and run again"
+        case .unauthorized: "the API refused the key: nothing was marked FAILED; fix \(setting("the key", .apiKey)) and run again"
         case .interrupted: "stopped by a signal; run again to resume"
         case .maxWaitReached: "\(setting("the maximum wait", .maxWait)) was reached; run again to resume"
         case .refusalStreak(let message):

@@ -15,6 +15,8 @@ public enum RunSetting: Sendable, Hashable, CaseIterable {
     case jobTimeout
     /// How long a request's polls must answer 404 before its job ends FAILED.
     case unknownRequestAfter
+    /// The API key.
+    case apiKey
     /// The API's base URL.
     case baseURL
     /// Extra CA certificates to trust.

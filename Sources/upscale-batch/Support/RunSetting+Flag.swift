@@ -11,6 +11,7 @@ extension RunSetting {
         case .doubtWait: "--doubt-wait"
         case .jobTimeout: "--job-timeout"
         case .unknownRequestAfter: "--unknown-request-after"
+        case .apiKey: "ENHANCOR_API_KEY or ENHANCOR_API_KEY_FILE, whichever is set"
         case .baseURL: "--base-url"
         case .caFile: "--ca-file or ENHANCOR_CA_FILE"
         case .maxBytes: "--max-bytes"
