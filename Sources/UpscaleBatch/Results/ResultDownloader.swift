@@ -135,7 +135,9 @@ public final class ResultDownloader: Sendable {
             logger.info("job \(job.jobID): its result is being downloaded by another process; left to it")
             return .inProgressElsewhere
         case .success(let file?):
-            try await store.recordDownload(jobID: job.jobID, file: file)
+            // False when the job is no longer COMPLETED (moved meanwhile): the file stays, unrecorded,
+            // as before the contract.
+            _ = try await store.recordDownload(jobID: job.jobID, file: file)
             logger.debug("result kept", metadata: ["download.path": "\(file.path)", "download.bytes": "\(file.bytes)"])
             return .downloaded(file)
         case .failure(let failure):

@@ -94,8 +94,8 @@ import Testing
         #expect(try await runner.run { count in scope.withLock { $0 = count } } == .allCompleted)
         #expect(scope.withLock { $0 } == 0, "a final job is not in a run's scope")
         #expect(client.ledger.withLock { $0.pollsByRequest } == ["req-old": 1])
-        #expect(await try store.job(id: id)?.cost == 100)
-        #expect(await try store.job(id: id)?.resultURL == "https://r/1", "the webhook's result URL is kept")
+        #expect(try await store.job(id: id)?.cost == 100)
+        #expect(try await store.job(id: id)?.resultURL == "https://r/1", "the webhook's result URL is kept")
     }
 
     @Test func aStaleAnswerNeverMovesAJobBackwards() throws {
