@@ -38,7 +38,8 @@ import Testing
         try await waitUntil("the first submission is answered") { runner.statistics.accepted == 1 }
         runner.requestStop(.interrupted)
         #expect(try await outcome == .interrupted)
-        #expect(client.ledger.withLock { $0.submissions.count } == 1, "nothing started after the stop")
+        let ledger = client.ledger.withLock { $0 }
+        #expect(ledger.submissions.count == 1 && ledger.statusCalls == 0, "nothing started after the stop")
         #expect(runner.statistics.submissions == 1)
         #expect(try store.statusSnapshot().unsubmitted == 4, "the other jobs stay for the next run")
     }
