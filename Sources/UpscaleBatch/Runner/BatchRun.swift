@@ -60,13 +60,14 @@ public struct BatchRun {
         self.logger = logger
     }
 
-    /// Runs, and always shuts the client and the listener down. Throws only when the run could
-    /// not begin (`BatchRunError`); what happened after is in the report.
+    /// Runs, and always shuts the client, the listener and the downloader down. Throws only
+    /// when the run could not begin (`BatchRunError`); what happened after is in the report.
     public func run() async throws(BatchRunError) -> RunReport {
         do {
             return try await runUnguarded()
         } catch {
             await shutdown()
+            await downloader?.shutdown()  // it never ran: its final sweep is not owed
             throw error
         }
     }
