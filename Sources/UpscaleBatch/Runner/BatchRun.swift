@@ -74,20 +74,15 @@ public struct BatchRun {
 
     private func runUnguarded() async throws(BatchRunError) -> RunReport {
         var configuration = configuration
-        let foreign: Int
-        do throws(StoreError) {
-            // One account per store: jobs in flight under another key or base URL are not ours to poll.
-            let account = try await store.accountFingerprint(apiKey: apiKey, baseURL: baseURL)
-            foreign = try await store.jobsInFlightOfAnotherAccount(account)
-            configuration.account = account
+        configuration.account = try await Self.account(store: store, apiKey: apiKey, baseURL: baseURL)
+        if configuration.maxSpend != nil {
             // The spending cap starts from what this store's jobs have cost so far, per mode.
-            if configuration.maxSpend != nil {
+            do throws(StoreError) {
                 configuration.costHistory = RunConfiguration.costHistory(from: try await store.costEstimate(batch: nil))
+            } catch {
+                throw .store(error)
             }
-        } catch {
-            throw .store(error)
         }
-        if foreign > 0 { throw .anotherAccount(jobsInFlight: foreign) }
         if let downloader {
             configuration.onJobCompleted = { downloader.enqueue(jobID: $0) }
             // Jobs that webhooks finish are picked up from the store every few seconds (on the
@@ -144,6 +139,23 @@ public struct BatchRun {
             }
         }
         return report
+    }
+
+    /// The account's fingerprint in `store`, or `.anotherAccount` when jobs in flight were
+    /// submitted under another key or base URL (they are not ours to poll). `run()` checks it
+    /// first; a caller may check it sooner, before it sets up anything (a listener, files).
+    public static func account(
+        store: any JobStore, apiKey: String, baseURL: String
+    ) async throws(BatchRunError) -> String {
+        let (account, foreign): (String, Int)
+        do throws(StoreError) {
+            account = try await store.accountFingerprint(apiKey: apiKey, baseURL: baseURL)
+            foreign = try await store.jobsInFlightOfAnotherAccount(account)
+        } catch {
+            throw .store(error)
+        }
+        if foreign > 0 { throw .anotherAccount(jobsInFlight: foreign) }
+        return account
     }
 
     private func shutdown() async {

@@ -35,6 +35,11 @@ struct RunSession {
         let logger = Self.makeLogger(options)
         let lock = try takeLock()
         defer { withExtendedLifetime(lock) {} }
+        // Another account's jobs in flight end the run before anything is set up (the run
+        // checks again when it begins).
+        do { _ = try await BatchRun.account(store: store, apiKey: apiKey, baseURL: baseURL) } catch {
+            throw Self.failure(error)
+        }
 
         let downloader = try makeDownloader(logger: logger)
         // Metrics only when someone can read them: a listener's GET /metrics or --metrics-file.
