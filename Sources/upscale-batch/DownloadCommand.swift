@@ -38,7 +38,7 @@ struct DownloadCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let jobStore = try store.openExisting()
+        let jobStore = try await store.open()
         try await checkBatch(batch, in: jobStore)
         var handler = PlainLogHandler()
         handler.logLevel = verbose ? .debug : .warning
@@ -48,7 +48,8 @@ struct DownloadCommand: AsyncParsableCommand {
         do {
             downloader = try ResultDownloader(
                 store: jobStore, outputDirectory: outputDirectory, concurrency: concurrency, maxBytes: maxBytes,
-                caFilePath: caFile ?? ProcessInfo.processInfo.environment["ENHANCOR_CA_FILE"], logger: logger)
+                caFilePath: caFile ?? ProcessInfo.processInfo.environment["ENHANCOR_CA_FILE"], logger: logger,
+                naming: { $0.flag })
         } catch {
             throw CommandFailure.exit(ExitCodes.configuration, error.description)
         }

@@ -42,7 +42,7 @@ struct RunCommand: AsyncParsableCommand {
             throw CommandFailure.exit(ExitCodes.configuration, error.description)
         }
         let webhook = try webhookChoice(environment)
-        let jobStore = try store.openExisting()
+        let jobStore = try await store.open()
         try await checkBatch(options.batch, in: jobStore)
         let session = RunSession(
             store: jobStore, options: options, apiKey: key,

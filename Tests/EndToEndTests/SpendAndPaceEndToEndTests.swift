@@ -57,4 +57,23 @@ import Testing
             ledger.busiestSecond <= 20 + concurrency,
             "busiest second at the API: \(ledger.busiestSecond) requests")
     }
+
+    /// `--rate 0.02` (one request every 50 s, below the old 0.1/s floor): a signal while the
+    /// feeder waits for the pacer's next slot stops the run there, with no request after it.
+    @Test func aSignalDuringALongRateWaitStopsTheRunWithoutAnotherRequest() async throws {
+        let fixture = try await EndToEndFixture()
+        defer { Task { await fixture.shutdown() } }
+        try await fixture.importJobs(5)
+        let running = try fixture.startRun(["--poll-only", "--concurrency", "1", "--rate", "0.02"])
+        try await waitUntil("the first job's request id is recorded") {
+            (try? fixture.jobs().filter { ($0["request_id"] as String?) != nil }.count) ?? 0 >= 1
+        }
+        let requestsBefore = fixture.simulator.ledger().totalRequests
+        running.signal(SIGINT)
+        let result = await running.wait()
+        #expect(result.code == 75, "\(result.stderr)")
+        #expect(result.stdout.contains("stopped by a signal"), "\(result.stdout)")
+        #expect(fixture.simulator.ledger().totalRequests == requestsBefore, "no request started after the signal")
+        #expect(try fixture.jobs().filter { ($0["request_id"] as String?) == nil }.count == 4)
+    }
 }

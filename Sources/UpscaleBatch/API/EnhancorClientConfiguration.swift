@@ -26,6 +26,9 @@ public struct EnhancorClientConfiguration: Sendable, CustomStringConvertible, Cu
     public var userAgent: String
     /// Where each request's endpoint, HTTP status and duration are counted; nil counts nothing.
     public var metrics: UpscaleBatchMetrics?
+    /// How the caller gives a setting (the executable: its flag), added to the client's
+    /// configuration errors ("give its CA with --ca-file"); nil leaves the setting unnamed.
+    public var naming: @Sendable (RunSetting) -> String? = { _ in nil }
 
     public init(
         baseURL: String, apiKey: String, maxConnections: Int = 8,

@@ -25,7 +25,7 @@ public enum EnhancorError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unauthorized(let status):
-            return "the API refused the key (HTTP \(status)); check ENHANCOR_API_KEY or ENHANCOR_API_KEY_FILE, whichever is set"
+            return "the API refused the key (HTTP \(status))"
         case .rejected(let status, let message):
             return "the API refused the request (HTTP \(status)): \(message)"
         case .rateLimited(let retryAfter):

@@ -107,21 +107,24 @@ extension EnhancorHTTPClient {
                 }
                 verdict = call.judge(response)
             case .failure(let error):
-                verdict = Self.transportVerdict(error, headSent: collector.headSent, endpoint: call.endpoint)
+                verdict = Self.transportVerdict(
+                    error, headSent: collector.headSent, endpoint: call.endpoint, naming: configuration.naming)
             }
             handle(call, probe: probe, verdict: verdict)
         }
     }
 
-    static func transportVerdict<S>(_ error: any Error, headSent: Bool, endpoint: APIEndpoint) -> AttemptVerdict<S> {
+    static func transportVerdict<S>(
+        _ error: any Error, headSent: Bool, endpoint: APIEndpoint, naming: (RunSetting) -> String? = { _ in nil }
+    ) -> AttemptVerdict<S> {
         switch TransportFailure(error, headSent: headSent) {
         case .cancelled:
             return .final(.cancelled, serverAnswered: false)
         case .untrusted(let detail):
             return .final(
                 .configuration(
-                    detail: "the API's TLS certificate is not trusted (give its CA with --ca-file or ENHANCOR_CA_FILE): \(detail)"
-                ),
+                    detail: "the API's TLS certificate is not trusted"
+                        + (naming(.caFile).map { " (give its CA with \($0))" } ?? "") + ": \(detail)"),
                 serverAnswered: true)
         case .refusedLocally(let detail):
             // Nothing left the process and every attempt would be refused alike: stop, never

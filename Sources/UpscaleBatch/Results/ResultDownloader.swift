@@ -34,6 +34,8 @@ public final class ResultDownloader: Sendable {
     let logger: Logger
     let clients: DownloadClients
     let queue: Mutex<DownloadQueueState>
+    /// How the caller gives a setting (the executable: its flag), for failures' words.
+    let naming: @Sendable (RunSetting) -> String?
 
     /// Prepares the output directory (created if missing; its parent must exist) and the HTTP
     /// clients. Throws `DownloadSetupError` when the directory or the CA file is unusable.
@@ -42,8 +44,10 @@ public final class ResultDownloader: Sendable {
     ///   - environment: where `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` are read.
     public init(
         store: any JobStore, outputDirectory: String, concurrency: Int = 4, maxBytes: Int64 = ResultDownloader.defaultMaxBytes,
-        caFilePath: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger
+        caFilePath: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger,
+        naming: @escaping @Sendable (RunSetting) -> String? = { _ in nil }
     ) throws(DownloadSetupError) {
+        self.naming = naming
         self.store = store
         self.outputDirectory = try OutputDirectory.prepare(outputDirectory)
         self.concurrency = max(1, concurrency)
@@ -123,7 +127,7 @@ public final class ResultDownloader: Sendable {
     func process(_ job: PendingDownload) async throws(StoreError) -> DownloadOutcome {
         var logger = self.logger
         logger[metadataKey: "job.id"] = "\(job.jobID)"
-        let fetch = ResultFetch(clients: clients, directory: outputDirectory, maxBytes: maxBytes)
+        let fetch = ResultFetch(clients: clients, directory: outputDirectory, maxBytes: maxBytes, naming: naming)
         let fetched: Result<DownloadedFile?, DownloadFailure>
         do { fetched = .success(try await fetch.fetch(job)) } catch { fetched = .failure(error) }
         switch fetched {
@@ -131,7 +135,9 @@ public final class ResultDownloader: Sendable {
             logger.info("job \(job.jobID): its result is being downloaded by another process; left to it")
             return .inProgressElsewhere
         case .success(let file?):
-            try await store.recordDownload(jobID: job.jobID, file: file)
+            // False when the job is no longer COMPLETED (moved meanwhile): the file stays, unrecorded,
+            // as before the contract.
+            _ = try await store.recordDownload(jobID: job.jobID, file: file)
             logger.debug("result kept", metadata: ["download.path": "\(file.path)", "download.bytes": "\(file.bytes)"])
             return .downloaded(file)
         case .failure(let failure):

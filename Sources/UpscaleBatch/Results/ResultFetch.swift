@@ -20,6 +20,8 @@ struct ResultFetch {
     let clients: DownloadClients
     let directory: String
     let maxBytes: Int64
+    /// How the caller gives a setting (the executable: its flag), for the failure's words.
+    var naming: @Sendable (RunSetting) -> String? = { _ in nil }
 
     /// The kept file, nil when another process holds this job's partial file.
     func fetch(_ job: PendingDownload) async throws(DownloadFailure) -> DownloadedFile? {
@@ -115,7 +117,9 @@ struct ResultFetch {
     }
 
     private func overLimit() -> DownloadFailure {
-        DownloadFailure("the result is larger than the limit of \(maxBytes) bytes (--max-bytes)", permanent: true)
+        DownloadFailure(
+            "the result is larger than the limit of \(maxBytes) bytes" + (naming(.maxBytes).map { " (\($0))" } ?? ""),
+            permanent: true)
     }
 
     private static func kind(of head: [UInt8]) throws(DownloadFailure) -> ImageKind {

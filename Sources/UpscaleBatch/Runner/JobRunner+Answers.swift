@@ -7,104 +7,81 @@ import Synchronization
 extension JobRunner {
     /// Runs on the commit queue: the request id is committed before anything else happens.
     func handleSubmission(_ claim: SubmissionClaim, _ result: Result<String, EnhancorError>) {
-        do {
+        do throws(StoreError) {
             switch result {
             case .success(let requestID):
                 let firstPoll = StoreClock.millis() + Int64(schedule.firstDelay * 1000)
-                try StoreBridge.wait { () async throws(StoreError) in
-                    try await self.store.recordSubmitted(jobID: claim.jobID, requestID: requestID, firstPollAt: firstPoll)
+                try wait { store in
+                    try await store.recordSubmitted(jobID: claim.jobID, requestID: requestID, firstPollAt: firstPoll)
                 }
-                let decision = state.withLock { state in
-                    state.statistics.accepted += 1
-                    state.apiAnswered = true
-                    return state.streak.accepted()
-                }
-                if let decision { try apply(decision) }
+                polls.withLock { $0.dueBy(firstPoll) }
+                tally.withLock { $0.accepted += 1 }
+                unknownRequests.withLock { $0.submissionAccepted() }
+                if let decision = streak.withLock({ $0.accepted() }) { try apply(decision) }
             case .failure(let error):
                 try handleSubmissionFailure(claim, error)
             }
-        } catch let error as StoreError {
-            storeFailed(error, while: "recording a submission's answer")
         } catch {
-            storeFailed(.sqlite(path: store.displayName, detail: "\(error)"), while: "recording a submission's answer")
+            storeFailed(error, while: "recording a submission's answer")
         }
     }
 
-    private func handleSubmissionFailure(_ claim: SubmissionClaim, _ error: EnhancorError) throws {
+    /// Marks a submission without a usable answer (see `JobStore.recordSubmissionUnresolved`).
+    private func unresolved(_ jobID: Int64, _ error: String, keepInDoubt: Bool) throws(StoreError) {
+        try wait { store in try await store.recordSubmissionUnresolved(jobID: jobID, error: error, keepInDoubt: keepInDoubt) }
+    }
+
+    private func handleSubmissionFailure(_ claim: SubmissionClaim, _ error: EnhancorError) throws(StoreError) {
         let jobLogger = logger.with("job.id", claim.jobID)
         if case .ambiguous = error {} else { withdrawFromSpend(claim.jobID) }
         switch error {
         case .rejected(_, let message):
-            let (stoppedAlready, decisions) = state.withLock { state in
-                state.statistics.refused += 1
-                if state.submissionsStopped { return (true, [RefusalStreak.Decision]()) }
-                return (false, state.streak.refused(job: claim.jobID, message: message))
-            }
+            tally.withLock { $0.refused += 1 }
+            // Only a refusal streak (or the cap) settles later refusals; a halted run's are
+            // still judged by the streak, whose held jobs `finish` records.
+            let stoppedAlready = stop.withLock { $0.submissionsEnded != nil }
+            let decisions = stoppedAlready ? [] : streak.withLock { $0.refused(job: claim.jobID, message: message) }
             if stoppedAlready {
                 // Refused after the streak stopped the run: it goes back to unsubmitted too.
-                try StoreBridge.wait { () async throws(StoreError) in
-                    try await self.store.recordSubmissionUnresolved(
-                        jobID: claim.jobID, error: "refused: \(message)", keepInDoubt: false)
-                }
+                try unresolved(claim.jobID, "refused: \(message)", keepInDoubt: false)
             }
             for decision in decisions { try apply(decision) }
         case .unauthorized:
-            try StoreBridge.wait { () async throws(StoreError) in
-                try await self.store.recordSubmissionUnresolved(jobID: claim.jobID, error: error.description, keepInDoubt: false)
-            }
+            try unresolved(claim.jobID, error.description, keepInDoubt: false)
             requestStop(.unauthorized)
         case .ambiguous:
             // The API may have created a request we cannot name: keep the attempt in doubt, so
             // the next submission of this job is flagged as a possible duplicate charge.
-            try StoreBridge.wait { () async throws(StoreError) in
-                try await self.store.recordSubmissionUnresolved(jobID: claim.jobID, error: error.description, keepInDoubt: true)
-            }
+            try unresolved(claim.jobID, error.description, keepInDoubt: true)
             jobLogger.warning(
                 "submission of job \(claim.jobID) got no readable answer; resubmitting it (possible duplicate charge)")
-            state.withLock { state in
-                state.statistics.ambiguous += 1
-                if state.stopOutcome == nil && !state.submissionsStopped { state.resubmit.append(claim) }
-            }
+            tally.withLock { $0.ambiguous += 1 }
+            if !stop.withLock({ $0.submissionsOver }) { submissions.withLock { $0.resubmitLater(claim) } }
         case .cancelled:
             // The request never left (the client was stopped while it waited): nothing in doubt.
-            try StoreBridge.wait { () async throws(StoreError) in
-                try await self.store.recordSubmissionUnresolved(jobID: claim.jobID, error: error.description, keepInDoubt: false)
-            }
+            try unresolved(claim.jobID, error.description, keepInDoubt: false)
         case .configuration(let detail):
             // Every request would fail the same way: stop, nothing marked FAILED.
-            try StoreBridge.wait { () async throws(StoreError) in
-                try await self.store.recordSubmissionUnresolved(jobID: claim.jobID, error: error.description, keepInDoubt: false)
-            }
+            try unresolved(claim.jobID, error.description, keepInDoubt: false)
             requestStop(.configuration(message: detail))
         case .transient, .rateLimited, .malformed:
-            try StoreBridge.wait { () async throws(StoreError) in
-                try await self.store.recordSubmissionUnresolved(jobID: claim.jobID, error: error.description, keepInDoubt: false)
-            }
+            try unresolved(claim.jobID, error.description, keepInDoubt: false)
             jobLogger.warning("job \(claim.jobID) stays unsubmitted: \(error.description)")
-            state.withLock { $0.statistics.unsubmittedAfterErrors += 1 }
+            tally.withLock { $0.unsubmittedAfterErrors += 1 }
         }
     }
 
     /// Carries out a refusal-streak decision.
-    private func apply(_ decision: RefusalStreak.Decision) throws {
+    private func apply(_ decision: RefusalStreak.Decision) throws(StoreError) {
         switch decision {
         case .hold:
             break
         case .fail(let jobs, let message):
-            try StoreBridge.wait { () async throws(StoreError) in
-                try await self.store.recordRefused(jobIDs: jobs, message: message)
-            }
+            try wait { store in try await store.recordRefused(jobIDs: jobs, message: message) }
             logger.warning("the API refused \(jobs.count) job(s): \(message)")
         case .stop(let jobs, let message):
-            for job in jobs {
-                try StoreBridge.wait { () async throws(StoreError) in
-                    try await self.store.recordSubmissionUnresolved(jobID: job, error: "refused: \(message)", keepInDoubt: false)
-                }
-            }
-            state.withLock { state in
-                state.submissionsStopped = true
-                state.refusalStopMessage = message
-            }
+            for job in jobs { try unresolved(job, "refused: \(message)", keepInDoubt: false) }
+            _ = stop.withLock { $0.endSubmissions(.refusalStreak(message: message)) }
             logger.error(
                 "the API refused \(jobs.count) jobs in a row with \"\(message)\": stopped submitting; they stay unsubmitted")
         }
@@ -115,13 +92,10 @@ extension JobRunner {
         let now = StoreClock.millis()
         switch result {
         case .success(let answer):
-            let webhooksActive = state.withLock { state in
-                state.apiAnswered = true
-                state.notFoundStreak = 0
-                if answer.state == nil { state.statistics.unknownStatuses += 1 }
-                if let cost = answer.cost { state.spend?.quoted(job: claim.jobID, cost: cost) }
-                return state.webhooksActive
-            }
+            unknownRequests.withLock { $0.pollAnswered() }
+            if answer.state == nil { tally.withLock { $0.unknownStatuses += 1 } }
+            if let cost = answer.cost { submissions.withLock { $0.quoted(job: claim.jobID, cost: cost) } }
+            let webhooksActive = webhooks.withLock { $0.active }
             if answer.state == nil {
                 logger.warning("unknown status \"\(answer.rawStatus)\" for request \(claim.requestID); treating it as in flight")
             }
@@ -134,7 +108,7 @@ extension JobRunner {
             if case .unauthorized = error { requestStop(.unauthorized) }
             if case .configuration(let detail) = error { requestStop(.configuration(message: detail)) }
             let retryIn: Double = if case .cancelled = error { 0 } else { configuration.pollInterval }
-            state.withLock { $0.statistics.pollErrors += 1 }
+            tally.withLock { $0.pollErrors += 1 }
             if case .cancelled = error {
             } else {
                 logger.warning("status of request \(claim.requestID) (job \(claim.jobID)): \(error.description)")
@@ -153,50 +127,44 @@ extension JobRunner {
     /// in a run where the API answers other polls.
     private func handleNotFound(_ claim: PollClaim, now: Int64) {
         if claim.isFinal {
-            let rule = state.withLock { state in
-                state.statistics.notFoundAnswers += 1
-                return UnknownRequestRule(
-                    afterMillis: Int64(configuration.unknownRequestAfter * 1000), mayFail: state.apiAnswered)
-            }
+            tally.withLock { $0.notFoundAnswers += 1 }
+            let rule = UnknownRequestRule(
+                afterMillis: Int64(configuration.unknownRequestAfter * 1000), mayFail: unknownRequests.withLock { $0.apiAnswered }
+            )
             queuePollResult(PollResult(claim: claim, answer: nil, nextPollAt: now, notFound: true, unknownRule: rule))
             return
         }
-        let (stop, rule) = state.withLock { state -> (Bool, UnknownRequestRule) in
-            state.statistics.notFoundAnswers += 1
-            state.notFoundStreak += 1
-            state.notFoundIDs.insert(claim.requestID)
-            let everyPoll =
-                !state.apiAnswered && state.notFoundStreak >= Self.notFoundStreakLimit
-                && state.notFoundIDs.count >= Self.notFoundDistinctLimit
-            let mayFail = state.apiAnswered || state.notFoundIDs.count < Self.notFoundDistinctLimit
-            return (everyPoll, UnknownRequestRule(afterMillis: Int64(configuration.unknownRequestAfter * 1000), mayFail: mayFail))
-        }
-        if stop {
-            logger.error("\(Self.everyPollUnknownMessage); nothing was marked FAILED")
-            requestStop(.configuration(message: Self.everyPollUnknownMessage))
+        tally.withLock { $0.notFoundAnswers += 1 }
+        let verdict = unknownRequests.withLock { $0.notFound(claim.requestID) }
+        let rule = UnknownRequestRule(afterMillis: Int64(configuration.unknownRequestAfter * 1000), mayFail: verdict.mayFail)
+        if verdict.everyPollUnknown {
+            let message = everyPollUnknownMessage
+            logger.error("\(message); nothing was marked FAILED")
+            requestStop(.configuration(message: message))
             queuePollResult(PollResult(claim: claim, answer: nil, nextPollAt: now))
             return
         }
         logger.warning("the API does not know request id \(claim.requestID) (job \(claim.jobID)): HTTP 404")
-        // Not sooner than the usual schedule: three 404s must span --unknown-request-after anyway.
+        // Not sooner than the usual schedule: three 404s must span the unknown-request wait anyway.
         let delay = schedule.delay(afterPolls: claim.pollCount + 1, costKnown: false, webhooksActive: false)
         queuePollResult(
             PollResult(claim: claim, answer: nil, nextPollAt: now + Int64(delay * 1000), notFound: true, unknownRule: rule))
     }
 
-    static let notFoundStreakLimit = 20
-    static let notFoundDistinctLimit = 5
-    static let everyPollUnknownMessage = "the API answers 404 to every status poll: check --base-url"
+    /// Every poll answered 404: the base URL must be wrong (named the way the caller sets it).
+    var everyPollUnknownMessage: String {
+        "the API answers 404 to every status poll: check \(configuration.naming(.baseURL) ?? "the API's base URL")"
+    }
 
     /// The one poll of a duplicate attempt: its cost is recorded at once (a rare event).
     func handleAttemptPoll(_ claim: AttemptPollClaim, _ result: Result<StatusAnswer, EnhancorError>) {
-        state.withLock { $0.statistics.duplicateAttemptPolls += 1 }
+        tally.withLock { $0.duplicateAttemptPolls += 1 }
         var answer: StatusAnswer?
         var notFound = false
         switch result {
         case .success(let value):
             answer = value
-            state.withLock { $0.statistics.duplicateAttemptCost += value.cost ?? 0 }
+            tally.withLock { $0.duplicateAttemptCost += value.cost ?? 0 }
         case .failure(.rejected(status: 404, _)):
             notFound = true
         case .failure(let error):
@@ -207,9 +175,7 @@ extension JobRunner {
         let (found, missing) = (answer, notFound)
         commitQueue.async {
             do throws(StoreError) {
-                try StoreBridge.wait { () async throws(StoreError) in
-                    try await self.store.recordDuplicateAttemptPoll(claim, answer: found, notFound: missing)
-                }
+                try self.wait { store in try await store.recordDuplicateAttemptPoll(claim, answer: found, notFound: missing) }
             } catch {
                 self.storeFailed(error, while: "recording a duplicate request's cost")
             }
@@ -218,34 +184,30 @@ extension JobRunner {
 
     /// Answers that arrive while a commit is under way are committed together in the next one.
     private func queuePollResult(_ result: PollResult) {
-        let scheduleFlush = state.withLock { state in
-            state.pendingPollResults.append(result)
-            if state.flushScheduled { return false }
-            state.flushScheduled = true
-            return true
-        }
+        let scheduleFlush = pollCommits.withLock { $0.add(result) }
         if scheduleFlush { pollCommitQueue.async { self.flushPollResults() } }
     }
 
     /// Commits the queued poll answers in one transaction. Runs on the poll commit queue.
     func flushPollResults() {
-        let batch = state.withLock { state in
-            defer {
-                state.pendingPollResults = []
-                state.flushScheduled = false
-            }
-            return state.pendingPollResults
-        }
-        do {
-            let unknown = try StoreBridge.wait { () async throws(StoreError) in try await self.store.recordPollResults(batch) }
+        let batch = pollCommits.withLock { $0.take() }
+        if batch.isEmpty { return }
+        do throws(StoreError) {
+            let unknown = try wait { store in try await store.recordPollResults(batch) }
             if !unknown.isEmpty {
-                state.withLock { $0.statistics.unknownRequests += unknown.count }
+                tally.withLock { $0.unknownRequests += unknown.count }
                 logger.warning(
-                    "\(unknown.count) job(s) FAILED: the API does not know their request id (404 over --unknown-request-after)")
+                    "\(unknown.count) job(s) FAILED: the API does not know their request id (404 over \(mention("the unknown-request wait", .unknownRequestAfter)))"
+                )
             }
         } catch {
             storeFailed(error, while: "recording status answers")
             return
+        }
+        // The committed answers set their jobs' next polls: the feeder asks by the earliest.
+        if let earliest = batch.map(\.nextPollAt).min() {
+            polls.withLock { $0.dueBy(earliest) }
+            wakeFeeder()
         }
         if let observer = configuration.onJobCompleted {
             for result in batch where result.answer?.state == .completed && result.answer?.resultURL != nil {

@@ -9,136 +9,151 @@ extension JobRunner {
         case submit(SubmissionClaim)
         case poll(PollClaim)
         case pollAttempt(AttemptPollClaim)
-        case idle(seconds: Double)
+        /// Nothing to do before this time (Unix ms; nil: until woken).
+        case idle(until: Int64?)
         case stop
     }
+
+    /// The longest the feeder sleeps without a look at its own state (never the store's: it
+    /// asks the store only when a poll is due), a guard against a wake-up that never comes.
+    static let longestSleep = 1.0
 
     func feed() {
         while true {
             slots.wait()
-            switch nextWork() {
-            case .submit(let claim):
-                pace()
-                startSubmission(claim)
-            case .poll(let claim):
-                pace()
-                startPoll(claim)
-            case .pollAttempt(let claim):
-                pace()
-                startAttemptPoll(claim)
-            case .idle(let seconds):
-                slots.signal()
-                state.withLock { $0.feederIdle = true }
-                _ = wakeup.wait(timeout: .now() + seconds)
-                state.withLock { $0.feederIdle = false }
+            load.withLock { $0.looking() }
+            let work = nextWork()
+            switch work {
+            case .submit, .poll, .pollAttempt:
+                guard pace() else {
+                    abandon(work)
+                    release()
+                    return
+                }
+                start(work)
+            case .idle(let until):
+                release()
+                sleep(until: until)
             case .stop:
-                slots.signal()
+                release()
                 return
             }
         }
     }
 
+    /// The feeder stops: asked to, or the run is over.
+    var isStopping: Bool { stop.withLock { $0.isHalted } || completion.withLock { $0.finished } }
+
     /// Polls first (they finish jobs and bring costs), then resubmissions, then new jobs.
     func nextWork() -> Work {
-        let (stopping, pollsQueued, noClaimBefore) = state.withLock {
-            ($0.stopOutcome != nil || $0.finished, !$0.pollQueue.isEmpty, $0.noPollClaimBefore)
-        }
-        if stopping { return .stop }
+        if isStopping { return .stop }
         let now = StoreClock.millis()
-        if !pollsQueued && now >= noClaimBefore {
-            do {
-                let claims = try StoreBridge.wait { () async throws(StoreError) in
-                    try await self.store.claimDuePolls(limit: self.configuration.concurrency, batch: self.configuration.batch)
-                }
-                state.withLock { state in
-                    state.pollQueue.append(contentsOf: claims)
-                    if claims.isEmpty { state.noPollClaimBefore = now + 50 }
+        if polls.withLock({ $0.shouldAsk(now: now) }) {
+            polls.withLock { $0.asking() }
+            do throws(StoreError) {
+                let (limit, batch) = (configuration.concurrency, configuration.batch)
+                let claims = try wait { store in try await store.claimDuePolls(limit: limit, batch: batch) }
+                if claims.isEmpty {
+                    // Nothing due: ask again when the next one is, not on a tick.
+                    let next = try wait { store in try await store.nextDuePoll(batch: batch) }
+                    polls.withLock { $0.nothingDue(next: next) }
+                } else {
+                    polls.withLock { $0.claimed(claims) }
                 }
             } catch {
                 storeFailed(error, while: "claiming polls")
-                return .idle(seconds: 0.5)
+                return .stop
             }
         }
-        if let poll = state.withLock({ $0.pollQueue.isEmpty ? nil : $0.pollQueue.removeFirst() }) {
-            return .poll(poll)
-        }
-        // Left in the list until its request has started, so the run cannot end in between.
-        if let attempt = state.withLock({ $0.attemptPolls.first }) {
-            return .pollAttempt(attempt)
-        }
-        if let submission = nextSubmission() { return .submit(submission) }
-        return .idle(seconds: 0.05)
+        if let poll = polls.withLock({ $0.takeClaimed() }) { return .poll(poll) }
+        if let attempt = polls.withLock({ $0.nextAttempt }) { return .pollAttempt(attempt) }
+        if let submission = nextSubmission(now: now) { return .submit(submission) }
+        if isStopping { return .stop }
+        let pollDue = polls.withLock { $0.askAfter }
+        let doubtDue = submissions.withLock { $0.nextDoubtDeadline }
+        let until = [pollDue == Int64.max ? nil : pollDue, doubtDue].compactMap { $0 }.min()
+        return .idle(until: until)
     }
 
-    private func nextSubmission() -> SubmissionClaim? {
-        let (stopped, needsRefill, cursor) = state.withLock { state -> (Bool, Bool, Int64) in
-            let stopped = state.submissionsStopped
-            return (stopped, state.resubmit.isEmpty && state.submitQueue.isEmpty && !state.cursorExhausted, state.cursor)
-        }
-        if stopped { return nil }
-        // Attempts in doubt whose wait for a webhook is over go first.
-        let now = StoreClock.millis()
-        let due = state.withLock { state -> SubmissionClaim? in
-            guard let index = state.waitingForWebhook.firstIndex(where: { $0.until <= now }) else { return nil }
-            return state.waitingForWebhook.remove(at: index).claim
-        }
-        if let due { return due }
-        if needsRefill {
-            do {
-                let claims = try StoreBridge.wait { () async throws(StoreError) in
-                    try await self.store.unsubmittedJobs(runID: self.runID, afterID: cursor, limit: 256)
-                }
-                state.withLock { state in
-                    state.submitQueue = claims
-                    if let last = claims.last { state.cursor = last.jobID } else { state.cursorExhausted = true }
-                }
+    private func nextSubmission(now: Int64) -> SubmissionClaim? {
+        if stop.withLock({ $0.submissionsOver }) { return nil }
+        let (needsRead, cursor) = submissions.withLock { ($0.needsRead, $0.cursor) }
+        if needsRead {
+            do throws(StoreError) {
+                let runID = runID
+                let claims = try wait { store in try await store.unsubmittedJobs(runID: runID, afterID: cursor, limit: 256) }
+                submissions.withLock { $0.read(claims) }
             } catch {
                 storeFailed(error, while: "reading unsubmitted jobs")
                 return nil
             }
         }
-        let (claim, capReached) = state.withLock { state -> (SubmissionClaim?, Bool) in
-            let fromResubmit = !state.resubmit.isEmpty
-            guard let next = fromResubmit ? state.resubmit.first : state.submitQueue.first else { return (nil, false) }
-            if var spend = state.spend {
-                switch spend.decide(next.mode) {
-                case .waitForQuote:
-                    return (nil, false)
-                case .capReached:
-                    state.submissionsStopped = true
-                    state.spendCapReached = true
-                    return (nil, true)
-                case .submit:
-                    spend.submitted(job: next.jobID, mode: next.mode)
-                    state.spend = spend
-                }
+        switch submissions.withLock({ $0.take(now: now) }) {
+        case .submit(let claim):
+            return claim
+        case .nothing:
+            return nil
+        case .capReached(let cap):
+            if stop.withLock({ $0.endSubmissions(.spendCap(cap)) }) {
+                logger.warning("the spending cap was reached: no more submissions; the remaining jobs stay unsubmitted")
             }
-            if fromResubmit { state.resubmit.removeFirst() } else { state.submitQueue.removeFirst() }
-            return (next, false)
+            return nil
         }
-        if capReached {
-            logger.warning("the spending cap was reached: no more submissions; the remaining jobs stay unsubmitted")
-        }
-        return claim
     }
 
-    /// `--rate`: holds the feeder until the next request may start.
-    private func pace() {
-        let delay = state.withLock { state in state.pacer?.reserve() ?? 0 }
-        if delay > 0 { usleep(UInt32(min(delay, 10) * 1_000_000)) }
+    /// Sleeps until `until` (Unix ms), a wake-up, or `longestSleep`, whichever comes first.
+    private func sleep(until: Int64?) {
+        guard load.withLock({ $0.sleep() }) else { return }  // woken while deciding: look again
+        var seconds = Self.longestSleep
+        if let until { seconds = min(seconds, Double(until - StoreClock.millis()) / 1000) }
+        if seconds > 0 { _ = wakeup.wait(timeout: .now() + seconds) }
+        load.withLock { $0.awake() }
+    }
+
+    /// `--rate`: holds the feeder until the pacer's slot for the next start, on the wake-up
+    /// semaphore with that deadline, so a stop ends the wait at once. False when the run stops.
+    private func pace() -> Bool {
+        guard let start = pacer.withLock({ $0?.reserveStart() }) else { return true }
+        while DispatchTime.now().uptimeNanoseconds < start {
+            if isStopping { return false }
+            _ = wakeup.wait(timeout: DispatchTime(uptimeNanoseconds: start))
+        }
+        return !isStopping
+    }
+
+    /// The slot goes back without a request.
+    private func release() {
+        load.withLock { $0.released() }
+        slots.signal()
+    }
+
+    /// Work chosen but not started because the run stops.
+    private func abandon(_ work: Work) {
+        if case .submit(let claim) = work { withdrawFromSpend(claim.jobID) }
+    }
+
+    private func start(_ work: Work) {
+        switch work {
+        case .submit(let claim): startSubmission(claim)
+        case .poll(let claim): startPoll(claim)
+        case .pollAttempt(let claim): startAttemptPoll(claim)
+        case .idle, .stop: break
+        }
     }
 
     private func startSubmission(_ claim: SubmissionClaim) {
         let result: SubmissionClaimResult
         do {
-            result = try StoreBridge.wait { () async throws(StoreError) in
-                try await self.store.claimSubmission(
-                    jobID: claim.jobID, runID: self.runID, webhookOfOurs: self.configuration.webhookOfOurs,
-                    doubtWait: self.configuration.doubtWait, account: self.configuration.account)
+            let (runID, configuration) = (runID, configuration)
+            result = try wait { store in
+                try await store.claimSubmission(
+                    jobID: claim.jobID, runID: runID, webhookOfOurs: configuration.webhookOfOurs,
+                    doubtWait: configuration.doubtWait, account: configuration.account)
             }
         } catch {
             storeFailed(error, while: "recording a submission attempt")
-            slots.signal()
+            withdrawFromSpend(claim.jobID)
+            release()
             return
         }
         let duplicate: Bool
@@ -147,32 +162,26 @@ extension JobRunner {
             duplicate = possibleDuplicate
         case .gone:
             withdrawFromSpend(claim.jobID)
-            slots.signal()  // no longer unsubmitted (a webhook or retry moved it), or another live run's claim
+            release()  // no longer unsubmitted (a webhook or retry moved it), or another live run's claim
             return
         case .waitForWebhook(let until):
             // Sent with a webhook URL of ours: its webhook may still name the request.
             withdrawFromSpend(claim.jobID)
-            let first = state.withLock { state in
-                let first = !state.waitingForWebhook.contains { $0.claim.jobID == claim.jobID }
-                if first {
-                    state.waitingForWebhook.append((claim, until))
-                    state.statistics.doubtsWaited += 1
-                }
-                return first
-            }
-            if first {
+            if submissions.withLock({ $0.waitForWebhook(claim, until: until) }) {
+                tally.withLock { $0.doubtsWaited += 1 }
                 logger.with("job.id", claim.jobID).info(
-                    "job \(claim.jobID)'s last submission is in doubt: waiting up to --doubt-wait for its webhook before resubmitting"
+                    "job \(claim.jobID)'s last submission is in doubt: waiting up to \(mention("the doubt wait", .doubtWait)) for its webhook before resubmitting"
                 )
             }
-            slots.signal()
+            release()
             return
         }
         beginRequest { statistics in
             statistics.submissions += 1
             if duplicate { statistics.possibleDuplicates += 1 }
         }
-        let webhookURL = WebhookURL.callbackURL(base: configuration.webhookBaseURL, jobID: claim.jobID, secret: secret)
+        let webhookURL = WebhookURL.callbackURL(
+            base: configuration.webhookBaseURL, jobID: claim.jobID, secret: secret.withLock { $0 })
         client.submit(imageURL: claim.url, webhookURL: webhookURL, mode: claim.mode) { result in
             // The request id is committed at once, on the commit queue, before the slot is freed:
             // at most `concurrency` accepted submissions can ever be unrecorded.
@@ -185,7 +194,7 @@ extension JobRunner {
 
     private func startAttemptPoll(_ claim: AttemptPollClaim) {
         beginRequest { $0.polls += 1 }
-        state.withLock { state in state.attemptPolls.removeAll { $0 == claim } }
+        polls.withLock { $0.started(claim) }
         client.status(requestID: claim.requestID) { result in
             self.handleAttemptPoll(claim, result)
             self.endRequest()
@@ -201,26 +210,23 @@ extension JobRunner {
     }
 
     private func beginRequest(_ count: (inout RunStatistics) -> Void) {
-        state.withLock { state in
-            state.inFlight += 1
-            state.statistics.maxInFlight = max(state.statistics.maxInFlight, state.inFlight)
-            count(&state.statistics)
+        let inFlight = load.withLock { $0.requestStarted() }
+        tally.withLock { statistics in
+            statistics.maxInFlight = max(statistics.maxInFlight, inFlight)
+            count(&statistics)
         }
     }
 
     /// A submission that the API did not take will never be quoted.
     func withdrawFromSpend(_ jobID: Int64) {
-        state.withLock { state in state.spend?.withdrawn(job: jobID) }
+        submissions.withLock { $0.withdrawn(job: jobID) }
     }
 
     func endRequest() {
-        let idle = state.withLock { state in
-            state.inFlight -= 1
-            return state.feederIdle
-        }
+        load.withLock { $0.requestEnded() }
         slots.signal()
-        // Wake the feeder only when it waits for work: an answer may have made some due.
-        if idle { wakeup.signal() }
+        // An answer may have made work (a quote, a resubmission).
+        wakeFeeder()
     }
 
     /// The store could not be written (locked past the busy timeout, disk full): stop the run

@@ -3,33 +3,34 @@ import Foundation
 import Logging
 import Synchronization
 
-/// The monitor: a few times a second it decides whether the run is over, applies `--max-wait`
-/// and `--job-timeout`, and notices webhooks finishing jobs.
+/// The monitor: a few times a second it decides whether the run is over, applies the maximum
+/// wait and the job timeout, and notices webhooks finishing jobs.
 extension JobRunner {
     static let monitorPeriod = 0.2
     static let housekeepingPeriod = 1.0
 
+    /// " (--flag)" for a setting the caller names, "" otherwise.
+    func named(_ setting: RunSetting) -> String {
+        configuration.naming(setting).map { " (\($0))" } ?? ""
+    }
+
     func monitor() {
         let now = Date()
-        let snapshot = state.withLock { state in
-            (
-                state.stopOutcome, state.stopRequestedAt, state.inFlight,
-                state.submissionsDone && state.attemptPolls.isEmpty,
-                state.pendingPollResults.isEmpty && !state.flushScheduled, state.finished
-            )
-        }
-        let (stopOutcome, stopRequestedAt, inFlight, submissionsDone, commitsIdle, finished) = snapshot
-        if finished { return }
+        if completion.withLock({ $0.finished }) { return }
+        let (halted, submissionsOver) = stop.withLock { ($0.halted, $0.submissionsOver) }
+        let (held, inFlight) = load.withLock { ($0.held, $0.requests) }
+        let submissionsDone = (submissionsOver || submissions.withLock { $0.isDrained }) && polls.withLock { $0.attempts.isEmpty }
+        let commitsIdle = pollCommits.withLock { $0.isIdle }
 
-        if let stopOutcome {
-            let graceOver = now.timeIntervalSince(stopRequestedAt ?? now) >= configuration.shutdownGrace
-            if inFlight == 0 || graceOver {
+        if let halted {
+            let graceOver = now.timeIntervalSince(halted.at) >= configuration.shutdownGrace
+            if held == 0 || graceOver {
                 if inFlight > 0 {
                     logger.warning(
                         "\(inFlight) request(s) still in flight after the grace period; their jobs will be checked by the next run"
                     )
                 }
-                finish(stopOutcome)
+                finish()
                 return
             }
         } else {
@@ -41,13 +42,13 @@ extension JobRunner {
                 housekeeping(now: now)
             }
             if let hook = configuration.onHousekeeping,
-                now.timeIntervalSince(state.withLock { $0.lastHook }) >= configuration.housekeepingInterval
+                now.timeIntervalSince(monitorTimes.withLock { $0.hook }) >= configuration.housekeepingInterval
             {
-                state.withLock { $0.lastHook = now }
+                monitorTimes.withLock { $0.hook = now }
                 hook()
             }
-            if submissionsDone && inFlight == 0 && commitsIdle && isOver() {
-                finish(nil)
+            if submissionsDone && held == 0 && commitsIdle && isOver() {
+                finish()
                 return
             }
         }
@@ -55,42 +56,38 @@ extension JobRunner {
     }
 
     private var lastHousekeeping: Date {
-        state.withLock { $0.lastHousekeeping }
+        monitorTimes.withLock { $0.housekeeping }
     }
 
-    /// Once a second: job timeouts, and whether webhooks are finishing jobs.
+    /// Once a second: job timeouts, whether webhooks are finishing jobs, and whether a poll fell
+    /// due that no commit of ours announced (a webhook recorded by another process).
     private func housekeeping(now: Date) {
-        state.withLock { $0.lastHousekeeping = now }
-        do {
-            let cutoff = now.addingTimeInterval(-configuration.jobTimeout)
-            let timedOut = try StoreBridge.wait { () async throws(StoreError) in
-                try await self.store.failTimedOut(
-                    runID: self.runID, submittedBefore: cutoff,
-                    reason: "no final status within \(Int(self.configuration.jobTimeout)) s (--job-timeout)")
+        monitorTimes.withLock { $0.housekeeping = now }
+        do throws(StoreError) {
+            let (cutoff, runID, batch) = (now.addingTimeInterval(-configuration.jobTimeout), runID, configuration.batch)
+            let reason = "no final status within \(Int(configuration.jobTimeout)) s\(named(.jobTimeout))"
+            let timedOut = try wait { store in
+                try await store.failTimedOut(runID: runID, submittedBefore: cutoff, reason: reason)
             }
-            if timedOut > 0 { logger.warning("\(timedOut) job(s) failed: in flight longer than --job-timeout") }
-            let waiting = state.withLock { $0.waitingForWebhook.map(\.claim.jobID) }
+            if timedOut > 0 {
+                tally.withLock { $0.timedOut += timedOut }
+                logger.warning("\(timedOut) job(s) failed: in flight longer than \(mention("the job timeout", .jobTimeout))")
+            }
+            let waiting = submissions.withLock { $0.waitingJobIDs }
             if !waiting.isEmpty {
                 // A webhook that settled a doubt ends the wait for it at once.
-                let settled = try StoreBridge.wait { () async throws(StoreError) in try await self.store.settledJobs(waiting) }
+                let settled = try wait { store in try await store.settledJobs(waiting) }
                 if !settled.isEmpty {
-                    state.withLock { $0.waitingForWebhook.removeAll { settled.contains($0.claim.jobID) } }
+                    submissions.withLock { $0.settled(settled) }
                     logger.info("\(settled.count) submission(s) in doubt settled by their webhook: not resubmitted")
                 }
             }
-            let completions = try StoreBridge.wait { () async throws(StoreError) in
-                try await self.store.webhookCompletions(runID: self.runID)
+            if let due = try wait({ store in try await store.nextDuePoll(batch: batch) }), due < polls.withLock({ $0.askAfter }) {
+                polls.withLock { $0.dueBy(due) }
+                wakeFeeder()
             }
-            let newlyActive = state.withLock { state -> Bool in
-                state.statistics.timedOut += timedOut
-                let wasActive = state.webhooksActive
-                if completions > state.webhookCompletionsSeen {
-                    state.webhookCompletionsSeen = completions
-                    state.webhooksActive = true
-                }
-                return !wasActive && state.webhooksActive
-            }
-            if newlyActive {
+            let completions = try wait { store in try await store.webhookCompletions(runID: runID) }
+            if webhooks.withLock({ $0.saw(completions: completions) }) {
                 logger.info("webhooks are finishing jobs: polls become a slow fallback for jobs whose cost is known")
             }
         } catch {
@@ -100,10 +97,9 @@ extension JobRunner {
 
     /// Nothing of the scope is in flight and no poll is owed (costs of final jobs included).
     private func isOver() -> Bool {
-        do {
-            let outstanding = try StoreBridge.wait { () async throws(StoreError) in
-                try await self.store.runOutstanding(runID: self.runID)
-            }
+        do throws(StoreError) {
+            let runID = runID
+            let outstanding = try wait { store in try await store.runOutstanding(runID: runID) }
             return outstanding.inFlight == 0 && outstanding.awaitingPoll == 0
         } catch {
             storeFailed(error, while: "checking progress")
@@ -112,41 +108,33 @@ extension JobRunner {
     }
 
     /// Commits what is pending, decides the outcome and hands it to `run()`'s caller.
-    private func finish(_ stopOutcome: RunOutcome?) {
+    private func finish() {
         pollCommitQueue.sync { flushPollResults() }
         commitQueue.sync {
-            let decision = state.withLock { $0.streak.flush() }
+            let decision = streak.withLock { $0.flush() }
             if case .fail(let jobs, let message) = decision {
-                do {
-                    try StoreBridge.wait { () async throws(StoreError) in
-                        try await self.store.recordRefused(jobIDs: jobs, message: message)
-                    }
+                do throws(StoreError) {
+                    try wait { store in try await store.recordRefused(jobIDs: jobs, message: message) }
                 } catch {
                     logger.error("job store error while recording refusals: \(error)")
                 }
             }
         }
-        let outcome = stopOutcome ?? naturalOutcome()
-        do { try StoreBridge.wait { () async throws(StoreError) in try await self.store.endRun(runID: self.runID) } } catch {
+        let outcome = stop.withLock { $0 }.outcome(otherwise: naturalOutcome)
+        let runID = runID
+        do throws(StoreError) { try wait { store in try await store.endRun(runID: runID) } } catch {
             logger.error("job store error while recording the run's end: \(error)")
         }
-        let continuation = state.withLock { state in
-            state.finished = true
-            defer { state.continuation = nil }
-            return state.continuation
-        }
+        let continuation = completion.withLock { $0.finish() }
         wakeup.signal()
         continuation?.resume(returning: outcome)
     }
 
     /// The outcome when the run ended by itself: from the scope's final states.
     private func naturalOutcome() -> RunOutcome {
-        if let message = state.withLock({ $0.refusalStopMessage }) { return .refusalStreak(message: message) }
-        if let cap = state.withLock({ $0.spendCapReached ? $0.spend?.cap : nil }) { return .maxSpendReached(cap: cap) }
-        do {
-            let snapshot = try StoreBridge.wait { () async throws(StoreError) in
-                try await self.store.statusSnapshot(batch: nil, runID: self.runID)
-            }
+        do throws(StoreError) {
+            let runID = runID
+            let snapshot = try wait { store in try await store.statusSnapshot(batch: nil, runID: runID) }
             let unfinished = snapshot.total - snapshot.final
             if unfinished > 0 { return .incomplete(unfinished: unfinished) }
             return (snapshot.counts[.failed] ?? 0) > 0 ? .someFailed : .allCompleted

@@ -10,11 +10,21 @@ import Synchronization
 /// The pool is a feeder, not a pool of parked threads: one serial queue waits for a free slot
 /// (`DispatchSemaphore`), hands the next piece of work to the non-blocking client, and the
 /// client's completion frees the slot. Measured on a 2-core Linux host, this
-/// keeps 64 requests in flight where a concurrent queue of blocking calls stalls.
+/// keeps 64 requests in flight where a concurrent queue of blocking calls stalls. With nothing
+/// to do the feeder sleeps until the next poll falls due, a wake-up (an answer, a commit, a
+/// stop) or its deadline; `--rate`'s pacer holds it on the same semaphore, so a stop wakes it.
+///
+/// The store is reached through its contract (`JobStore`). The feeder, the commit queues and
+/// the monitor are Dispatch threads, which may wait: they call it through `StoreBridge.wait`.
 ///
 /// Crash safety: a submission is recorded before its POST and its request id is committed in
 /// its own transaction the moment the answer arrives, on a serial commit queue that never holds
 /// it behind a batch. Poll answers, which are safe to repeat, are committed several at a time.
+///
+/// The run's state is in parts, each behind its own lock and never two locks at once (so no
+/// lock order to keep): what to submit (`SubmissionSource`), what to poll (`PollSource`), why
+/// the run stops (`RunStop`, the outcome's one source), the counters (`RunStatistics`), the
+/// pool's occupancy (`FeederLoad`), and the watches the answers and the monitor keep.
 public final class JobRunner: Sendable {
     let store: any JobStore
     let client: any EnhancorClient
@@ -23,9 +33,9 @@ public final class JobRunner: Sendable {
     /// Identifies this run in the store (`runs`, `run_scope`): its scope, progress and summary.
     public let runID: String
     let identity: RunIdentity
-    let secret: String
     let schedule: PollSchedule
     let slots: DispatchSemaphore
+    /// The feeder sleeps on it (nothing to do, or the pacer's wait); see `FeederLoad`.
     let wakeup = DispatchSemaphore(value: 0)
     let feederQueue = DispatchQueue(label: "upscale-batch.feeder")
     /// Submissions' answers only: a request id is never queued behind a batch of poll answers.
@@ -33,44 +43,54 @@ public final class JobRunner: Sendable {
     /// Poll answers, committed several per transaction.
     let pollCommitQueue = DispatchQueue(label: "upscale-batch.poll-commits")
     let monitorQueue = DispatchQueue(label: "upscale-batch.monitor")
-    let state: Mutex<RunState>
     let startedAt = Date()
 
-    public init(store: any JobStore, client: any EnhancorClient, configuration: RunConfiguration, logger: Logger)
-        async throws(StoreError)
-    {
+    // The parts of the run's state (see the type comment).
+    let submissions: Mutex<SubmissionSource>
+    let polls = Mutex(PollSource())
+    let stop = Mutex(RunStop())
+    let tally = Mutex(RunStatistics())
+    let load = Mutex(FeederLoad())
+    let unknownRequests = Mutex(UnknownRequestWatch())
+    let webhooks = Mutex(WebhookWatch())
+    let streak: Mutex<RefusalStreak>
+    let pacer: Mutex<RequestPacer?>
+    let pollCommits = Mutex(PollCommits())
+    let completion = Mutex(RunCompletion())
+    /// The monitor's clocks (its queue is serial; the lock only satisfies Sendable).
+    let monitorTimes = Mutex((housekeeping: Date.distantPast, hook: Date()))
+    /// The store's webhook secret, read when the run starts.
+    let secret = Mutex("")
+
+    public init(store: any JobStore, client: any EnhancorClient, configuration: RunConfiguration, logger: Logger) {
         self.store = store
         self.client = client
         self.configuration = configuration
         self.logger = logger
         self.runID = Self.makeRunID()
         self.identity = RunIdentity(runID: runID)
-        self.secret = try await store.webhookSecret()
         self.schedule = PollSchedule(
             pollInterval: configuration.pollInterval, fallbackPollInterval: configuration.fallbackPollInterval)
         self.slots = DispatchSemaphore(value: configuration.concurrency)
-        var initial = RunState(streakLimit: configuration.refusalStreakLimit)
-        initial.spend = configuration.maxSpend.map { SpendGuard(cap: $0, history: configuration.costHistory) }
-        initial.pacer = configuration.requestsPerSecond.map { RequestPacer(requestsPerSecond: $0) }
-        self.state = Mutex(initial)
+        self.submissions = Mutex(
+            SubmissionSource(spend: configuration.maxSpend.map { SpendGuard(cap: $0, history: configuration.costHistory) }))
+        self.streak = Mutex(RefusalStreak(limit: configuration.refusalStreakLimit))
+        self.pacer = Mutex(configuration.requestsPerSecond.map { RequestPacer(requestsPerSecond: $0) })
     }
 
-    /// Records the run and its scope in the store and returns how many jobs it holds; the
-    /// duplicate attempts still owed their cost poll are polled first.
-    public func prepare() async throws(StoreError) -> Int {
+    /// Records the run and its scope in the store, tells `started` how many jobs the scope
+    /// holds, and runs until every job in scope is final or the run is stopped. Throws only
+    /// when the run cannot begin; a store error later ends the run as `.storeUnavailable`.
+    public func run(started: (Int) async -> Void = { _ in }) async throws(StoreError) -> RunOutcome {
+        let secret = try await store.webhookSecret()
         let scope = try await store.beginRun(identity, batch: configuration.batch)
+        // Duplicate attempts still owed their cost poll are polled first.
         let attempts = try await store.duplicateAttemptsToPoll(batch: configuration.batch)
-        state.withLock {
-            $0.scope = scope
-            $0.attemptPolls = attempts
-        }
-        return scope
-    }
-
-    /// Runs until every job in scope is final, or the run is stopped. Call `prepare()` first.
-    public func run() async -> RunOutcome {
-        await withCheckedContinuation { (continuation: CheckedContinuation<RunOutcome, Never>) in
-            state.withLock { $0.continuation = continuation }
+        self.secret.withLock { $0 = secret }
+        polls.withLock { $0 = PollSource(attempts: attempts) }
+        await started(scope)
+        return await withCheckedContinuation { (continuation: CheckedContinuation<RunOutcome, Never>) in
+            completion.withLock { $0.wait(continuation) }
             feederQueue.async { self.feed() }
             monitorQueue.async { self.monitor() }
         }
@@ -78,75 +98,33 @@ public final class JobRunner: Sendable {
 
     /// Asks the run to stop: no new requests; those in flight may finish within the grace period.
     public func requestStop(_ outcome: RunOutcome = .interrupted) {
-        state.withLock { state in
-            if state.stopOutcome == nil { state.stopOutcome = outcome }
-            state.stopRequestedAt = state.stopRequestedAt ?? Date()
-        }
+        stop.withLock { $0.halt(outcome, at: Date()) }
         client.cancelAll()
-        wakeup.signal()
+        wakeup.signal()  // whatever the feeder waits for (work, the pacer), it stops now
     }
 
     /// The counters so far.
     public var statistics: RunStatistics {
-        state.withLock { state in
-            var statistics = state.statistics
-            statistics.busiestSecondOfStarts = state.pacer?.busiestSecond
-            return statistics
-        }
+        var statistics = tally.withLock { $0 }
+        statistics.busiestSecondOfStarts = pacer.withLock { $0?.busiestSecond }
+        return statistics
     }
 
     /// Whether webhooks have been seen finishing this run's jobs.
-    public var webhooksActive: Bool { state.withLock { $0.webhooksActive } }
+    public var webhooksActive: Bool { webhooks.withLock { $0.active } }
+
+    /// Something may have made work (an answer, a commit, a webhook): wakes a sleeping feeder.
+    func wakeFeeder() {
+        if load.withLock({ $0.wake() }) { wakeup.signal() }
+    }
+
+    /// Names a setting the way the caller gives it ("the doubt wait (--doubt-wait)"), or not at all.
+    func mention(_ words: String, _ setting: RunSetting) -> String {
+        configuration.naming(setting).map { "\(words) (\($0))" } ?? words
+    }
 
     static func makeRunID() -> String {
         let stamp = UTCTime.milliseconds(Date())
         return "run-\(stamp)-\(UInt32.random(in: 0...UInt32.max))"
-    }
-}
-
-/// The run's mutable state, behind one lock.
-struct RunState: Sendable {
-    var scope = 0
-    var submitQueue: [SubmissionClaim] = []
-    var cursor: Int64 = 0
-    var cursorExhausted = false
-    var resubmit: [SubmissionClaim] = []
-    var pollQueue: [PollClaim] = []
-    /// Duplicate attempts owed their one cost poll.
-    var attemptPolls: [AttemptPollClaim] = []
-    /// Jobs whose attempt in doubt waits for a webhook until the time given (Unix ms).
-    var waitingForWebhook: [(claim: SubmissionClaim, until: Int64)] = []
-    /// The unknown-request rule's view of this run: whether the API answered any status poll
-    /// (or accepted a submission), the 404s in a row, and the request ids they named.
-    var apiAnswered = false
-    var notFoundStreak = 0
-    var notFoundIDs: Set<String> = []
-    var noPollClaimBefore: Int64 = 0
-    var inFlight = 0
-    var submissionsStopped = false
-    var stopOutcome: RunOutcome?
-    var stopRequestedAt: Date?
-    var streak: RefusalStreak
-    var spend: SpendGuard?
-    var spendCapReached = false
-    var pacer: RequestPacer?
-    var pendingPollResults: [PollResult] = []
-    var flushScheduled = false
-    var webhooksActive = false
-    var webhookCompletionsSeen = 0
-    var feederIdle = false
-    var lastHousekeeping = Date.distantPast
-    var lastHook = Date()
-    var refusalStopMessage: String?
-    var finished = false
-    var statistics = RunStatistics()
-    var continuation: CheckedContinuation<RunOutcome, Never>?
-
-    init(streakLimit: Int) { streak = RefusalStreak(limit: streakLimit) }
-
-    /// Work is left to hand out: stop asked, or nothing queued and nothing more to read.
-    var submissionsDone: Bool {
-        submissionsStopped || stopOutcome != nil
-            || (cursorExhausted && submitQueue.isEmpty && resubmit.isEmpty && waitingForWebhook.isEmpty)
     }
 }

@@ -25,14 +25,20 @@ struct RequestPacer: Sendable {
         interval = UInt64((Double(Self.second) / requestsPerSecond).rounded(.up))
     }
 
-    /// Seconds to wait before the next request may start (0 when it may start now); reserves
-    /// that start time. `now` is a monotonic time in nanoseconds.
-    mutating func reserve(now: UInt64 = DispatchTime.now().uptimeNanoseconds) -> Double {
+    /// Reserves the next start and returns its time (monotonic nanoseconds, as `now`): the
+    /// feeder waits for it on a deadline, however far off (a rate below 0.1/s included).
+    mutating func reserveStart(now: UInt64 = DispatchTime.now().uptimeNanoseconds) -> UInt64 {
         let start = max(now, next)
         next = start + interval
         recentStarts.removeAll { start - $0 >= Self.second }
         recentStarts.append(start)
         busiestSecond = max(busiestSecond, recentStarts.count)
-        return Double(start - now) / Double(Self.second)
+        return start
+    }
+
+    /// Seconds to wait before the next request may start (0 when it may start now); reserves
+    /// that start time. `now` is a monotonic time in nanoseconds.
+    mutating func reserve(now: UInt64 = DispatchTime.now().uptimeNanoseconds) -> Double {
+        Double(reserveStart(now: now) - now) / Double(Self.second)
     }
 }

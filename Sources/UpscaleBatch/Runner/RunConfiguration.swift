@@ -6,7 +6,7 @@ public struct RunConfiguration: Sendable {
     public var pollInterval: Double = 5
     /// The wait between polls of a job whose cost is known once webhooks finish jobs.
     public var fallbackPollInterval: Double = 300
-    /// Stop (exit 75) after this many seconds; nil runs until every job in scope is final.
+    /// Stop (`.maxWaitReached`) after this many seconds; nil runs until every job in scope is final.
     public var maxWait: Double?
     /// A job in flight longer than this ends FAILED.
     public var jobTimeout: Double = 24 * 3600
@@ -14,42 +14,45 @@ public struct RunConfiguration: Sendable {
     public var batch: String?
     /// The webhook URL sent with every job, before `ub_job=` and `ub_token=` are added.
     public var webhookBaseURL: String
-    /// Whether `webhookBaseURL` reaches a receiver of ours (`--listen`, `--webhook-url`), not
-    /// `--poll-only`'s reserved address: recorded with each attempt, so an attempt in doubt
-    /// waits `doubtWait` for a webhook naming its job before it is resubmitted.
+    /// Whether `webhookBaseURL` reaches a receiver of ours, not the reserved address of a run
+    /// by polls alone: recorded with each attempt, so an attempt in doubt waits `doubtWait` for
+    /// a webhook naming its job before it is resubmitted.
     public var webhookOfOurs: Bool
-    /// `--doubt-wait`: how long an attempt in doubt sent with a webhook URL of ours waits for
+    /// How long an attempt in doubt sent with a webhook URL of ours waits for
     /// a webhook before it is resubmitted.
     public var doubtWait: Double = 600
     /// The salted fingerprint of the API key and base URL (`SQLiteJobStore.accountFingerprint`),
     /// recorded with every submission; nil records none.
     public var account: String?
-    /// `--unknown-request-after`: three 404s to a request's polls over at least this long end it.
+    /// Three 404s to a request's polls over at least this long end it.
     public var unknownRequestAfter: Double = 600
     /// How long requests in flight may take to finish after a stop was asked for.
     public var shutdownGrace: Double = 5
     /// This many identical refusals in a row stop submitting (an account problem, not a job's).
     public var refusalStreakLimit: Int = 5
-    /// `--max-spend`: the most credits this run may commit to (quoted plus expected).
+    /// The most credits this run may commit to (quoted plus expected).
     public var maxSpend: Int64?
     /// The store's cost history per mode (sum and count), for the expected cost of a job.
     public var costHistory: [Mode: CostHistory] = [:]
-    /// `--rate`: at most this many requests per second across the pool.
+    /// At most this many requests per second across the pool.
     public var requestsPerSecond: Double?
     /// Told each job a status answer finished as COMPLETED, once its answer is committed
-    /// (`run --download` starts keeping the result at once: result URLs expire).
+    /// (a run that downloads starts keeping the result at once: result URLs expire).
     public var onJobCompleted: (@Sendable (Int64) -> Void)?
     /// Called about every `housekeepingInterval` seconds from the monitor, e.g. to pick up jobs
     /// that webhooks finished.
     public var onHousekeeping: (@Sendable () -> Void)?
     public var housekeepingInterval: Double = 5
+    /// How the caller gives a setting (the executable: its flag), added to the core's messages
+    /// ("the job timeout (--job-timeout)"); nil leaves the setting unnamed.
+    public var naming: @Sendable (RunSetting) -> String? = { _ in nil }
 
     public init(webhookBaseURL: String) {
         self.webhookBaseURL = webhookBaseURL
         self.webhookOfOurs = webhookBaseURL != Self.pollOnlyWebhookURL
     }
 
-    /// The history `--max-spend` starts from, from the store's estimate.
+    /// The history the spending cap starts from, from the store's estimate.
     public static func costHistory(from estimate: CostEstimate) -> [Mode: CostHistory] {
         var history: [Mode: CostHistory] = [:]
         for mode in estimate.modes where mode.knownJobs > 0 {
@@ -68,6 +71,6 @@ public struct RunConfiguration: Sendable {
         }
     }
 
-    /// The reserved address sent with `--poll-only`: it never resolves, so results come from polls.
+    /// The reserved address sent by a run that polls alone: it never resolves, so results come from polls.
     public static let pollOnlyWebhookURL = "https://webhook.invalid/upscale-batch"
 }

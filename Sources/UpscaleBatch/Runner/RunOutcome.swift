@@ -1,36 +1,25 @@
-/// Why a run ended, which decides its exit code (README, "Exit codes").
+/// Why a run ended (the executable maps it to an exit code).
 public enum RunOutcome: Sendable, Equatable {
-    /// Every job in scope is final and none FAILED (exit 0).
+    /// Every job in scope is final and none FAILED.
     case allCompleted
-    /// Every job in scope is final, some FAILED (exit 1).
+    /// Every job in scope is final, some FAILED.
     case someFailed
-    /// The API refused the key (exit 3).
+    /// The API refused the key.
     case unauthorized
-    /// SIGINT/SIGTERM (exit 75).
+    /// SIGINT/SIGTERM.
     case interrupted
-    /// The run's maximum wait was reached (exit 75).
+    /// The run's maximum wait was reached.
     case maxWaitReached
-    /// The same refusal for several jobs in a row, e.g. out of credits (exit 75).
+    /// The same refusal for several jobs in a row, e.g. out of credits.
     case refusalStreak(message: String)
-    /// Jobs left unsubmitted or unfinished, e.g. transient errors outlasted the retries (exit 75).
+    /// Jobs left unsubmitted or unfinished, e.g. transient errors outlasted the retries.
     case incomplete(unfinished: Int)
-    /// The spending cap would have been passed by the next submission (exit 75).
+    /// The spending cap would have been passed by the next submission.
     case maxSpendReached(cap: Int64)
-    /// The client cannot reach the API as configured (e.g. an untrusted TLS certificate) (exit 2).
+    /// The client cannot reach the API as configured (e.g. an untrusted TLS certificate).
     case configuration(message: String)
     /// The job store could not be written (e.g. locked by another process past the busy timeout).
     case storeUnavailable(message: String)
-
-    /// The process exit code for this outcome.
-    public var exitCode: Int32 {
-        switch self {
-        case .allCompleted: 0
-        case .someFailed: 1
-        case .unauthorized: 3
-        case .configuration: 2
-        case .interrupted, .maxWaitReached, .refusalStreak, .incomplete, .storeUnavailable, .maxSpendReached: 75
-        }
-    }
 
     /// One line for the summary and the log; `naming` gives how a setting is changed (the
     /// executable's flag), shown after the setting's words.
@@ -40,8 +29,8 @@ public enum RunOutcome: Sendable, Equatable {
         }
         return switch self {
         case .allCompleted: "every job finished"
-        case .someFailed: "every job is final; some FAILED (see `upscale-batch list --state FAILED`)"
-        case .unauthorized: "the API refused the key: nothing was marked FAILED; fix ENHANCOR_API_KEY and run again"
+        case .someFailed: "every job is final; some FAILED" + (naming(.failedJobs).map { " (see `\($0)`)" } ?? "")
+        case .unauthorized: "the API refused the key: nothing was marked FAILED; fix \(setting("the key", .apiKey)) and run again"
         case .interrupted: "stopped by a signal; run again to resume"
         case .maxWaitReached: "\(setting("the maximum wait", .maxWait)) was reached; run again to resume"
         case .refusalStreak(let message):

@@ -1,6 +1,7 @@
 /// A setting of the run that the summary may tell the user to change. The core says what
 /// happened and never how a setting is given: the caller that knows (the executable, by flag)
-/// names the settings through `RunSummary.render(naming:)`.
+/// names the settings through `RunSummary.render(naming:)`, `RunConfiguration.naming` and the
+/// clients' configurations.
 public enum RunSetting: Sendable, Hashable, CaseIterable {
     /// How long a run may last before it stops, to resume later.
     case maxWait
@@ -8,4 +9,20 @@ public enum RunSetting: Sendable, Hashable, CaseIterable {
     case maxSpend
     /// The URL the API sends webhooks to.
     case webhookURL
+    /// How long an attempt in doubt waits for a webhook before it is resubmitted.
+    case doubtWait
+    /// How long a job may stay in flight before it ends FAILED.
+    case jobTimeout
+    /// How long a request's polls must answer 404 before its job ends FAILED.
+    case unknownRequestAfter
+    /// The API key.
+    case apiKey
+    /// The API's base URL.
+    case baseURL
+    /// Extra CA certificates to trust.
+    case caFile
+    /// The size limit of one result.
+    case maxBytes
+    /// Not a setting: where the user lists the FAILED jobs.
+    case failedJobs
 }

@@ -32,7 +32,7 @@ final class MetricsExporter: Sendable {
 
     let metrics: UpscaleBatchMetrics
     private let registry: PrometheusCollectorRegistry
-    private let store: SQLiteJobStore
+    private let store: any JobStore
     private let state = Mutex(State())
 
     private struct State {
@@ -44,13 +44,13 @@ final class MetricsExporter: Sendable {
     }
 
     /// The process's exporter for `store`.
-    convenience init(store: SQLiteJobStore) {
+    convenience init(store: any JobStore) {
         let registry = Self.registry
         self.init(store: store, registry: registry)
     }
 
     /// An exporter over any registry (tests use their own; nothing is bootstrapped).
-    init(store: SQLiteJobStore, registry: PrometheusCollectorRegistry) {
+    init(store: any JobStore, registry: PrometheusCollectorRegistry) {
         self.store = store
         self.registry = registry
         metrics = UpscaleBatchMetrics(factory: Self.factory(registry))
@@ -107,7 +107,9 @@ final class MetricsExporter: Sendable {
         if let runID { await syncCredits(runID: runID) }
         if var snapshot = try? await store.metricsSnapshot(now: now) {
             // On SQLite a run holds the store's run lock; this process's own ended run does not count.
-            snapshot.runnersAlive = !runEnded && RunLock.isHeld(storePath: store.path) ? 1 : 0
+            let location = store.displayName
+            let lockHeld = !JobStores.isDatabaseURL(location) && RunLock.isHeld(storePath: location)
+            snapshot.runnersAlive = !runEnded && lockHeld ? 1 : 0
             metrics.record(snapshot)
         }
         return registry.emitToString()

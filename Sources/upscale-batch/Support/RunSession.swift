@@ -4,8 +4,10 @@ import Logging
 import UpscaleBatch
 import WebhookReceiver
 
-/// One run from start to summary, shared by `run` and `demo`: the lock, the client, the
-/// optional webhook listener, the runner, progress, signals and the summary.
+/// The executable's half of a run, shared by `run` and `demo`: it wires what only the
+/// executable knows (the run lock's messages, the client's metrics, the webhook listener,
+/// progress lines, signals, the metrics file) around the core's `BatchRun`, prints the report
+/// and maps its outcome to an exit code. What a run does is the core's.
 struct RunSession {
     enum Webhook {
         case pollOnly
@@ -13,7 +15,7 @@ struct RunSession {
         case listener(ListenAddress)
     }
 
-    let store: SQLiteJobStore
+    let store: any JobStore
     let options: RunOptions
     let apiKey: String
     let baseURL: String
@@ -31,39 +33,15 @@ struct RunSession {
         let stopper = RunStopper()
         defer { stopper.cancel() }
         let logger = Self.makeLogger(options)
-        let lock: RunLock?
-        do { lock = try RunLock(storePath: store.path) } catch {
-            throw CommandFailure.exit(ExitCodes.configuration, error.description)
-        }
-        guard let lock else {
-            throw CommandFailure.exit(
-                ExitCodes.tryAgainLater, "another run is already running on \(store.path); try again when it ends")
-        }
+        let lock = try takeLock()
         defer { withExtendedLifetime(lock) {} }
-
-        // One account per store: jobs in flight under another key or base URL are not ours to poll.
-        let account = try await CommandFailure.wrapAsync { () async throws(StoreError) in
-            try await store.accountFingerprint(apiKey: apiKey, baseURL: baseURL)
-        }
-        let foreign = try await CommandFailure.wrapAsync { () async throws(StoreError) in
-            try await store.jobsInFlightOfAnotherAccount(account)
-        }
-        if foreign > 0 {
-            throw CommandFailure.exit(
-                ExitCodes.configuration,
-                "the jobs in flight in this store were submitted with another API key or base URL (\(foreign) job(s)); "
-                    + "run with the key (ENHANCOR_API_KEY or ENHANCOR_API_KEY_FILE) and --base-url they were sent with, "
-                    + "or use another store for this account")
+        // Another account's jobs in flight end the run before anything is set up (the run
+        // checks again when it begins).
+        do { _ = try await BatchRun.account(store: store, apiKey: apiKey, baseURL: baseURL) } catch {
+            throw Self.failure(error)
         }
 
         let downloader = try makeDownloader(logger: logger)
-        // --max-spend starts from what this store's jobs have cost so far, per mode.
-        let costHistory =
-            options.maxSpend == nil
-            ? [:]
-            : RunConfiguration.costHistory(
-                from: try await CommandFailure.wrapAsync { () async throws(StoreError) in try await store.costEstimate(batch: nil)
-                })
         // Metrics only when someone can read them: a listener's GET /metrics or --metrics-file.
         let exporter = metricsFile != nil || hasListener ? MetricsExporter(store: store) : nil
         if let exporter, let metricsFile {
@@ -78,6 +56,7 @@ struct RunSession {
                 connectTimeout: options.connectTimeout.seconds, requestTimeout: options.requestTimeout.seconds,
                 caFilePath: caFile)
             clientConfiguration.metrics = exporter?.metrics
+            clientConfiguration.naming = { $0.flag }
             client = try EnhancorHTTPClient(configuration: clientConfiguration, logger: logger)
         } catch {
             throw CommandFailure.exit(ExitCodes.configuration, error.description)
@@ -99,6 +78,44 @@ struct RunSession {
             webhookBase = "http://\(listen.urlHost):\(server.port)/webhook"
         }
 
+        var run = BatchRun(
+            store: store, client: client, configuration: configuration(webhookBase: webhookBase), apiKey: apiKey,
+            baseURL: baseURL, logger: logger)
+        run.downloader = downloader
+        run.listener = listener.map { server in
+            BatchRun.Listener(
+                port: server.port, counts: { (server.refusals, server.receivedCount) }, stop: { await server.stop() })
+        }
+        run.announces = !options.quiet
+        let follow = RunFollowers(store: store, options: options, stopper: stopper, exporter: exporter)
+        run.hooks.runnerMade = { follow.attach($0) }
+        let metricsPath = metricsFile
+        run.hooks.started = { _, _ in follow.start(metricsFile: metricsPath) }
+        run.hooks.runnerEnded = { await follow.stop() }
+
+        let report: RunReport
+        do { report = try await run.run() } catch {
+            throw Self.failure(error)
+        }
+        if let downloads = report.downloads {
+            StandardOutput.print("results kept in \(options.download ?? ""): \(downloads.line)\n")
+        }
+        switch report.summary {
+        case .success(let summary): StandardOutput.print(summary.render(naming: { $0.flag }))
+        case .failure(let error): printError("could not read the run's summary: \(error.description)")
+        }
+        if let error = report.successMarkError {
+            printError("could not record the run's success for the metrics: \(error.description)")
+        }
+        if let exporter, let metricsFile {
+            exporter.runEnded()
+            do { try await exporter.write(to: metricsFile) } catch { printError("--metrics-file: \(error)") }
+        }
+        return report.outcome.exitCode
+    }
+
+    /// The run's settings from the flags.
+    private func configuration(webhookBase: String) -> RunConfiguration {
         var configuration = RunConfiguration(webhookBaseURL: webhookBase)
         configuration.concurrency = options.concurrency
         configuration.pollInterval = options.pollInterval.seconds
@@ -108,79 +125,39 @@ struct RunSession {
         configuration.batch = options.batch
         configuration.requestsPerSecond = options.rate
         configuration.maxSpend = options.maxSpend
-        configuration.costHistory = costHistory
-        configuration.account = account
         configuration.doubtWait = options.doubtWait.seconds
         configuration.unknownRequestAfter = options.unknownRequestAfter.seconds
-        if let downloader {
-            configuration.onJobCompleted = { downloader.enqueue(jobID: $0) }
-            // Jobs that webhooks finish are picked up from the store every few seconds.
-            let batch = options.batch
-            let store = store
-            configuration.onHousekeeping = {
-                // Called on the runner's monitor queue, which may wait (StoreBridge).
-                guard
-                    let pending = try? StoreBridge.wait({ () async throws(StoreError) in
-                        try await store.pendingDownloads(
-                            batch: batch, afterID: 0, limit: 500, includingPermanentFailures: false)
-                    })
-                else { return }
-                for job in pending { downloader.enqueue(jobID: job.jobID) }
-            }
-        }
+        configuration.naming = { $0.flag }
+        return configuration
+    }
 
-        let outcome: RunOutcome
-        let runner: JobRunner
-        let started = Date()
-        do {
-            runner = try await JobRunner(store: store, client: client, configuration: configuration, logger: logger)
-            exporter?.follow(runner)
-            let scope = try await runner.prepare()
-            if !options.quiet {
-                let listening = listener.map { " receiving webhooks on port \($0.port)," } ?? ""
-                logger.info(
-                    "run started: \(scope) job(s) in scope,\(listening) at most \(options.concurrency) requests in flight")
-            }
-            let progress = ProgressPrinter(store: store, runner: runner, options: options)
-            progress.start()
-            stopper.attach(runner) { progress.clear() }
-            let metricsWriter = startMetricsFile(exporter)
-            outcome = await runner.run()
-            metricsWriter?.cancel()
-            await metricsWriter?.value  // a write under way ends before the last one at exit
-            progress.stop()
-        } catch {
-            await shutdown(client: client, listener: listener)
-            throw CommandFailure.exit(for: error)
+    /// One run per store at a time (a SQLite store's lock file beside it).
+    private func takeLock() throws -> RunLock? {
+        let location = store.displayName
+        if JobStores.isDatabaseURL(location) { return nil }
+        let lock: RunLock?
+        do { lock = try RunLock(storePath: location) } catch {
+            throw CommandFailure.exit(ExitCodes.configuration, error.description)
         }
-        await shutdown(client: client, listener: listener)
-        let (refusals, accepted) = (listener?.refusals, listener?.receivedCount)
-        if let downloader {
-            let downloads = await downloader.finish(batch: options.batch)
-            StandardOutput.print("results kept in \(options.download ?? ""): \(downloads.line)\n")
+        guard let lock else {
+            throw CommandFailure.exit(
+                ExitCodes.tryAgainLater, "another run is already running on \(location); try again when it ends")
         }
+        return lock
+    }
 
-        do {
-            var summary = try await RunSummary.load(
-                store: store, runID: runner.runID, outcome: outcome, statistics: runner.statistics,
-                duration: Date().timeIntervalSince(started))
-            summary.webhookRefusals = refusals
-            summary.webhooksAccepted = accepted
-            StandardOutput.print(summary.render(naming: { $0.flag }))
-        } catch {
-            printError("could not read the run's summary: \(error.description)")
+    /// A run that could not begin, as the user reads it.
+    static func failure(_ error: BatchRunError) -> ExitCode {
+        switch error {
+        case .anotherAccount(let jobs):
+            CommandFailure.exit(
+                ExitCodes.configuration,
+                "the jobs in flight in this store were submitted with another API key or base URL (\(jobs) job(s)); "
+                    + "run with the key (ENHANCOR_API_KEY or ENHANCOR_API_KEY_FILE) and --base-url they were sent with, "
+                    + "or use another store for this account")
+        case .store(let error):
+            CommandFailure.exit(for: error)
         }
-        if outcome.exitCode == 0 || outcome.exitCode == 1 {
-            // Every job of the scope is final: the time behind last_success_timestamp_seconds.
-            do { try await store.recordRunSucceeded(at: Date()) } catch {
-                printError("could not record the run's success for the metrics: \(error.description)")
-            }
-        }
-        if let exporter, let metricsFile {
-            exporter.runEnded()
-            do { try await exporter.write(to: metricsFile) } catch { printError("--metrics-file: \(error)") }
-        }
-        return outcome.exitCode
     }
 
     /// Whether this run serves webhooks (and so `GET /metrics`).
@@ -192,22 +169,12 @@ struct RunSession {
         }
     }
 
-    /// Rewrites `--metrics-file` every 15 s until cancelled (the last write is at exit).
-    private func startMetricsFile(_ exporter: MetricsExporter?) -> Task<Void, Never>? {
-        guard let exporter, let metricsFile else { return nil }
-        return Task {
-            while !Task.isCancelled {
-                do { try await Task.sleep(for: Self.metricsFileInterval) } catch { return }
-                do { try await exporter.write(to: metricsFile) } catch { printError("--metrics-file: \(error)") }
-            }
-        }
-    }
-
     /// `--download DIR`: the downloader the run feeds, or nil.
     private func makeDownloader(logger: Logger) throws -> ResultDownloader? {
         guard let directory = options.download else { return nil }
         do {
-            return try ResultDownloader(store: store, outputDirectory: directory, caFilePath: caFile, logger: logger)
+            return try ResultDownloader(
+                store: store, outputDirectory: directory, caFilePath: caFile, logger: logger, naming: { $0.flag })
         } catch {
             throw CommandFailure.exit(ExitCodes.configuration, "\(error)")
         }
@@ -229,12 +196,6 @@ struct RunSession {
             try? await client.shutdown()
             throw CommandFailure.exit(ExitCodes.configuration, "cannot listen on \(address.host):\(address.port): \(error)")
         }
-    }
-
-    private func shutdown(client: EnhancorHTTPClient, listener: WebhookServer?) async {
-        client.cancelAll()
-        try? await client.shutdown()
-        await listener?.stop()
     }
 
     /// Plain lines on standard error: cron mails them, so the default level is `info` for a

@@ -8,6 +8,14 @@ extension RunSetting {
         case .maxWait: "--max-wait"
         case .maxSpend: "--max-spend"
         case .webhookURL: "--webhook-url"
+        case .doubtWait: "--doubt-wait"
+        case .jobTimeout: "--job-timeout"
+        case .unknownRequestAfter: "--unknown-request-after"
+        case .apiKey: "ENHANCOR_API_KEY or ENHANCOR_API_KEY_FILE, whichever is set"
+        case .baseURL: "--base-url"
+        case .caFile: "--ca-file or ENHANCOR_CA_FILE"
+        case .maxBytes: "--max-bytes"
+        case .failedJobs: "upscale-batch list --state FAILED"
         }
     }
 }

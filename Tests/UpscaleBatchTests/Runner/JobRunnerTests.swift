@@ -8,13 +8,13 @@ import Testing
 @testable import UpscaleBatch
 
 @Suite(.bounded) struct JobRunnerTests {
-    func makeRunner(_ store: SQLiteJobStore, _ client: ScriptedClient, concurrency: Int = 4) async throws -> JobRunner {
+    func makeRunner(_ store: SQLiteJobStore, _ client: ScriptedClient, concurrency: Int = 4) -> JobRunner {
         var configuration = RunConfiguration(webhookBaseURL: RunConfiguration.pollOnlyWebhookURL)
         configuration.concurrency = concurrency
         configuration.pollInterval = 0.01
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        return try await JobRunner(store: store, client: client, configuration: configuration, logger: logger)
+        return JobRunner(store: store, client: client, configuration: configuration, logger: logger)
     }
 
     @Test func neverExceedsTheConcurrencyAndFinishesEveryJob() async throws {
@@ -22,9 +22,10 @@ import Testing
         let store = try StoreFixtures.makeStore(in: dir)
         try await StoreFixtures.insertJobs(store, count: 300)
         let client = ScriptedClient(statusScript: { polls in polls == 0 ? .inProgress : .completed })
-        let runner = try await makeRunner(store, client, concurrency: 5)
-        #expect(try await runner.prepare() == 300)
-        let outcome = await runner.run()
+        let runner = makeRunner(store, client, concurrency: 5)
+        let scope = Mutex(0)
+        let outcome = try await runner.run { count in scope.withLock { $0 = count } }
+        #expect(scope.withLock { $0 } == 300)
         #expect(outcome == .allCompleted)
         let ledger = client.ledger.withLock { $0 }
         #expect(ledger.maxInFlight <= 5)
@@ -43,9 +44,8 @@ import Testing
         let client = ScriptedClient(submitScript: { url, attempt in
             url.hasSuffix("-3.jpg") && attempt == 1 ? .ambiguous(detail: "connection closed") : nil
         })
-        let runner = try await makeRunner(store, client)
-        _ = try await runner.prepare()
-        #expect(await runner.run() == .allCompleted)
+        let runner = makeRunner(store, client)
+        #expect(try await runner.run() == .allCompleted)
         let flagged = try await store.database.read { db in
             try Int64.fetchAll(db, sql: "SELECT id FROM jobs WHERE possible_duplicate = 1")
         }
@@ -60,9 +60,8 @@ import Testing
         let store = try StoreFixtures.makeStore(in: dir)
         try await StoreFixtures.insertJobs(store, count: 50)
         let client = ScriptedClient(submitScript: { _, _ in .unauthorized(status: 401) })
-        let runner = try await makeRunner(store, client, concurrency: 3)
-        _ = try await runner.prepare()
-        #expect(await runner.run() == .unauthorized)
+        let runner = makeRunner(store, client, concurrency: 3)
+        #expect(try await runner.run() == .unauthorized)
         let snapshot = try await store.statusSnapshot()
         #expect(snapshot.counts[.failed] == 0)
         #expect(snapshot.unsubmitted == 50)
@@ -74,9 +73,8 @@ import Testing
         let store = try StoreFixtures.makeStore(in: dir)
         try await StoreFixtures.insertJobs(store, count: 6)
         let client = ScriptedClient(submitScript: { url, _ in url.hasSuffix("-2.jpg") ? .transient(detail: "HTTP 503") : nil })
-        let runner = try await makeRunner(store, client)
-        _ = try await runner.prepare()
-        #expect(await runner.run() == .incomplete(unfinished: 1))
+        let runner = makeRunner(store, client)
+        #expect(try await runner.run() == .incomplete(unfinished: 1))
         let job = try await #require(try store.job(id: 3))
         #expect(job.isUnsubmitted)
         #expect(job.error?.contains("503") == true)
@@ -91,9 +89,10 @@ import Testing
             store, job: id,
             "request_id = 'req-old', state = 'COMPLETED', result_url = 'https://r/1', submitted_at = '2026-11-25T00:00:00.000Z'")
         let client = ScriptedClient()
-        let runner = try await makeRunner(store, client)
-        #expect(try await runner.prepare() == 0, "a final job is not in a run's scope")
-        #expect(await runner.run() == .allCompleted)
+        let runner = makeRunner(store, client)
+        let scope = Mutex(-1)
+        #expect(try await runner.run { count in scope.withLock { $0 = count } } == .allCompleted)
+        #expect(scope.withLock { $0 } == 0, "a final job is not in a run's scope")
         #expect(client.ledger.withLock { $0.pollsByRequest } == ["req-old": 1])
         #expect(try await store.job(id: id)?.cost == 100)
         #expect(try await store.job(id: id)?.resultURL == "https://r/1", "the webhook's result URL is kept")

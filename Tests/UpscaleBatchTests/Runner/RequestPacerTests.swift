@@ -38,3 +38,22 @@ import Testing
         #expect(odd.busiestSecond == 3)
     }
 }
+
+/// The pacer's start times, as the feeder waits for them on a deadline.
+@Suite(.bounded) struct RequestPacerStartTests {
+    static let second: UInt64 = 1_000_000_000
+
+    @Test func theIntervalRoundsUpSoTheRateIsNeverPassed() {
+        let pacer = RequestPacer(requestsPerSecond: 3)
+        #expect(pacer.interval == 333_333_334)
+        #expect(pacer.interval * 3 > Self.second)
+    }
+
+    @Test func aStartReservedInThePastStartsNow() {
+        var pacer = RequestPacer(requestsPerSecond: 2)
+        #expect(pacer.reserveStart(now: 5 * Self.second) == 5 * Self.second)
+        // Asked 10 s later: now, not a start time in the past.
+        #expect(pacer.reserveStart(now: 15 * Self.second) == 15 * Self.second)
+        #expect(pacer.reserveStart(now: 15 * Self.second) == 15 * Self.second + Self.second / 2)
+    }
+}

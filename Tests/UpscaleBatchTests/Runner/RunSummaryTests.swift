@@ -12,6 +12,7 @@ import Testing
         case .maxWait: "--max-wait"
         case .maxSpend: "--max-spend"
         case .webhookURL: "--webhook-url"
+        default: nil
         }
     }
 
@@ -68,5 +69,23 @@ import Testing
             RunOutcome.maxSpendReached(cap: 1000).explanation(naming: Self.flags)
                 == "the spending cap (--max-spend) of 1000 credits was reached; "
                 + "the remaining jobs stay unsubmitted for the next run")
+    }
+
+    /// The core's words name no flag, command or variable; the caller adds them.
+    @Test func withoutNamesTheOutcomesNameNothingOfTheCommandLine() {
+        let outcomes: [RunOutcome] = [
+            .allCompleted, .someFailed, .unauthorized, .interrupted, .maxWaitReached, .refusalStreak(message: "no credits"),
+            .incomplete(unfinished: 2), .maxSpendReached(cap: 5), .configuration(message: "x"), .storeUnavailable(message: "y"),
+        ]
+        for outcome in outcomes {
+            let words = outcome.explanation()
+            #expect(!words.contains("--") && !words.contains("ENHANCOR_") && !words.contains("upscale-batch"), "\(words)")
+        }
+        #expect(
+            RunOutcome.someFailed.explanation(naming: { $0 == .failedJobs ? "upscale-batch list --state FAILED" : nil })
+                == "every job is final; some FAILED (see `upscale-batch list --state FAILED`)")
+        #expect(
+            RunOutcome.unauthorized.explanation(naming: { $0 == .apiKey ? "ENHANCOR_API_KEY" : nil })
+                == "the API refused the key: nothing was marked FAILED; fix the key (ENHANCOR_API_KEY) and run again")
     }
 }

@@ -2,6 +2,7 @@ import EnhancorSimulator
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 import TestSupport
 import Testing
 
@@ -23,15 +24,20 @@ import Testing
             var configuration = RunConfiguration(webhookBaseURL: RunConfiguration.pollOnlyWebhookURL)
             configuration.concurrency = 16
             configuration.pollInterval = 0.1
-            let one = try await JobRunner(
+            let one = JobRunner(
                 store: first, client: client, configuration: configuration, logger: APISimulatorHarness.quietLogger)
-            let two = try await JobRunner(
+            let two = JobRunner(
                 store: second, client: client, configuration: configuration, logger: APISimulatorHarness.quietLogger)
-            #expect(try await one.prepare() == 300)
-            #expect(try await two.prepare() == 300)  // both started before either submitted anything
-            async let outcomeOne = one.run()
-            async let outcomeTwo = two.run()
-            let outcomes = await [outcomeOne, outcomeTwo]
+            // Both begin (their scopes recorded) before either submits anything.
+            let scopes = Mutex<[Int]>([])
+            let bothBegun: @Sendable (Int) async -> Void = { scope in
+                scopes.withLock { $0.append(scope) }
+                _ = await eventually { scopes.withLock { $0.count } == 2 }
+            }
+            async let outcomeOne = one.run(started: bothBegun)
+            async let outcomeTwo = two.run(started: bothBegun)
+            let outcomes = try await [outcomeOne, outcomeTwo]
+            #expect(scopes.withLock { $0 } == [300, 300])
             #expect(outcomes.allSatisfy { $0 == .allCompleted }, "\(outcomes)")
             let ledger = simulator.ledger()
             let twice = ledger.submissionsByURL.filter { $0.value > 1 }
