@@ -24,7 +24,7 @@ struct JobImporterTests {
         return (summary, rejections.rows.map { "\($0.line): \($0.reason)" })
     }
 
-    @Test("rows and rejections keep file order across the reading thread's batches")
+    @Test("rows and rejections keep file order across the reader's batches")
     func orderAcrossBatches() async throws {
         let directory = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: directory)
