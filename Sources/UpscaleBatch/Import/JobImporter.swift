@@ -77,7 +77,9 @@ public final class JobImporter: Sendable {
         path: String, defaultMode: Mode = .fast
     ) async throws(ImportError) -> JobImporter {
         let opened = await withCheckedContinuation { (done: CheckedContinuation<Result<JobImporter, ImportError>, Never>) in
-            DispatchQueue.global().async {
+            // A queue of its own: a thread that may wait long on a pipe is not taken from the
+            // few of the global pool that the store's work runs on.
+            DispatchQueue(label: "upscale-batch.import-header").async {
                 done.resume(returning: Result { () throws(ImportError) in try JobImporter(path: path, defaultMode: defaultMode) })
             }
         }
