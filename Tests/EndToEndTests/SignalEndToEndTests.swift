@@ -7,25 +7,37 @@ import Testing
 /// The signal contract of the built binary (exit codes 75, 130 and 0), on the one signal path
 /// that every command shares (ServiceLifecycle's UnixSignals).
 @Suite(.bounded) struct SignalEndToEndTests {
+    /// After a first SIGINT the run waits for its requests in flight for its shutdown grace (5 s);
+    /// a second SIGINT within it exits at once with 130, without the summary. The simulator
+    /// answers nothing for two minutes, so the grace always runs out in full. An attempt in
+    /// which the run ended before the second signal could be sent (a machine stalled for 5 s)
+    /// proves nothing and is tried again.
     @Test func aSecondSIGINTDuringTheGracefulStopExits130AtOnce() async throws {
-        // Every answer takes two minutes and the run waits up to ten for one: after the first
-        // SIGINT the run waits for its requests in flight far longer than the test needs.
         let fixture = try await EndToEndFixture { $0.latencySeconds = 120 }
         defer { Task { await fixture.shutdown() } }
         try await fixture.importJobs(4)
-        let running = try fixture.startRun(["--poll-only", "--concurrency", "2", "--request-timeout", "600"])
-        try await waitUntil("a submission in flight") {
-            (try? fixture.jobs().contains { $0["submitting"] as Bool }) ?? false || !running.process.isRunning
+        for attempt in 1...3 {
+            let running = try fixture.startRun(["--poll-only", "--concurrency", "2", "--request-timeout", "600"])
+            try await waitUntil("a submission in flight (attempt \(attempt))") {
+                (try? fixture.jobs().contains { $0["submitting"] as Bool }) ?? false || !running.process.isRunning
+            }
+            running.signal(SIGINT)
+            try await waitUntil("the graceful stop to begin (attempt \(attempt))") {
+                running.result().stderr.contains("interrupt: stopping") || !running.process.isRunning
+            }
+            guard running.process.isRunning else {
+                let early = await running.wait()
+                #expect(early.code == 75, "attempt \(attempt): \(early.stderr)")
+                continue
+            }
+            running.signal(SIGINT)
+            let result = await running.wait()
+            #expect(result.code == 130, "attempt \(attempt): \(result.stderr)")
+            #expect(result.stderr.contains("second interrupt: exiting at once"))
+            #expect(!result.stdout.contains("run finished"), "it did not wait for the requests in flight")
+            return
         }
-        running.signal(SIGINT)
-        try await waitUntil("the graceful stop to begin") {
-            running.result().stderr.contains("interrupt: stopping") || !running.process.isRunning
-        }
-        running.signal(SIGINT)
-        let result = await running.wait()
-        #expect(result.code == 130, "\(result.stderr)")
-        #expect(result.stderr.contains("second interrupt: exiting at once"))
-        #expect(!result.stdout.contains("run finished"), "it did not wait for the requests in flight")
+        Issue.record("three attempts ended before their second SIGINT could be sent")
     }
 
     @Test(arguments: [SIGINT, SIGTERM])
