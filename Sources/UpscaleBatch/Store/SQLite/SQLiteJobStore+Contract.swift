@@ -11,12 +11,7 @@ extension SQLiteJobStore: JobStore {
 
     /// Runs `body` on a Dispatch thread, which may wait for SQLite, and resumes with its result.
     private func offload<T: Sendable>(_ body: @escaping @Sendable () throws(StoreError) -> T) async throws(StoreError) -> T {
-        let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: Result { () throws(StoreError) -> T in try body() })
-            }
-        }
-        return try result.get()
+        try await DispatchWork.run { Result { () throws(StoreError) -> T in try body() } }.get()
     }
 
     public func webhookSecret() async throws(StoreError) -> String {
@@ -34,25 +29,22 @@ extension SQLiteJobStore: JobStore {
     public func importJobs(
         batchName: String, sourceFile: String, timestamp: String, rows: any ImportRowSource
     ) async throws -> ImportedRows {
-        let result: Result<ImportedRows, any Error> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(
-                    returning: Result {
-                        try self.withImportTransaction(batchName: batchName, sourceFile: sourceFile, timestamp: timestamp) {
-                            inserter in
-                            // This Dispatch thread holds SQLite's write transaction and may wait
-                            // for the reader: the one place where a thread waits for async work.
-                            while let batch = try StoreBridge.wait({ try await rows.next() }) {
-                                var start = 0
-                                for row in batch.rows {
-                                    try inserter.insert(url: batch.urlBytes[start..<row.end], mode: row.mode)
-                                    start = row.end
-                                }
-                            }
-                            try inserter.finish()
-                            return ImportedRows(inserted: inserter.inserted, duplicates: inserter.duplicates)
+        let result: Result<ImportedRows, any Error> = await DispatchWork.run {
+            Result {
+                try self.withImportTransaction(batchName: batchName, sourceFile: sourceFile, timestamp: timestamp) {
+                    inserter in
+                    // This Dispatch thread holds SQLite's write transaction and may wait
+                    // for the reader: the one place where a thread waits for async work.
+                    while let batch = try StoreBridge.wait({ try await rows.next() }) {
+                        var start = 0
+                        for row in batch.rows {
+                            try inserter.insert(url: batch.urlBytes[start..<row.end], mode: row.mode)
+                            start = row.end
                         }
-                    })
+                    }
+                    try inserter.finish()
+                    return ImportedRows(inserted: inserter.inserted, duplicates: inserter.duplicates)
+                }
             }
         }
         return try result.get()
@@ -60,11 +52,7 @@ extension SQLiteJobStore: JobStore {
 
     public func forEachJob(_ filter: JobFilter, _ body: @Sendable (Job) throws -> Void) async throws {
         try await withoutActuallyEscaping(body) { body in
-            let result: Result<Void, any Error> = await withCheckedContinuation { continuation in
-                DispatchQueue.global().async {
-                    continuation.resume(returning: Result { try self.forEachJob(filter, body) })
-                }
-            }
+            let result: Result<Void, any Error> = await DispatchWork.run { Result { try self.forEachJob(filter, body) } }
             try result.get()
         }
     }
