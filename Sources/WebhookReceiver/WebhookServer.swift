@@ -3,7 +3,6 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
-import UnixSignals
 import UpscaleBatch
 
 /// The webhook receiver as a running HTTP server, writing each webhook into the job store.
@@ -11,7 +10,7 @@ import UpscaleBatch
 /// Two hosts use it: `run --listen` starts it in-process next to the runner (one process
 /// writing the store is the set-up SQLite's WAL likes best) and stops it with `stop()` when
 /// the run ends; `webhook serve` starts it and calls `run()`, which returns after SIGTERM or
-/// SIGINT. Stopping is always graceful (ServiceGroup's `triggerGracefulShutdown`): requests
+/// SIGINT (`WebhookServer+Signals.swift`). Stopping is always graceful (ServiceGroup's `triggerGracefulShutdown`): requests
 /// in progress are answered, so a webhook being recorded is never cut off half-way.
 public final class WebhookServer: Sendable {
     /// The bound port: the OS's pick when started on port 0.
@@ -20,7 +19,7 @@ public final class WebhookServer: Sendable {
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
     private let counters: WebhookCounters
-    private let logger: Logger
+    let logger: Logger
 
     /// The longest a webhook waits for a store another process is writing before it is
     /// answered 503 (the API's sender times out long before the store's own minute).
@@ -105,29 +104,8 @@ public final class WebhookServer: Sendable {
         }
     }
 
-    /// Serves until SIGTERM or SIGINT, then stops gracefully and returns (for `webhook serve`,
-    /// which then exits 0). Throws when the server fails on its own.
-    ///
-    /// `ready` runs once the signals are trapped: print the "listening on" line there, so a
-    /// signal sent as soon as that line is read already stops the server gracefully.
-    public func run(whenReady ready: @Sendable () -> Void = {}) async throws {
-        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
-        ready()
-        try await withThrowingTaskGroup(of: Bool.self) { tasks in
-            tasks.addTask {
-                var iterator = signals.makeAsyncIterator()
-                return await iterator.next() != nil
-            }
-            tasks.addTask {
-                try await self.task.value
-                return false
-            }
-            let signalled = try await tasks.next() ?? false
-            if signalled {
-                logger.info("webhook receiver stopping on signal")
-                await stop()
-            }
-            tasks.cancelAll()
-        }
+    /// Waits for the server to stop (on `stop()`, or on its own), throwing its error if it had one.
+    func waitUntilStopped() async throws {
+        try await task.value
     }
 }

@@ -33,8 +33,8 @@ struct DemoCommand: AsyncParsableCommand {
 
         let store = try CommandFailure.wrap { () throws(StoreError) in try SQLiteJobStore.openOrCreate(at: storePath) }
         do {
-            let importer = try JobImporter(path: csvPath)
-            let summary = try importer.run(into: store, batchName: "demo") { row in
+            let importer = try await JobImporter.reading(path: csvPath)
+            let summary = try await importer.run(into: store, batchName: "demo") { row in
                 printError("sample.csv:\(row.line): \(row.reason)")
             }
             StandardOutput.print("\(summary.description) from the built-in sample list\n")

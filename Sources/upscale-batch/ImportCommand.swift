@@ -52,37 +52,31 @@ struct ImportCommand: AsyncParsableCommand {
     func run() async throws {
         let importer: JobImporter
         do {
-            importer = try JobImporter(path: file, defaultMode: mode)
+            importer = try await JobImporter.reading(path: file, defaultMode: mode)
         } catch {
             throw Self.failure(error)
         }
-        let jobStore = try CommandFailure.wrap { () throws(StoreError) in
-            try SQLiteJobStore.openOrCreate(at: store.resolvedPath)
-        }
-        // Rejections are buffered (a million of them would otherwise be a million writes)
-        // and flushed before anything else is printed.
-        var pending: [UInt8] = []
-        func flushRejections() {
-            guard !pending.isEmpty else { return }
-            FileHandle.standardError.write(Data(pending))
-            pending.removeAll(keepingCapacity: true)
+        let jobStore: any JobStore
+        do {
+            jobStore = try await JobStores.openOrCreate(store.resolvedPath)
+        } catch {
+            throw CommandFailure.exit(for: error)
         }
         // The batch's name is settled here, with the import's time, so the JSON summary can say
         // which batch the rows went into.
         let date = Date()
         let batchName = batch ?? JobImporter.defaultBatchName(file: file, date: date)
+        let rejections = RejectionPrinter(file: file)
         let summary: ImportSummary
         do {
-            let shownFile = TextEscaping.visible(file)
-            summary = try importer.run(into: jobStore, batchName: batchName, date: date) { row in
-                pending.append(contentsOf: "\(shownFile):\(row.line): \(row.reason)\n".utf8)
-                if pending.count >= 64 * 1024 { flushRejections() }
+            summary = try await importer.run(into: jobStore, batchName: batchName, date: date) { row in
+                rejections.report(row)
             }
         } catch {
-            flushRejections()
+            rejections.flush()
             throw Self.failure(error)
         }
-        flushRejections()
+        rejections.flush()
         switch format {
         case .text: print(summary.description)
         case .json:

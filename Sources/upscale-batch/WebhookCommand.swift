@@ -37,7 +37,7 @@ extension WebhookCommand {
 
         func run() async throws {
             let (host, port) = (listen.host, listen.port)
-            let jobStore = try store.openExisting()
+            let jobStore = try await store.open()
             var logger = Logger(label: "upscale-batch.webhook") { StreamLogHandler.standardError(label: $0) }
             logger.logLevel = verbose ? .debug : .info
             let server: WebhookServer

@@ -1,5 +1,5 @@
-/// A stretch of the CSV, read and validated, on its way from the reading thread to the
-/// inserting one: the URLs' bytes back to back, each row's end offset and mode, and the rows
+/// A stretch of the CSV, read and validated, on its way from the reader (on its Dispatch queue)
+/// to the store: the URLs' bytes back to back, each row's end offset and mode, and the rows
 /// rejected in that stretch (in file order).
 public struct ImportBatch: Sendable {
     public var urlBytes: [UInt8] = []

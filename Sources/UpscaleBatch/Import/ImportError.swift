@@ -15,6 +15,9 @@ public enum ImportError: Error, Sendable, Equatable, CustomStringConvertible {
     case noURLColumn(file: String, header: [String])
     /// The rows of a slow input could not be kept aside until it ended (TMPDIR full or missing).
     case staging(reason: String)
+    /// The import was stopped before its input ended (its task was cancelled); nothing was
+    /// imported.
+    case stopped(file: String)
     /// The job store failed (its message says what to do; `busy` means try again later).
     case store(StoreError)
 
@@ -32,6 +35,8 @@ public enum ImportError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(shown(file)) has no url column (header: \(Self.describe(header))): name the column of image URLs url or img_url"
         case .staging(let reason):
             "\(reason) (set TMPDIR to a directory with room); nothing was imported"
+        case .stopped(let file):
+            "the import of \(shown(file)) was stopped before its end; nothing was imported"
         case .store(let error):
             error.description
         }

@@ -1,106 +1,110 @@
-import Foundation
+import Dispatch
+import Synchronization
 
-/// Reads and validates the CSV on a thread of its own while the caller inserts, so the two
-/// halves of an import use both cores: measured here, reading and validating a million rows
-/// costs about a third of a second that SQLite's own work no longer waits for.
+/// Reads and validates the CSV on a Dispatch queue while the store inserts, so the two halves
+/// of an import use both cores (reading and validating a million rows costs about a third of a
+/// second that SQLite's own work need not wait for), and a slow input (a pipe, standard input)
+/// blocks a Dispatch thread of its own, never a thread of the cooperative pool.
 ///
-/// A bounded queue (a few batches) keeps memory flat: the reader waits when the inserter is
-/// behind. Order is kept: batches arrive in file order, and so do the rejections within them.
-final class ImportPipeline: @unchecked Sendable {
-    // @unchecked: `reader` and `validator` are used by the reading thread only, from `start()`
-    // until it has posted the end of the stream (or seen `cancel()`); everything the two
-    // threads share is behind `condition`.
-    private let reader: CSVReader
-    private let validator: RowValidator
+/// The batches go through a bounded `ImportBatchChannel` (a few batches): when the consumer is
+/// behind, the reader is not scheduled again until it has taken one, so memory stays flat.
+/// Order is kept: steps arrive in file order, and so do the rejections within them.
+///
+/// No lock is shared with the consumer beyond the channel's: the producer's input (reader,
+/// validator, spool) sits in a `Mutex` that only the queue's work items take, one at a time,
+/// which is what lets the compiler prove the pipeline `Sendable`.
+final class ImportPipeline: Sendable {
+    /// What the consumer receives, in order.
+    enum Step: Sendable {
+        /// Rows and rejections of a stretch of the input. With a spool, the rows of the first
+        /// pass are kept aside instead, so those batches carry rejections only.
+        case batch(ImportBatch)
+        /// With a spool: the input has been read to its end and every rejection handed over;
+        /// the batches that follow are the spooled rows, for the store.
+        case inputRead
+    }
+
+    /// Batches that may wait for the consumer.
+    static let capacity = 4
+
     private let file: String
-    private let condition = NSCondition()
-    private var queue: [Result<ImportBatch, ImportError>] = []
-    private var finished = false
-    private var cancelled = false
-    private var readerDone = false
-    private static let capacity = 4
+    private let queue = DispatchQueue(label: "upscale-batch.import-reader")
+    private let channel = ImportBatchChannel<Result<Step, ImportError>>(capacity: ImportPipeline.capacity)
+    private let producer: Mutex<ImportBatches?>
 
-    init(reader: CSVReader, validator: RowValidator, file: String) {
-        self.reader = reader
-        self.validator = validator
+    /// A pipeline over `reader`, its rows judged by `validator`; with `spool`, the input is
+    /// read to its end first (rows into the spool) and then the spool is replayed.
+    init(reader: sending CSVReader, validator: RowValidator, file: String, spool: sending ImportSpool?) {
         self.file = file
+        producer = Mutex(ImportBatches(reader: reader, validator: validator, file: file, spool: spool))
     }
 
-    /// Starts the reading thread.
+    /// Starts reading. Call once.
     func start() {
-        let thread = Thread { [self] in produce() }
-        thread.name = "upscale-batch.import-reader"
-        thread.start()
+        queue.async { self.produce() }
     }
 
-    /// The next batch in file order, nil at the end; waits while the reader is behind.
-    func next() throws(ImportError) -> ImportBatch? {
-        condition.lock()
-        defer { condition.unlock() }
-        while queue.isEmpty && !finished { condition.wait() }
-        guard !queue.isEmpty else { return nil }
-        let item = queue.removeFirst()
-        condition.broadcast()
+    /// The next step in file order, nil at the end; suspends while the reader is behind.
+    /// Throws what reading the input threw, or `.stopped` after `cancel()`.
+    func next() async throws(ImportError) -> Step? {
+        guard let item = await channel.next() else {
+            if channel.isCancelled { throw .stopped(file: file) }
+            return nil
+        }
         return try item.get()
     }
 
-    /// Stops the reader (the import failed) and waits until it has let go of the file.
+    /// Stops the reader (the import failed or was cancelled): it lets go of the input at its
+    /// next step. Returns at once; safe to call more than once and after the end.
     func cancel() {
-        condition.lock()
-        cancelled = true
-        condition.broadcast()
-        while !readerDone { condition.wait() }
-        condition.unlock()
+        channel.cancel()
     }
 
+    /// Whether the reader is stopped for want of room (for tests of the backpressure).
+    var readerIsWaiting: Bool { channel.producerIsParked }
+
+    /// Whether the reader still holds its input (for tests: it lets go once done or cancelled).
+    var holdsInput: Bool { producer.withLock { $0 != nil } }
+
+    /// One turn on the queue: reads steps and offers them until the channel is full (the
+    /// consumer's next take schedules the next turn), the input ends, or the consumer left.
     private func produce() {
-        var batch = ImportBatch()
-        loop: while true {
-            let result: CSVReadResult?
-            do {
-                result = try reader.next()
-            } catch {
-                post(.failure(.unreadable(file: file, reason: error.description)))
-                break loop
-            }
-            switch result {
-            case nil:
-                if !batch.isEmpty { post(.success(batch)) }
-                break loop
-            case .rejected(let row):
-                batch.rejections.append(row)
-            case .record(let record):
-                switch validator.validate(record) {
-                case .job(let url, let mode):
-                    batch.urlBytes.append(contentsOf: url)
-                    batch.rows.append((batch.urlBytes.count, mode))
-                case .blank:
-                    break
-                case .rejected(let reason):
-                    batch.rejections.append(RejectedRow(line: record.line, reason: reason))
+        while true {
+            let step: Result<Step, ImportError>?
+            if channel.isCancelled {
+                step = nil
+            } else {
+                step = producer.withLock { batches -> Result<Step, ImportError>? in
+                    do throws(ImportError) {
+                        return try batches?.next().map { Result<Step, ImportError>.success($0) }
+                    } catch {
+                        return .failure(error)
+                    }
                 }
             }
-            if batch.isFull {
-                if !post(.success(batch)) { break loop }
-                batch = ImportBatch()
+            guard let step else {
+                channel.finish()
+                release()
+                return
+            }
+            let isLast = if case .failure = step { true } else { false }
+            switch channel.offer(step, isLast: isLast, resume: { self.queue.async { self.produce() } }) {
+            case .room where !isLast:
+                continue
+            case .room:
+                release()
+                return
+            case .full:
+                return
+            case .cancelled:
+                release()
+                return
             }
         }
-        condition.lock()
-        finished = true
-        readerDone = true
-        condition.broadcast()
-        condition.unlock()
     }
 
-    /// Queues an item, waiting while the queue is full; false once cancelled.
-    @discardableResult
-    private func post(_ item: Result<ImportBatch, ImportError>) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        while queue.count >= Self.capacity && !cancelled { condition.wait() }
-        if cancelled { return false }
-        queue.append(item)
-        condition.broadcast()
-        return true
+    /// Lets go of the input (closing the file) and the spool.
+    private func release() {
+        producer.withLock { $0 = nil }
     }
 }

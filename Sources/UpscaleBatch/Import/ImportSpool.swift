@@ -26,7 +26,7 @@ final class ImportSpool {
             throw .staging(
                 reason: "cannot create a temporary file in \(NSTemporaryDirectory()): \(String(cString: strerror(errno)))")
         }
-        unlink(String(cString: template))
+        unlink(template)
         handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
 

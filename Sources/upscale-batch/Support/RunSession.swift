@@ -30,7 +30,7 @@ struct RunSession {
     /// Runs and returns the exit code.
     func execute() async throws -> Int32 {
         // First of all: from here on SIGINT/SIGTERM stop the run gracefully, whenever they come.
-        let stopper = RunStopper()
+        let stopper = await RunStopper()
         defer { stopper.cancel() }
         let logger = Self.makeLogger(options)
         let lock = try takeLock()

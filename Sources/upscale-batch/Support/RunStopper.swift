@@ -1,14 +1,15 @@
 import Foundation
 import Synchronization
+import UnixSignals
 import UpscaleBatch
 
 /// Turns SIGINT/SIGTERM into a graceful stop of the run, from the first moment of `run`.
 ///
-/// The trap is installed before anything a caller can observe (the lock, the "run started"
-/// line), so a signal that follows that line closely can never meet the default action and
-/// kill the process with 143. A signal that arrives before the runner exists is remembered and
-/// stops the runner the moment it is attached.
-final class RunStopper {
+/// The trap is installed (`await RunStopper()` returns once it is) before anything a caller can
+/// observe (the lock, the "run started" line), so a signal that follows that line closely can
+/// never meet the default action and kill the process with 143. A signal that arrives before
+/// the runner exists is remembered and stops the runner the moment it is attached.
+final class RunStopper: Sendable {
     private final class Shared: Sendable {
         struct State {
             var runner: JobRunner?
@@ -18,14 +19,14 @@ final class RunStopper {
 
         let state = Mutex(State())
 
-        func stop(signal signo: Int32) {
+        func stop(signal: UnixSignal) {
             let (runner, beforeStop) = state.withLock { state in
                 state.stopRequested = true
                 return (state.runner, state.beforeStop)
             }
             beforeStop?()
             printError(
-                "\(signo == SIGTERM ? "SIGTERM" : "interrupt"): stopping; letting requests in flight finish (Ctrl-C again exits at once)"
+                "\(signal == .sigterm ? "SIGTERM" : "interrupt"): stopping; letting requests in flight finish (Ctrl-C again exits at once)"
             )
             runner?.requestStop(.interrupted)
         }
@@ -34,10 +35,10 @@ final class RunStopper {
     private let shared: Shared
     private let trap: SignalTrap
 
-    init() {
+    init() async {
         let shared = Shared()
         self.shared = shared
-        trap = SignalTrap { signo in shared.stop(signal: signo) }
+        trap = await SignalTrap { signal in shared.stop(signal: signal) }
     }
 
     /// The run to stop (stopped at once when a signal already came); `beforeStop` runs first
@@ -51,6 +52,6 @@ final class RunStopper {
         if stopNow { runner.requestStop(.interrupted) }
     }
 
-    /// Stops trapping: later signals take their default action again.
+    /// Stops listening: the run is over, later signals stop nothing.
     func cancel() { trap.cancel() }
 }

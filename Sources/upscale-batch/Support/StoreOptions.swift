@@ -31,10 +31,4 @@ struct StoreOptions: ParsableArguments {
             throw CommandFailure.exit(for: error)
         }
     }
-
-    /// Opens an existing store; a missing one is exit 2 with "no job store at PATH". Commands
-    /// that only read pass `.read`: they work on a store the user may only read.
-    func openExisting(for access: SQLiteJobStore.Access = .write) throws -> SQLiteJobStore {
-        try CommandFailure.wrap { () throws(StoreError) in try SQLiteJobStore.open(at: resolvedPath, for: access) }
-    }
 }

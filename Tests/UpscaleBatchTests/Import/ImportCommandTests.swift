@@ -115,4 +115,21 @@ struct ImportCommandTests {
         #expect(newerOutcome.stderr.contains("newer upscale-batch"))
         #expect(try ImportTestSupport.jobs(in: store).isEmpty)
     }
+
+    /// The store is written from a Dispatch thread; the command must not exit while that thread
+    /// still holds it, or SQLite never checkpoints and the jobs stay in a `-wal` beside the file
+    /// (a copy of the file alone, or a reader through a symlink, would miss them). A race by
+    /// nature, so several imports.
+    @Test("import closes the store before it exits: no -wal file is left, the file alone holds the jobs")
+    func storeClosedAtExit() async throws {
+        let directory = TemporaryDirectory()
+        for index in 0..<8 {
+            _ = try ImportTestSupport.write("url\nhttps://img.example/\(index).jpg\n", to: directory, name: "\(index).csv")
+            let outcome = try await run(["import", "\(index).csv", "--db", "s.sqlite3"], in: directory)
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            #expect(
+                !FileManager.default.fileExists(atPath: directory.file("s.sqlite3-wal")),
+                "import \(index) exited with the store still open")
+        }
+    }
 }

@@ -1,11 +1,21 @@
 import Foundation
 import GRDB
+import Synchronization
 import TestSupport
 
 @testable import UpscaleBatch
 
 /// Helpers for the import tests: CSV text written to real files, read back through the reader.
 enum ImportTestSupport {
+    /// Rejected rows as an import reports them (from whichever task reads its rows).
+    final class Rejections: Sendable {
+        private let collected = Mutex<[RejectedRow]>([])
+
+        func append(_ row: RejectedRow) { collected.withLock { $0.append(row) } }
+
+        var rows: [RejectedRow] { collected.withLock { $0 } }
+    }
+
     /// Writes `bytes` to a file in `directory` and returns its path.
     static func write(_ bytes: [UInt8], to directory: TemporaryDirectory, name: String = "input.csv") throws -> String {
         let path = directory.file(name)

@@ -16,30 +16,28 @@ struct JobImporterTests {
     func importText(
         _ text: String, into store: SQLiteJobStore, directory: TemporaryDirectory, name: String = "nightly.csv",
         mode: Mode = .fast, batch: String? = nil
-    ) throws -> (ImportSummary, [String]) {
+    ) async throws -> (ImportSummary, [String]) {
         let path = try S.write(text, to: directory, name: name)
         let importer = try JobImporter(path: path, defaultMode: mode)
-        var rejections: [String] = []
-        let summary = try importer.run(into: store, batchName: batch, date: Self.date) { row in
-            rejections.append("\(row.line): \(row.reason)")
-        }
-        return (summary, rejections)
+        let rejections = S.Rejections()
+        let summary = try await importer.run(into: store, batchName: batch, date: Self.date) { rejections.append($0) }
+        return (summary, rejections.rows.map { "\($0.line): \($0.reason)" })
     }
 
-    @Test("rows and rejections keep file order across the reading thread's batches")
-    func orderAcrossBatches() throws {
+    @Test("rows and rejections keep file order across the reader's batches")
+    func orderAcrossBatches() async throws {
         let directory = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: directory)
         var lines = ["url"]
         for index in 0..<9_000 {
             lines.append(index % 7 == 3 ? "ftp://img.example/\(index).jpg" : "https://img.example/\(index % 8_000).jpg")
         }
-        let (summary, rejections) = try importText(lines.joined(separator: "\n") + "\n", into: store, directory: directory)
+        let (summary, rejections) = try await importText(lines.joined(separator: "\n") + "\n", into: store, directory: directory)
         let rejectedIndexes = (0..<9_000).filter { $0 % 7 == 3 }
         #expect(rejections.count == rejectedIndexes.count)
         #expect(rejections.map { Int($0.prefix { $0 != ":" }) } == rejectedIndexes.map { $0 + 2 }, "reported in file order")
         #expect(summary.rejected == rejectedIndexes.count)
-        let stored = try store.database.read { db in try String.fetchAll(db, sql: "SELECT url FROM jobs ORDER BY id") }
+        let stored = try await store.database.read { db in try String.fetchAll(db, sql: "SELECT url FROM jobs ORDER BY id") }
         let expected = (0..<9_000).filter { $0 % 7 != 3 }.map { "https://img.example/\($0 % 8_000).jpg" }
         var seen = Set<String>()
         #expect(stored == expected.filter { seen.insert($0).inserted }, "stored in file order, later repeats skipped")
@@ -48,10 +46,10 @@ struct JobImporterTests {
     }
 
     @Test("valid rows are stored, bad ones reported with their line, duplicates skipped")
-    func contractExample() throws {
+    func contractExample() async throws {
         let directory = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: directory)
-        let (summary, rejections) = try importText(
+        let (summary, rejections) = try await importText(
             "url,mode\nhttps://img.example/1.jpg,fast\nhttps://img.example/2.jpg,professional\nnot a url,fast\n"
                 + "https://img.example/3.jpg,ultra\nhttps://img.example/1.jpg,fast\n",
             into: store, directory: directory)
@@ -70,10 +68,10 @@ struct JobImporterTests {
     }
 
     @Test("jobs are PENDING, unsubmitted, with one created_at/updated_at in the store's time format")
-    func storedColumns() throws {
+    func storedColumns() async throws {
         let directory = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: directory)
-        _ = try importText("url\nhttps://a.example/1\nhttps://a.example/2\n", into: store, directory: directory)
+        _ = try await importText("url\nhttps://a.example/1\nhttps://a.example/2\n", into: store, directory: directory)
         let rows = try store.database.read { db in
             try Row.fetchAll(db, sql: "SELECT state, request_id, attempts, created_at, updated_at FROM jobs")
         }
@@ -93,14 +91,14 @@ struct JobImporterTests {
     }
 
     @Test("duplicates: within one file, across imports, and the same URL in another mode is not one")
-    func duplicates() throws {
+    func duplicates() async throws {
         let directory = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: directory)
-        let first = try importText(
+        let first = try await importText(
             "url,mode\nhttps://a.example/1,fast\nhttps://a.example/1,FAST\nhttps://a.example/1,professional\n",
             into: store, directory: directory)
         #expect(first.0 == ImportSummary(imported: 2, duplicates: 1, rejected: 0))
-        let second = try importText(
+        let second = try await importText(
             "url\nhttps://a.example/1\nhttps://a.example/2\nhttps://a.example/1?x\n", into: store, directory: directory,
             name: "again.csv")
         #expect(second.0 == ImportSummary(imported: 2, duplicates: 1, rejected: 0))
@@ -112,7 +110,7 @@ struct JobImporterTests {
     }
 
     @Test("duplicates are counted right across the inserter's multi-row statements")
-    func duplicatesAcrossStatements() throws {
+    func duplicatesAcrossStatements() async throws {
         let directory = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: directory)
         let count = JobInserter.rowsPerStatement + 100
@@ -121,19 +119,19 @@ struct JobImporterTests {
             for index in 0..<count { text += "https://a.example/\(index).jpg\n" }
             if pass == 0 { text += "https://a.example/\(count).jpg\n" }
         }
-        let (summary, _) = try importText(text, into: store, directory: directory)
+        let (summary, _) = try await importText(text, into: store, directory: directory)
         #expect(summary == ImportSummary(imported: count + 1, duplicates: count, rejected: 0))
-        #expect(try store.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM jobs") } == count + 1)
-        let again = try importText(text, into: store, directory: directory, name: "again.csv")
+        #expect(try await store.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM jobs") } == count + 1)
+        let again = try await importText(text, into: store, directory: directory, name: "again.csv")
         #expect(again.0 == ImportSummary(imported: 0, duplicates: 2 * count + 1, rejected: 0))
     }
 
     @Test("the connection's pragmas are restored after an import, foreign keys back on")
-    func pragmasRestored() throws {
+    func pragmasRestored() async throws {
         let directory = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: directory)
-        _ = try importText("url\nhttps://a.example/1\n", into: store, directory: directory)
-        let (foreignKeys, cacheSize, tempStore) = try store.database.write { db in
+        _ = try await importText("url\nhttps://a.example/1\n", into: store, directory: directory)
+        let (foreignKeys, cacheSize, tempStore) = try await store.database.write { db in
             (
                 try Bool.fetchOne(db, sql: "PRAGMA foreign_keys"), try Int.fetchOne(db, sql: "PRAGMA cache_size"),
                 try Int.fetchOne(db, sql: "PRAGMA temp_store")
@@ -142,21 +140,21 @@ struct JobImporterTests {
         #expect(foreignKeys == true)
         #expect(cacheSize == -2000)
         #expect(tempStore == 0)
-        #expect(try store.database.read { try Row.fetchAll($0, sql: "PRAGMA foreign_key_check") }.isEmpty)
+        #expect(try await store.database.read { try Row.fetchAll($0, sql: "PRAGMA foreign_key_check") }.isEmpty)
     }
 
     @Test("a header-only file imports nothing and leaves no empty batch behind")
-    func headerOnly() throws {
+    func headerOnly() async throws {
         let directory = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: directory)
-        let (summary, rejections) = try importText("url,mode\n", into: store, directory: directory)
+        let (summary, rejections) = try await importText("url,mode\n", into: store, directory: directory)
         #expect(summary == ImportSummary())
         #expect(rejections.isEmpty)
-        #expect(try store.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM batches") } == 0)
+        #expect(try await store.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM batches") } == 0)
     }
 
     @Test("files that cannot be imported are typed errors naming the file")
-    func fileErrors() throws {
+    func fileErrors() async throws {
         let directory = TemporaryDirectory()
         let missing = directory.file("missing.csv")
         #expect(throws: ImportError.cannotOpen(file: missing, reason: "No such file or directory")) {
@@ -180,10 +178,10 @@ struct JobImporterTests {
     }
 
     @Test("img_url column, a mode column with blanks, and --mode as the default")
-    func columns() throws {
+    func columns() async throws {
         let directory = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: directory)
-        let (summary, _) = try importText(
+        let (summary, _) = try await importText(
             "\u{FEFF}Id,IMG_URL,Mode\n1,https://a.example/1,\n2,https://a.example/2,Fast\n3,https://a.example/3\n",
             into: store, directory: directory, mode: .professional)
         #expect(summary.imported == 3)
@@ -191,23 +189,25 @@ struct JobImporterTests {
     }
 
     @Test("batch naming: default FILE@date, a named batch, and naming an existing batch adds to it")
-    func batches() throws {
+    func batches() async throws {
         let directory = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: directory)
         #expect(JobImporter.defaultBatchName(file: "/drop/nightly.csv", date: Self.date) == "nightly.csv@2026-11-25")
         #expect(JobImporter.defaultBatchName(file: "-", date: Self.date) == "stdin@2026-11-25")
-        _ = try importText("url\nhttps://a.example/1\n", into: store, directory: directory, name: "one.csv")
-        _ = try importText("url\nhttps://a.example/2\n", into: store, directory: directory, name: "two.csv", batch: "week 48")
-        _ = try importText("url\nhttps://a.example/3\n", into: store, directory: directory, name: "three.csv", batch: "week 48")
+        _ = try await importText("url\nhttps://a.example/1\n", into: store, directory: directory, name: "one.csv")
+        _ = try await importText(
+            "url\nhttps://a.example/2\n", into: store, directory: directory, name: "two.csv", batch: "week 48")
+        _ = try await importText(
+            "url\nhttps://a.example/3\n", into: store, directory: directory, name: "three.csv", batch: "week 48")
         #expect(try S.jobs(in: store).map { $0[0] } == ["one.csv@2026-11-25", "week 48", "week 48"])
-        #expect(try store.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM batches") } == 2)
+        #expect(try await store.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM batches") } == 2)
     }
 
     @Test("one transaction: a failure part-way stores nothing, not even the batch")
-    func allOrNothing() throws {
+    func allOrNothing() async throws {
         let directory = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: directory)
-        try store.database.write { db in
+        try await store.database.write { db in
             try db.execute(
                 sql: """
                     CREATE TRIGGER boom BEFORE INSERT ON jobs WHEN NEW.url = 'https://a.example/boom'
@@ -217,22 +217,22 @@ struct JobImporterTests {
         var text = "url\n"
         for index in 0..<1000 { text += "https://a.example/\(index)\n" }
         text += "https://a.example/boom\nhttps://a.example/after\n"
-        #expect {
-            _ = try importText(text, into: store, directory: directory)
+        await #expect {
+            _ = try await importText(text, into: store, directory: directory)
         } throws: { error in
             guard case .store(let storeError) = error as? ImportError else { return false }
             return storeError.description.contains("boom")
         }
-        #expect(try store.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM jobs") } == 0)
-        #expect(try store.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM batches") } == 0)
+        #expect(try await store.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM jobs") } == 0)
+        #expect(try await store.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM batches") } == 0)
     }
 
     @Test("a 10 MB field rejects its row; the rows around it are imported")
-    func hugeField() throws {
+    func hugeField() async throws {
         let directory = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: directory)
         let huge = String(repeating: "x", count: 10 * 1024 * 1024)
-        let (summary, rejections) = try importText(
+        let (summary, rejections) = try await importText(
             "url,note\nhttps://a.example/1,\nhttps://a.example/2,\"\(huge)\"\nhttps://a.example/3,\n",
             into: store, directory: directory)
         #expect(summary == ImportSummary(imported: 2, duplicates: 0, rejected: 1))
@@ -240,30 +240,30 @@ struct JobImporterTests {
     }
 
     @Test("an unterminated quote: rows before it are imported, it is rejected, the rest is not read")
-    func unterminatedQuote() throws {
+    func unterminatedQuote() async throws {
         let directory = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: directory)
-        let (summary, rejections) = try importText(
+        let (summary, rejections) = try await importText(
             "url\nhttps://a.example/1\n\"https://a.example/2\nhttps://a.example/3\n", into: store, directory: directory)
         #expect(summary == ImportSummary(imported: 1, duplicates: 0, rejected: 1))
         #expect(rejections == ["3: unterminated quote: the rest of the file was not read"])
     }
 
     @Test("a row that is not valid UTF-8 is rejected; the others are imported")
-    func invalidUTF8() throws {
+    func invalidUTF8() async throws {
         let directory = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: directory)
         let path = try S.write(
             Array("url\nhttps://a.example/1\nhttps://a.example/".utf8) + [0xFF] + Array("\nhttps://a.example/3\n".utf8),
             to: directory, name: "bytes.csv")
-        var rejections: [RejectedRow] = []
-        let summary = try JobImporter(path: path).run(into: store, date: Self.date) { rejections.append($0) }
+        let rejections = S.Rejections()
+        let summary = try await JobImporter(path: path).run(into: store, date: Self.date) { rejections.append($0) }
         #expect(summary == ImportSummary(imported: 2, duplicates: 0, rejected: 1))
-        #expect(rejections == [RejectedRow(line: 3, reason: "not valid UTF-8")])
+        #expect(rejections.rows == [RejectedRow(line: 3, reason: "not valid UTF-8")])
     }
 
     @Test("tiny read chunks import the same rows as the default")
-    func tinyChunks() throws {
+    func tinyChunks() async throws {
         let directory = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: directory)
         var text = "url,mode\r\n"
@@ -271,7 +271,7 @@ struct JobImporterTests {
             text += "\"https://a.example/\(index)?q=\"\"x\"\"\",\(index % 2 == 0 ? "fast" : "professional")\r\n"
         }
         let path = try S.write(text, to: directory)
-        let summary = try JobImporter(path: path, chunkSize: 5).run(into: store, date: Self.date) { _ in }
+        let summary = try await JobImporter(path: path, chunkSize: 5).run(into: store, date: Self.date) { _ in }
         #expect(summary == ImportSummary(imported: 200, duplicates: 0, rejected: 0))
         #expect(try S.jobs(in: store).last == ["input.csv@2026-11-25", "https://a.example/199?q=\"x\"", "professional"])
     }
