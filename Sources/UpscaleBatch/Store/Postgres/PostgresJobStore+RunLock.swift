@@ -1,0 +1,47 @@
+import Logging
+import PostgresNIO
+
+/// The interim run lock on PostgreSQL (issue 12, until runners cooperate): a session advisory
+/// lock held on a connection of its own, outside the pool, for the whole run. It dies with the
+/// session, so a run killed with SIGKILL (its connection closed by the kernel) or a server
+/// restart never leaves it behind.
+public final class PostgresRunLock: Sendable {
+    private let connection: PostgresConnection
+
+    fileprivate init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    /// Releases the lock (closing its session).
+    public func release() async {
+        try? await connection.close()
+    }
+}
+
+extension PostgresJobStore {
+    /// The advisory lock key of `run` ("UpRn").
+    static let runLockKey: Int64 = 0x5570_526E
+
+    /// Takes the store's run lock, or returns nil when another process holds it (the caller
+    /// exits 75 "already running"). Bounded as opening is: an unreachable server throws.
+    public func acquireRunLock() async throws(StoreError) -> PostgresRunLock? {
+        let settings = PostgresSettings(location: location, password: password)
+        let configuration = try settings.connectionConfiguration()
+        let logger = logger
+        let location = location
+        do {
+            return try await PostgresDeadline.run(within: Self.openDeadline) {
+                let connection = try await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
+                let taken = try await connection.query("SELECT pg_try_advisory_lock(\(Self.runLockKey))", logger: logger)
+                    .collect().first?.decode(Bool.self) ?? false
+                if taken { return PostgresRunLock(connection: connection) }
+                try? await connection.close()
+                return nil
+            }
+        } catch is PostgresDeadline.Expired {
+            throw .unreachable(endpoint: location.endpoint, reason: "no answer within 10 s")
+        } catch {
+            throw PostgresErrors.translate(error, location: location)
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import PostgresNIO
+import Synchronization
+import TestSupport
+import Testing
+
+@testable import UpscaleBatch
+
+/// Opening a PostgreSQL store: what is refused, and how, on the test server.
+@Suite(.bounded) struct PostgresOpeningTests {
+    /// Runs `body` with a fresh, empty database URL, or says loudly why it cannot.
+    func withDatabase(_ body: (TestPostgres.Database) async throws -> Void) async throws {
+        switch TestPostgres.availability {
+        case .skipped(let message): print("*** PostgreSQL opening test \(message) ***")
+        case .missingInCI(let message): Issue.record(Comment(rawValue: message))
+        case .available(let server):
+            let database = try await TestPostgres.freshDatabase(serverURL: server)
+            do { try await body(database) } catch {
+                await database.drop()
+                throw error
+            }
+            await database.drop()
+        }
+    }
+
+    /// The `StoreError` that `body` throws, or nil (with an issue) when it throws none.
+    func storeError(_ what: String, _ body: () async throws(StoreError) -> Void) async -> StoreError? {
+        do {
+            try await body()
+            Issue.record("\(what) did not fail")
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func onlyImportCreatesTheSchema() async throws {
+        try await withDatabase { database in
+            let error = await storeError("open() on an empty database") { () throws(StoreError) in
+                _ = try await JobStores.open(database.url)
+            }
+            guard case .noStore(let shown) = error else {
+                Issue.record("expected noStore, got \(String(describing: error))")
+                return
+            }
+            #expect(shown.hasPrefix("postgres://"))
+            #expect(error?.description.hasPrefix("no job store at postgres://") == true)
+            let created = try await JobStores.openOrCreate(database.url)
+            (created as? PostgresJobStore)?.close()
+            let opened = try await JobStores.open(database.url, for: .read)
+            #expect(!opened.isReadOnly)
+            (opened as? PostgresJobStore)?.close()
+        }
+    }
+
+    @Test func processesThatStartTogetherMigrateOnce() async throws {
+        try await withDatabase { database in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        let store = try await JobStores.openOrCreate(database.url)
+                        _ = try await store.webhookSecret()
+                        (store as? PostgresJobStore)?.close()
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let store = try await JobStores.open(database.url)
+            #expect(try await store.webhookSecret().count == 64)
+            (store as? PostgresJobStore)?.close()
+        }
+    }
+
+    @Test func aSchemaOfThatNameNotMadeByUsIsRefusedAndLeftAlone() async throws {
+        try await withDatabase { database in
+            let server = try PostgresLocation(parsing: database.url)
+            try await TestPostgres.admin(server) { connection, logger in
+                try await connection.query("CREATE SCHEMA upscale_batch", logger: logger)
+                try await connection.query("CREATE TABLE upscale_batch.theirs (x int)", logger: logger)
+            }
+            let error = await storeError("openOrCreate on a foreign schema") { () throws(StoreError) in
+                _ = try await JobStores.openOrCreate(database.url)
+            }
+            guard case .notAJobStore = error else {
+                Issue.record("expected notAJobStore, got \(String(describing: error))")
+                return
+            }
+            let found = Mutex<[String]>([])
+            try await TestPostgres.admin(server) { connection, logger in
+                for try await name in try await connection.query(
+                    "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'upscale_batch'", logger: logger
+                ).decode(String.self) {
+                    found.withLock { $0.append(name) }
+                }
+            }
+            #expect(found.withLock { $0 } == ["theirs"])
+        }
+    }
+
+    @Test func aNewerSchemaIsRefused() async throws {
+        try await withDatabase { database in
+            let store = try await JobStores.openOrCreate(database.url)
+            (store as? PostgresJobStore)?.close()
+            try await TestPostgres.admin(try PostgresLocation(parsing: database.url)) { connection, logger in
+                try await connection.query(
+                    "INSERT INTO upscale_batch.schema_migrations VALUES ('pg99-from-the-future', 'now')", logger: logger)
+            }
+            let error = await storeError("open() on a newer schema") { () throws(StoreError) in
+                _ = try await JobStores.open(database.url)
+            }
+            guard case .newerSchema(_, let unknown) = error else {
+                Issue.record("expected newerSchema, got \(String(describing: error))")
+                return
+            }
+            #expect(unknown == ["pg99-from-the-future"])
+        }
+    }
+
+    @Test func aMissingDatabaseOrRoleIsRefused() async throws {
+        try await withDatabase { database in
+            let missing = TestPostgres.replacingDatabase(in: database.url, with: "no_such_database_here")
+            let missingDatabase = await storeError("open() on a missing database") { () throws(StoreError) in
+                _ = try await JobStores.open(missing)
+            }
+            guard case .loginRefused = missingDatabase else {
+                Issue.record("expected loginRefused, got \(String(describing: missingDatabase))")
+                return
+            }
+            var components = URLComponents(string: database.url)!
+            components.user = "no_such_role_here"
+            let missingRole = await storeError("open() as a missing role") { () throws(StoreError) in
+                _ = try await JobStores.open(components.string!)
+            }
+            guard case .loginRefused = missingRole else {
+                Issue.record("expected loginRefused, got \(String(describing: missingRole))")
+                return
+            }
+        }
+    }
+
+    @Test func anUnreachableServerIsUnreachableNotAHang() async throws {
+        let port = try RefusingPort()
+        let error = await storeError("open() on a closed port") { () throws(StoreError) in
+            _ = try await JobStores.open("postgres://nobody@127.0.0.1:\(port.port)/db?sslmode=disable")
+        }
+        guard case .unreachable(let endpoint, _) = error else {
+            Issue.record("expected unreachable, got \(String(describing: error))")
+            return
+        }
+        #expect(endpoint == "127.0.0.1:\(port.port)")
+        #expect(error?.description.hasPrefix("cannot reach the job store at 127.0.0.1:\(port.port): ") == true)
+    }
+
+    @Test func theRunLockIsHeldByOneProcessAtATime() async throws {
+        try await withDatabase { database in
+            let store = try await PostgresJobStore.openOrCreate(database.url)
+            let other = try await PostgresJobStore.open(database.url)
+            let lock = try await store.acquireRunLock()
+            #expect(lock != nil)
+            #expect(try await other.acquireRunLock() == nil)
+            await lock?.release()
+            let again = try await other.acquireRunLock()
+            #expect(again != nil)
+            await again?.release()
+            store.close()
+            other.close()
+        }
+    }
+}
