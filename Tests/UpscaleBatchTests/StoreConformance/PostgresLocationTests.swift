@@ -72,7 +72,8 @@ import Testing
     @Test func passwordSourcesInLibpqsOrderAndThePasswordFilesMode() throws {
         let dir = TemporaryDirectory()
         let location = try PostgresLocation(parsing: "postgres://u@h:5433/db", environment: [:], loginName: "me")
-        #expect(try PostgresPassword.resolve(for: location, environment: ["PGPASSWORD": "fromenv", "HOME": dir.path]) == "fromenv")
+        #expect(
+            try PostgresPassword.resolve(for: location, environment: ["PGPASSWORD": "fromenv", "HOME": dir.path]) == "fromenv")
 
         let file = dir.path + "/pw"
         try "fromfile\n".write(toFile: file, atomically: true, encoding: .utf8)

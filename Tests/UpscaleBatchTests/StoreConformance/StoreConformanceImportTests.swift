@@ -20,10 +20,11 @@ import Testing
             #expect(third == ImportedRows(inserted: 1, duplicates: 1))
 
             let jobs = try await store.allJobs()
-            #expect(jobs.map(\.url) == [
-                "https://x.test/1.jpg", "https://x.test/2.jpg", "https://x.test/3.jpg", "https://x.test/1.jpg",
-                "https://x.test/4.jpg", "https://x.test/5.jpg",
-            ])
+            #expect(
+                jobs.map(\.url) == [
+                    "https://x.test/1.jpg", "https://x.test/2.jpg", "https://x.test/3.jpg", "https://x.test/1.jpg",
+                    "https://x.test/4.jpg", "https://x.test/5.jpg",
+                ])
             #expect(jobs.map(\.id) == jobs.map(\.id).sorted())
             #expect(jobs.map(\.batch) == ["night", "night", "night", "night", "night", "day"])
             #expect(jobs.allSatisfy { $0.state == .pending && $0.requestID == nil && $0.attempts == 0 })
@@ -58,7 +59,8 @@ import Testing
         }
     }
 
-    @Test(arguments: StoreEngine.allCases) func urlsWithCharactersCopyEscapesSurviveUnchanged(_ engine: StoreEngine) async throws {
+    @Test(arguments: StoreEngine.allCases) func urlsWithCharactersCopyEscapesSurviveUnchanged(_ engine: StoreEngine) async throws
+    {
         try await EngineStore.with(engine) { harness in
             let odd = ["https://x.test/a\\b.jpg", "https://x.test/ünïcode.jpg?q=1&r=\\N"]
             try await harness.store.importURLs(odd)

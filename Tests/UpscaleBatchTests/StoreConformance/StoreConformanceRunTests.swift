@@ -46,7 +46,8 @@ import Testing
             #expect(
                 try await store.claimSubmission(jobID: job, runID: second.runID, webhookOfOurs: false, doubtWait: 0, account: nil)
                     == .gone)
-            #expect(try await store.unsubmittedJobs(runID: second.runID, afterID: 0, limit: 10).map(\.jobID) == [pending[1].jobID])
+            #expect(
+                try await store.unsubmittedJobs(runID: second.runID, afterID: 0, limit: 10).map(\.jobID) == [pending[1].jobID])
         }
     }
 
@@ -66,11 +67,12 @@ import Testing
                 return
             }
             #expect(until > StoreClock.millis())
-            // A released attempt (no doubt) is claimable again at once.
+            // A released attempt (no doubt: nothing can have reached the API) is claimable again
+            // at once, and is no possible duplicate.
             try await store.recordSubmissionUnresolved(jobID: job, error: "refused locally", keepInDoubt: false)
             #expect(
                 try await store.claimSubmission(jobID: job, runID: run.runID, webhookOfOurs: false, doubtWait: 3600, account: nil)
-                    == .claimed(possibleDuplicate: true))
+                    == .claimed(possibleDuplicate: false))
         }
     }
 
@@ -85,7 +87,9 @@ import Testing
         }
     }
 
-    @Test(arguments: StoreEngine.allCases) func pollsAreClaimedOnceAndAnswersMoveTheStateMachine(_ engine: StoreEngine) async throws {
+    @Test(arguments: StoreEngine.allCases) func pollsAreClaimedOnceAndAnswersMoveTheStateMachine(_ engine: StoreEngine)
+        async throws
+    {
         try await EngineStore.with(engine) { harness in
             let store = harness.store
             try await store.importURLs(["https://x.test/1.jpg", "https://x.test/2.jpg", "https://x.test/3.jpg"])

@@ -111,11 +111,14 @@ import Testing
             let ids = try await store.allJobs().map(\.id)
             for (index, id) in ids.enumerated() {
                 try await store.submit(id, runID: run.runID, requestID: "req-\(index)")
-                try await store.answer(id, requestID: "req-\(index)", state: .completed, cost: 10, resultURL: "https://r/\(index)")
+                try await store.answer(
+                    id, requestID: "req-\(index)", state: .completed, cost: 10, resultURL: "https://r/\(index)")
             }
-            #expect(try await store.pendingDownloads(batch: nil, afterID: 0, limit: 10, includingPermanentFailures: false).count == 3)
-            #expect(try await store.pendingDownloads(batch: nil, afterID: ids[0], limit: 1, includingPermanentFailures: false)
-                .map(\.jobID) == [ids[1]])
+            #expect(
+                try await store.pendingDownloads(batch: nil, afterID: 0, limit: 10, includingPermanentFailures: false).count == 3)
+            #expect(
+                try await store.pendingDownloads(batch: nil, afterID: ids[0], limit: 1, includingPermanentFailures: false)
+                    .map(\.jobID) == [ids[1]])
             let file = DownloadedFile(path: "/tmp/results/1.jpg", bytes: 1234, sha256: String(repeating: "a", count: 64))
             #expect(try await store.recordDownload(jobID: ids[0], file: file))
             #expect(try await store.downloadState(jobID: ids[0]) == .downloaded)
@@ -165,10 +168,11 @@ import Testing
             #expect(since.groups.map(\.key) == [today])
             #expect(try await store.costReport(by: .mode, filter: ReportFilter(until: "2000-01-01")).groups.isEmpty)
             let daily = try await store.dailyCosts(filter: ReportFilter())
-            #expect(daily == [
-                DailyModeCost(day: today, mode: "fast", completed: 100, failed: 0),
-                DailyModeCost(day: today, mode: "professional", completed: 0, failed: 30),
-            ])
+            #expect(
+                daily == [
+                    DailyModeCost(day: today, mode: "fast", completed: 100, failed: 0),
+                    DailyModeCost(day: today, mode: "professional", completed: 0, failed: 30),
+                ])
             let status = try await store.statusSnapshot(batch: "a", runID: nil)
             #expect(status.counts[.completed] == 1 && status.counts[.pending] == 1)
             #expect(status.costs == CostTotals(total: 100, completed: 100, failed: 0))

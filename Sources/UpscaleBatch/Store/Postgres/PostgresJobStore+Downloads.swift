@@ -15,7 +15,7 @@ extension PostgresJobStore {
                 WHERE state = 'COMPLETED' AND result_url IS NOT NULL AND downloaded_at IS NULL AND id > \(afterID)
                   AND \(batch: batch, column: "batch_id")
                   AND (\(includingPermanentFailures) OR download_error IS NULL
-                       OR substr(download_error, 1, \(Int64(prefix.count))) <> \(prefix))
+                       OR substr(download_error, 1, \(Int64(prefix.count))::int) <> \(prefix))
                 ORDER BY id LIMIT \(Int64(limit))
                 """, on: connection
             ).map { row in
@@ -46,7 +46,7 @@ extension PostgresJobStore {
                 """
                 SELECT count(downloaded_at),
                        count(*) FILTER (WHERE downloaded_at IS NULL
-                                        AND substr(download_error, 1, \(Int64(prefix.count))) = \(prefix))
+                                        AND substr(download_error, 1, \(Int64(prefix.count))::int) = \(prefix))
                 FROM jobs WHERE state = 'COMPLETED' AND result_url IS NOT NULL AND \(batch: batch, column: "batch_id")
                 """, on: connection
             ).first

@@ -48,7 +48,9 @@ extension PostgresJobStore {
             batchID = try await rows("SELECT id FROM batches WHERE name = \(batchName)", on: connection).first?.decode(
                 Int64.self)
         }
-        guard let batchID else { throw StoreError.postgres(store: displayName, detail: "batch \(batchName) vanished during the import") }
+        guard let batchID else {
+            throw StoreError.postgres(store: displayName, detail: "batch \(batchName) vanished during the import")
+        }
 
         try await execute(
             """

@@ -40,7 +40,7 @@ extension PostgresJobStore {
                        coalesce(sum(j.cost) FILTER (WHERE j.state = 'COMPLETED'), 0)::bigint,
                        coalesce(sum(j.cost) FILTER (WHERE j.state = 'FAILED'), 0)::bigint
                 FROM jobs j \(unescaped: join) WHERE \(filter: filter, day: Self.day)
-                GROUP BY 1 ORDER BY 1 COLLATE "C"
+                GROUP BY 1 ORDER BY \(unescaped: key) COLLATE "C"
                 """, on: connection
             ).map { row in
                 let (group, jobs, completed, failed, cost, completedCost, failedCost) = try row.decode(
@@ -48,7 +48,8 @@ extension PostgresJobStore {
                 let duplicate = duplicates[group] ?? 0
                 return ReportGroup(
                     key: group, jobs: jobs, completed: completed, failed: failed,
-                    costs: CostTotals(total: cost + duplicate, completed: completedCost, failed: failedCost, duplicate: duplicate))
+                    costs: CostTotals(total: cost + duplicate, completed: completedCost, failed: failedCost, duplicate: duplicate)
+                )
             }
             return CostReport(grouping: grouping, groups: groups)
         }
@@ -62,7 +63,7 @@ extension PostgresJobStore {
                        coalesce(sum(j.cost) FILTER (WHERE j.state = 'COMPLETED'), 0)::bigint,
                        coalesce(sum(j.cost) FILTER (WHERE j.state = 'FAILED'), 0)::bigint
                 FROM jobs j WHERE j.submitted_at IS NOT NULL AND \(filter: filter, day: Self.day)
-                GROUP BY 1, 2 ORDER BY 1 COLLATE "C", 2 COLLATE "C"
+                GROUP BY 1, 2 ORDER BY \(unescaped: Self.day) COLLATE "C", j.mode COLLATE "C"
                 """, on: connection
             ).map { row in
                 let (day, mode, completed, failed) = try row.decode((String, String, Int64, Int64).self)

@@ -32,7 +32,8 @@ extension PostgresJobStore {
         do {
             return try await PostgresDeadline.run(within: Self.openDeadline) {
                 let connection = try await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
-                let taken = try await connection.query("SELECT pg_try_advisory_lock(\(Self.runLockKey))", logger: logger)
+                let taken =
+                    try await connection.query("SELECT pg_try_advisory_lock(\(Self.runLockKey))", logger: logger)
                     .collect().first?.decode(Bool.self) ?? false
                 if taken { return PostgresRunLock(connection: connection) }
                 try? await connection.close()

@@ -27,16 +27,17 @@ extension PostgresJobStore {
                 INSERT INTO runs (id, pid, process_start, host, batch, started_at)
                 VALUES (\(run.runID), \(Int64(run.pid)), \(run.processStart), \(run.host), \(batch), \(unescaped: PGSQL.now))
                 """, on: connection)
-            let scope = try await rows(
-                """
-                WITH added AS (
-                    INSERT INTO run_scope (run_id, job_id, cost_only)
-                    SELECT \(run.runID), id, false FROM jobs
-                    WHERE state NOT IN \(unescaped: PGSQL.finalStates) AND \(batch: batch, column: "batch_id")
-                    RETURNING 1)
-                SELECT count(*) FROM added
-                """, on: connection
-            ).first?.decode(Int.self) ?? 0
+            let scope =
+                try await rows(
+                    """
+                    WITH added AS (
+                        INSERT INTO run_scope (run_id, job_id, cost_only)
+                        SELECT \(run.runID), id, false FROM jobs
+                        WHERE state NOT IN \(unescaped: PGSQL.finalStates) AND \(batch: batch, column: "batch_id")
+                        RETURNING 1)
+                    SELECT count(*) FROM added
+                    """, on: connection
+                ).first?.decode(Int.self) ?? 0
             try await execute(
                 """
                 INSERT INTO run_scope (run_id, job_id, cost_only)

@@ -61,7 +61,8 @@ extension PostgresJobStore {
 
     public func recordSubmitted(jobID: Int64, requestID: String, firstPollAt: Int64) async throws(StoreError) {
         try await write(durable: true) { connection in
-            let current = try await rows("SELECT request_id FROM jobs WHERE id = \(jobID) FOR UPDATE", on: connection)
+            let current =
+                try await rows("SELECT request_id FROM jobs WHERE id = \(jobID) FOR UPDATE", on: connection)
                 .first?.decode(String?.self) ?? nil
             if let current, current != requestID {
                 try await execute(

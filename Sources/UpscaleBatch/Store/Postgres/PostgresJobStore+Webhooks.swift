@@ -29,10 +29,11 @@ extension PostgresJobStore {
             }
             guard let jobID, var job = try await fetchJob(byID: jobID, on: connection) else { return .unknownJob }
             if job.requestID == nil && !job.submitting { return .noSubmission(jobID: job.id) }
-            let known = try await rows(
-                "SELECT EXISTS (SELECT 1 FROM job_attempts WHERE job_id = \(job.id) AND request_id = \(requestID))",
-                on: connection
-            ).first?.decode(Bool.self) ?? false
+            let known =
+                try await rows(
+                    "SELECT EXISTS (SELECT 1 FROM job_attempts WHERE job_id = \(job.id) AND request_id = \(requestID))",
+                    on: connection
+                ).first?.decode(Bool.self) ?? false
             if known {
                 if isSuccess {
                     try await execute(

@@ -29,7 +29,9 @@ public enum PostgresPassword {
     static func read(passwordFile path: String) throws(StoreError) -> String {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw .invalidLocation(detail: "UPSCALE_DB_PASSWORD_FILE \(TextEscaping.visible(path)) cannot be read: \(String(cString: strerror(errno)))")
+            throw .invalidLocation(
+                detail:
+                    "UPSCALE_DB_PASSWORD_FILE \(TextEscaping.visible(path)) cannot be read: \(String(cString: strerror(errno)))")
         }
         guard info.st_mode & 0o077 == 0 else {
             throw .invalidLocation(

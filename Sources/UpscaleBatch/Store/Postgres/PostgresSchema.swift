@@ -40,7 +40,9 @@ enum PostgresSchema {
             if access == .read && state != nil {
                 throw StoreError.permission(
                     path: store.displayName,
-                    needed: "its schema needs an upgrade (\(pending.map(\.name).joined(separator: ", "))) that a writing command makes")
+                    needed:
+                        "its schema needs an upgrade (\(pending.map(\.name).joined(separator: ", "))) that a writing command makes"
+                )
             }
             try await connection.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)

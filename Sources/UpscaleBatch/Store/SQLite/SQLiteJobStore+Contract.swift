@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// The SQLite engine's side of the store contract.
 ///
@@ -59,12 +60,24 @@ extension SQLiteJobStore: JobStore {
     }
 
     public func forEachJob(_ filter: JobFilter, _ body: @Sendable (Job) throws -> Void) async throws {
+        // The body's own error is kept aside, so it comes out unchanged rather than translated
+        // into a StoreError by the engine's read (the contract; the conformance suite checks it).
+        let bodyError = Mutex<(any Error)?>(nil)
         try await withoutActuallyEscaping(body) { body in
             let result: Result<Void, any Error> = await withCheckedContinuation { continuation in
                 DispatchQueue.global().async {
-                    continuation.resume(returning: Result { try self.forEachJob(filter, body) })
+                    continuation.resume(
+                        returning: Result {
+                            try self.forEachJob(filter) { job in
+                                do { try body(job) } catch {
+                                    bodyError.withLock { $0 = error }
+                                    throw error
+                                }
+                            }
+                        })
                 }
             }
+            if let error = bodyError.withLock({ $0 }) { throw error }
             try result.get()
         }
     }
