@@ -166,4 +166,31 @@ import Testing
             other.close()
         }
     }
+
+    @Test func aCallThatCannotGetAConnectionEndsUnreachableInsteadOfWaitingForEver() async throws {
+        try await withDatabase { database in
+            let url = database.url + "&pool_max=1"
+            let store = try await PostgresJobStore.openOrCreate(url)
+            defer { store.close() }
+            let holding = AsyncStream<Void>.makeStream()
+            // Holds the pool's one connection far longer than a call may wait for it.
+            let holder = Task {
+                try await store.client.withConnection { _ in
+                    holding.continuation.yield()
+                    try await Task.sleep(for: .seconds(120))
+                }
+            }
+            defer { holder.cancel() }
+            for await _ in holding.stream { break }
+            let error = await storeError("a call without a connection") { () throws(StoreError) in
+                _ = try await store.batchExists("night")
+            }
+            guard case .unreachable(let endpoint, let reason) = error else {
+                Issue.record("expected unreachable, got \(String(describing: error))")
+                return
+            }
+            #expect(endpoint == store.location.endpoint)
+            #expect(reason.contains("no connection"))
+        }
+    }
 }

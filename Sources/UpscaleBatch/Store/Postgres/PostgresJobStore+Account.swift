@@ -6,7 +6,7 @@ import PostgresNIO
 /// API key and base URL; the salt is the store's own, made on first use.
 extension PostgresJobStore {
     public func webhookSecret() async throws(StoreError) -> String {
-        try await read { connection in
+        try await read { [self] connection in
             for row in try await rows("SELECT value FROM meta WHERE key = 'webhook_secret'", on: connection) {
                 return try row.decode(String.self)
             }
@@ -16,7 +16,7 @@ extension PostgresJobStore {
 
     public func accountFingerprint(apiKey: String, baseURL: String) async throws(StoreError) -> String {
         let candidate = WebhookSecret.generate()
-        let salt = try await write { connection in
+        let salt = try await write { [self] connection in
             // Two processes may make a salt at once: the first one stored wins for both.
             try await execute(
                 "INSERT INTO meta (key, value) VALUES ('account_salt', \(candidate)) ON CONFLICT (key) DO NOTHING",
@@ -31,7 +31,7 @@ extension PostgresJobStore {
     }
 
     public func jobsInFlightOfAnotherAccount(_ fingerprint: String) async throws(StoreError) -> Int {
-        try await read { connection in
+        try await read { [self] connection in
             let found = try await rows(
                 """
                 SELECT count(*) FROM jobs

@@ -8,7 +8,7 @@ extension PostgresJobStore {
         batch: String?, afterID: Int64, limit: Int, includingPermanentFailures: Bool
     ) async throws(StoreError) -> [PendingDownload] {
         let prefix = DownloadFailure.permanentPrefix
-        return try await read { connection in
+        return try await read { [self] connection in
             try await rows(
                 """
                 SELECT id, url, result_url FROM jobs
@@ -26,7 +26,7 @@ extension PostgresJobStore {
     }
 
     public func downloadState(jobID: Int64) async throws(StoreError) -> JobDownloadState {
-        try await read { connection in
+        try await read { [self] connection in
             guard
                 let row = try await rows(
                     "SELECT url, state, result_url, downloaded_at FROM jobs WHERE id = \(jobID)", on: connection
@@ -41,7 +41,7 @@ extension PostgresJobStore {
 
     public func downloadCounts(batch: String?) async throws(StoreError) -> (downloaded: Int, permanentFailures: Int) {
         let prefix = DownloadFailure.permanentPrefix
-        let counts = try await read { connection in
+        let counts = try await read { [self] connection in
             let row = try await rows(
                 """
                 SELECT count(downloaded_at),
@@ -58,7 +58,7 @@ extension PostgresJobStore {
 
     public func recordDownload(jobID: Int64, file: DownloadedFile) async throws(StoreError) -> Bool {
         let host = RunIdentity.localHost
-        return try await write { connection in
+        return try await write { [self] connection in
             !(try await rows(
                 """
                 UPDATE jobs SET download_path = \(file.path), download_host = \(host), download_bytes = \(file.bytes),
@@ -73,7 +73,7 @@ extension PostgresJobStore {
 
     public func recordDownloadFailure(jobID: Int64, failure: DownloadFailure) async throws(StoreError) {
         let text = String(failure.storedText.prefix(1000))
-        try await write { connection in
+        try await write { [self] connection in
             try await execute(
                 """
                 UPDATE jobs SET download_error = \(text), updated_at = \(unescaped: PGSQL.now)

@@ -3,7 +3,7 @@ import PostgresNIO
 /// Duplicate attempts owed their one cost poll, as on SQLite (`SQLiteJobStore+DuplicateAttempts`).
 extension PostgresJobStore {
     public func duplicateAttemptsToPoll(batch: String?) async throws(StoreError) -> [AttemptPollClaim] {
-        try await read { connection in
+        try await read { [self] connection in
             try await rows(
                 """
                 SELECT a.id, a.job_id, a.request_id FROM job_attempts a JOIN jobs j ON j.id = a.job_id
@@ -21,7 +21,7 @@ extension PostgresJobStore {
     public func recordDuplicateAttemptPoll(
         _ claim: AttemptPollClaim, answer: StatusAnswer?, notFound: Bool
     ) async throws(StoreError) {
-        try await write(durable: false) { connection in
+        try await write(durable: false) { [self] connection in
             if let answer {
                 try await execute(
                     """

@@ -17,7 +17,7 @@ extension PostgresJobStore {
     ) async throws -> ImportedRows {
         let logger = logger
         do {
-            return try await client.withConnection { connection in
+            return try await withLeasedConnection { [self] connection in
                 try await connection.withTransaction(logger: logger) { connection in
                     try await importJobs(
                         on: connection, batchName: batchName, sourceFile: sourceFile, timestamp: timestamp, source: source)

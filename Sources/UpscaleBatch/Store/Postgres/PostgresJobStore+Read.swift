@@ -23,10 +23,12 @@ extension PostgresJobStore {
                   AND (\(filter.batch)::text IS NULL OR b.name = \(filter.batch))
                 ORDER BY j.id LIMIT \(limit)
                 """
-            try await client.withConnection { connection in
-                for try await row in try await connection.query(query, logger: logger) {
-                    let job = try makeJob(row)
-                    do { try body(job) } catch { throw BodyFailure(error: error) }
+            try await withoutActuallyEscaping(body) { body in
+                try await withLeasedConnection { [self] connection in
+                    for try await row in try await connection.query(query, logger: logger) {
+                        let job = try makeJob(row)
+                        do { try body(job) } catch { throw BodyFailure(error: error) }
+                    }
                 }
             }
         } catch let failure as BodyFailure {
@@ -37,7 +39,7 @@ extension PostgresJobStore {
     }
 
     public func job(id: Int64) async throws(StoreError) -> Job? {
-        try await read { connection in
+        try await read { [self] connection in
             let found = try await rows(
                 "SELECT \(unescaped: Self.jobColumns) FROM jobs j JOIN batches b ON b.id = j.batch_id WHERE j.id = \(id)",
                 on: connection)
@@ -56,7 +58,7 @@ extension PostgresJobStore {
 
     public func statusSnapshot(batch: String?, runID: String?) async throws(StoreError) -> StatusSnapshot {
         let filter = ReportFilter(batch: batch, runID: runID)
-        return try await read { connection in
+        return try await read { [self] connection in
             var duplicates: [String: Int64] = [:]
             for row in try await rows(
                 """
@@ -101,7 +103,7 @@ extension PostgresJobStore {
     }
 
     public func batchExists(_ name: String) async throws(StoreError) -> Bool {
-        try await read { connection in
+        try await read { [self] connection in
             try await rows("SELECT EXISTS (SELECT 1 FROM batches WHERE name = \(name))", on: connection).first?.decode(
                 Bool.self) ?? false
         }

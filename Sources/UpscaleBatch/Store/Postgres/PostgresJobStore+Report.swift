@@ -9,16 +9,14 @@ extension PostgresJobStore {
 
     public func costReport(by grouping: ReportGrouping, filter: ReportFilter) async throws(StoreError) -> CostReport {
         let key: String
-        var join = ""
+        let join: String
         switch grouping {
-        case .mode: key = "j.mode"
-        case .state: key = "j.state"
-        case .day: key = "coalesce(\(Self.day), 'unsubmitted')"
-        case .batch:
-            key = "b.name"
-            join = "JOIN batches b ON b.id = j.batch_id"
+        case .mode: (key, join) = ("j.mode", "")
+        case .state: (key, join) = ("j.state", "")
+        case .day: (key, join) = ("coalesce(\(Self.day), 'unsubmitted')", "")
+        case .batch: (key, join) = ("b.name", "JOIN batches b ON b.id = j.batch_id")
         }
-        return try await read { connection in
+        return try await read { [self] connection in
             var duplicates: [String: Int64] = [:]
             for row in try await rows(
                 """
@@ -56,7 +54,7 @@ extension PostgresJobStore {
     }
 
     public func dailyCosts(filter: ReportFilter) async throws(StoreError) -> [DailyModeCost] {
-        try await read { connection in
+        try await read { [self] connection in
             try await rows(
                 """
                 SELECT \(unescaped: Self.day), j.mode,
@@ -73,7 +71,7 @@ extension PostgresJobStore {
     }
 
     public func costEstimate(batch: String?) async throws(StoreError) -> CostEstimate {
-        try await read { connection in
+        try await read { [self] connection in
             var pending: [String: Int] = [:]
             for row in try await rows(
                 """
@@ -109,7 +107,7 @@ extension PostgresJobStore {
     }
 
     public func metricsSnapshot(now: Date) async throws(StoreError) -> StoreMetricsSnapshot {
-        try await read { connection in
+        try await read { [self] connection in
             var counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0, 0) })
             for row in try await rows("SELECT state, count(*) FROM jobs GROUP BY state", on: connection) {
                 let (state, count) = try row.decode((String, Int).self)
@@ -135,7 +133,7 @@ extension PostgresJobStore {
 
     public func recordRunSucceeded(at date: Date) async throws(StoreError) {
         let text = UTCTime.milliseconds(date)
-        try await write { connection in
+        try await write { [self] connection in
             try await execute(
                 """
                 INSERT INTO meta (key, value) VALUES ('last_success_at', \(text))
@@ -145,7 +143,7 @@ extension PostgresJobStore {
     }
 
     public func runCredits(runID: String) async throws(StoreError) -> [String: CostTotals] {
-        try await read { connection in
+        try await read { [self] connection in
             var credits: [String: CostTotals] = [:]
             for row in try await rows(
                 """

@@ -7,7 +7,7 @@ import PostgresNIO
 extension PostgresJobStore {
     public func beginRun(_ run: RunIdentity, batch: String?) async throws(StoreError) -> Int {
         let now = StoreClock.millis()
-        return try await write { connection in
+        return try await write { [self] connection in
             for row in try await rows(
                 "SELECT id, pid, process_start FROM runs WHERE ended_at IS NULL AND host = \(run.host) FOR UPDATE",
                 on: connection)
@@ -59,14 +59,14 @@ extension PostgresJobStore {
     }
 
     public func endRun(runID: String) async throws(StoreError) {
-        try await write { connection in
+        try await write { [self] connection in
             try await execute("UPDATE runs SET ended_at = \(unescaped: PGSQL.now) WHERE id = \(runID)", on: connection)
         }
     }
 
     public func failTimedOut(runID: String, submittedBefore cutoff: Date, reason: String) async throws(StoreError) -> Int {
         let cutoffText = UTCTime.milliseconds(cutoff)
-        return try await write { connection in
+        return try await write { [self] connection in
             try await rows(
                 """
                 WITH failed AS (
@@ -85,7 +85,7 @@ extension PostgresJobStore {
     }
 
     public func runOutstanding(runID: String) async throws(StoreError) -> (inFlight: Int, awaitingPoll: Int) {
-        let counts = try await read { connection in
+        let counts = try await read { [self] connection in
             let row = try await rows(
                 """
                 SELECT count(*) FILTER (WHERE j.request_id IS NOT NULL AND j.state NOT IN \(unescaped: PGSQL.finalStates)),
@@ -101,7 +101,7 @@ extension PostgresJobStore {
     }
 
     public func webhookCompletions(runID: String) async throws(StoreError) -> Int {
-        try await read { connection in
+        try await read { [self] connection in
             try await rows(
                 """
                 SELECT count(*) FROM run_scope s JOIN jobs j ON j.id = s.job_id
@@ -112,7 +112,7 @@ extension PostgresJobStore {
     }
 
     public func retryFailed(batch: String?) async throws(StoreError) -> Int {
-        try await write { connection in
+        try await write { [self] connection in
             try await execute(
                 """
                 INSERT INTO job_attempts (job_id, request_id, state, cost, result_url, error,

@@ -10,7 +10,7 @@ import PostgresNIO
 /// while poll answers, which can be asked again, do not wait for the disk.
 extension PostgresJobStore {
     public func unsubmittedJobs(runID: String, afterID: Int64, limit: Int) async throws(StoreError) -> [SubmissionClaim] {
-        try await read { connection in
+        try await read { [self] connection in
             try await rows(
                 """
                 SELECT j.id, j.url, j.mode FROM run_scope s JOIN jobs j ON j.id = s.job_id
@@ -29,7 +29,7 @@ extension PostgresJobStore {
         jobID: Int64, runID: String, webhookOfOurs: Bool, doubtWait: Double, account: String?
     ) async throws(StoreError) -> SubmissionClaimResult {
         let now = StoreClock.millis()
-        return try await write(durable: true) { connection in
+        return try await write(durable: true) { [self] connection in
             // Locks the row, so the check and the claim below see the same job.
             let found = try await rows(
                 """
@@ -60,7 +60,7 @@ extension PostgresJobStore {
     }
 
     public func recordSubmitted(jobID: Int64, requestID: String, firstPollAt: Int64) async throws(StoreError) {
-        try await write(durable: true) { connection in
+        try await write(durable: true) { [self] connection in
             let current =
                 try await rows("SELECT request_id FROM jobs WHERE id = \(jobID) FOR UPDATE", on: connection)
                 .first?.decode(String?.self) ?? nil
@@ -91,7 +91,7 @@ extension PostgresJobStore {
     }
 
     public func recordSubmissionUnresolved(jobID: Int64, error: String, keepInDoubt: Bool) async throws(StoreError) {
-        try await write { connection in
+        try await write { [self] connection in
             try await execute(
                 """
                 UPDATE jobs SET submitting = \(keepInDoubt), error = \(error), updated_at = \(unescaped: PGSQL.now),
@@ -103,7 +103,7 @@ extension PostgresJobStore {
 
     public func recordRefused(jobIDs: [Int64], message: String) async throws(StoreError) {
         guard !jobIDs.isEmpty else { return }
-        try await write { connection in
+        try await write { [self] connection in
             try await execute(
                 """
                 UPDATE jobs SET state = 'FAILED', submitting = false, submitting_run = NULL, error = \(message),
@@ -114,7 +114,7 @@ extension PostgresJobStore {
     }
 
     public func nextDuePoll(batch: String?) async throws(StoreError) -> Int64? {
-        try await read { connection in
+        try await read { [self] connection in
             try await rows(
                 """
                 SELECT min(next_poll_at) FROM jobs
@@ -126,7 +126,7 @@ extension PostgresJobStore {
 
     public func claimDuePolls(limit: Int, batch: String?) async throws(StoreError) -> [PollClaim] {
         let now = StoreClock.millis()
-        return try await write(durable: false) { connection in
+        return try await write(durable: false) { [self] connection in
             try await rows(
                 """
                 UPDATE jobs SET polling = true
@@ -145,7 +145,7 @@ extension PostgresJobStore {
 
     public func recordPollResults(_ results: [PollResult]) async throws(StoreError) -> [Int64] {
         guard !results.isEmpty else { return [] }
-        return try await write(durable: false) { connection in
+        return try await write(durable: false) { [self] connection in
             var failedUnknown: [Int64] = []
             for result in results {
                 let jobID = result.claim.jobID
@@ -230,7 +230,7 @@ extension PostgresJobStore {
 
     public func settledJobs(_ jobIDs: [Int64]) async throws(StoreError) -> Set<Int64> {
         guard !jobIDs.isEmpty else { return [] }
-        return try await read { connection in
+        return try await read { [self] connection in
             Set(
                 try await rows(
                     """

@@ -21,7 +21,7 @@ extension PostgresJobStore {
         let now = StoreClock.millis()
         // A webhook's sender will not wait long: bound the wait for a row another process holds.
         let lockTimeout = busyTimeout.map { "\(max(1, Int($0 * 1000)))ms" } ?? "0"
-        return try await write { connection in
+        return try await write { [self] connection in
             try await execute("SET LOCAL lock_timeout = '\(unescaped: lockTimeout)'", on: connection)
             if let job = try await fetchJob(byRequest: requestID, on: connection) {
                 guard isSuccess else { return .ignored(jobID: job.id) }

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// The job store on a PostgreSQL database (schema `upscale_batch`), shared by any number of
 /// processes on any hosts: the engine for teams that outgrow one host.
@@ -84,9 +85,9 @@ public final class PostgresJobStore: Sendable {
     // MARK: Running statements
 
     /// Runs `body` on one pooled connection (reads; one statement is one snapshot).
-    func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
+    func read<T: Sendable>(_ body: @Sendable @escaping (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
         do {
-            return try await client.withConnection { connection in try await body(connection) }
+            return try await withLeasedConnection(body)
         } catch {
             throw translate(error)
         }
@@ -96,11 +97,11 @@ public final class PostgresJobStore: Sendable {
     /// is false: a change that may be lost in a server crash (a poll answer, which is asked
     /// again) then commits without waiting for the disk.
     func write<T: Sendable>(
-        durable: Bool = true, _ body: (PostgresConnection) async throws -> T
+        durable: Bool = true, _ body: @Sendable @escaping (PostgresConnection) async throws -> T
     ) async throws(StoreError) -> T {
         let logger = logger
         do {
-            return try await client.withConnection { connection in
+            return try await withLeasedConnection { connection in
                 try await connection.withTransaction(logger: logger) { connection in
                     let commit = durable ? "on" : "off"
                     try await connection.query("SET LOCAL synchronous_commit = \(unescaped: commit)", logger: logger)
@@ -112,8 +113,48 @@ public final class PostgresJobStore: Sendable {
         }
     }
 
+    /// How long a call may wait for a connection before the store counts as unreachable.
+    static let leaseDeadline: Duration = .seconds(15)
+
+    /// Runs `body` on a pooled connection, waiting at most `leaseDeadline` for one: the pool
+    /// retries a lost server for ever, so without this bound a command would hang. Once `body`
+    /// has its connection it runs as long as it needs (an import, a long list).
+    func withLeasedConnection<T: Sendable>(
+        _ body: @Sendable @escaping (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let client = client
+        let leased = LeaseFlag()
+        do {
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask {
+                    try await client.withConnection { connection in
+                        leased.value.withLock { $0 = true }
+                        return try await body(connection)
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: Self.leaseDeadline)
+                    if leased.value.withLock({ $0 }) { return nil }
+                    throw PostgresDeadline.Expired()
+                }
+                defer { group.cancelAll() }
+                while let next = try await group.next() {
+                    if let value = next { return value }
+                }
+                throw PostgresDeadline.Expired()
+            }
+        } catch is PostgresDeadline.Expired {
+            throw StoreError.unreachable(endpoint: location.endpoint, reason: "no connection could be had within 15 s")
+        }
+    }
+
     /// A PostgreSQL failure as a `StoreError` with this store's name.
     func translate(_ error: any Error) -> StoreError {
         PostgresErrors.translate(error, location: location)
     }
+}
+
+/// Whether a call got its connection (shared by the call and its deadline's timer).
+private final class LeaseFlag: Sendable {
+    let value = Mutex(false)
 }
