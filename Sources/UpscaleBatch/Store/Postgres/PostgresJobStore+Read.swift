@@ -58,7 +58,7 @@ extension PostgresJobStore {
 
     public func statusSnapshot(batch: String?, runID: String?) async throws(StoreError) -> StatusSnapshot {
         let filter = ReportFilter(batch: batch, runID: runID)
-        return try await read { [self] connection in
+        return try await readSnapshot { [self] connection in
             var duplicates: [String: Int64] = [:]
             for row in try await rows(
                 """

@@ -16,7 +16,7 @@ extension PostgresJobStore {
         case .day: (key, join) = ("coalesce(\(Self.day), 'unsubmitted')", "")
         case .batch: (key, join) = ("b.name", "JOIN batches b ON b.id = j.batch_id")
         }
-        return try await read { [self] connection in
+        return try await readSnapshot { [self] connection in
             var duplicates: [String: Int64] = [:]
             for row in try await rows(
                 """
@@ -71,7 +71,7 @@ extension PostgresJobStore {
     }
 
     public func costEstimate(batch: String?) async throws(StoreError) -> CostEstimate {
-        try await read { [self] connection in
+        try await readSnapshot { [self] connection in
             var pending: [String: Int] = [:]
             for row in try await rows(
                 """
@@ -107,7 +107,7 @@ extension PostgresJobStore {
     }
 
     public func metricsSnapshot(now: Date) async throws(StoreError) -> StoreMetricsSnapshot {
-        try await read { [self] connection in
+        try await readSnapshot { [self] connection in
             var counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0, 0) })
             for row in try await rows("SELECT state, count(*) FROM jobs GROUP BY state", on: connection) {
                 let (state, count) = try row.decode((String, Int).self)

@@ -26,23 +26,17 @@ extension PostgresJobStore {
     /// exits 75 "already running"). Bounded as opening is: an unreachable server throws.
     public func acquireRunLock() async throws(StoreError) -> PostgresRunLock? {
         let settings = PostgresSettings(location: location, password: password)
-        let configuration = try settings.connectionConfiguration()
-        let logger = logger
-        let location = location
+        let connection = try await settings.connect(logger: logger, id: 2)
         do {
-            return try await PostgresDeadline.run(within: Self.openDeadline) {
-                let connection = try await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
-                let taken =
-                    try await connection.query("SELECT pg_try_advisory_lock(\(Self.runLockKey))", logger: logger)
-                    .collect().first?.decode(Bool.self) ?? false
-                if taken { return PostgresRunLock(connection: connection) }
-                try? await connection.close()
-                return nil
-            }
-        } catch is PostgresDeadline.Expired {
-            throw .unreachable(endpoint: location.endpoint, reason: "no answer within 10 s")
+            let taken =
+                try await connection.query("SELECT pg_try_advisory_lock(\(Self.runLockKey))", logger: logger)
+                .collect().first?.decode(Bool.self) ?? false
+            if taken { return PostgresRunLock(connection: connection) }
+            try? await connection.close()
+            return nil
         } catch {
-            throw PostgresErrors.translate(error, location: location)
+            try? await connection.close()
+            throw translate(error)
         }
     }
 }

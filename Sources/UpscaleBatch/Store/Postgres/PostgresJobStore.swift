@@ -93,6 +93,26 @@ public final class PostgresJobStore: Sendable {
         }
     }
 
+    /// Runs `body` in one read-only REPEATABLE READ transaction: its statements see one
+    /// snapshot, as a SQLite read transaction does (the status counts and their duplicate
+    /// costs, a report's groups and its duplicates, agree with each other).
+    func readSnapshot<T: Sendable>(
+        _ body: @Sendable @escaping (PostgresConnection) async throws -> T
+    ) async throws(StoreError) -> T {
+        let logger = logger
+        do {
+            return try await withLeasedConnection { connection in
+                try await connection.withTransaction(logger: logger) { connection in
+                    try await connection.query(
+                        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+                    return try await body(connection)
+                }
+            }
+        } catch {
+            throw translate(error)
+        }
+    }
+
     /// Runs `body` in one transaction (all of it or none), committed durably unless `durable`
     /// is false: a change that may be lost in a server crash (a poll answer, which is asked
     /// again) then commits without waiting for the disk.

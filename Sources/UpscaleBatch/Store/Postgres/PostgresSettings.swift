@@ -90,26 +90,32 @@ struct PostgresSettings: Sendable {
         return configuration
     }
 
-    /// Connects once, runs `body` on that connection and closes it, all within
-    /// `PostgresJobStore.openDeadline`: a server that does not answer is `unreachable` in
-    /// bounded time instead of a hang.
+    /// Connects once within `PostgresJobStore.openDeadline` (a server that does not answer is
+    /// `unreachable` in bounded time instead of a hang), runs `body` on that connection and
+    /// closes it. Only connecting is bounded: once the server has let us in, `body` (the
+    /// schema's check or migration, which may wait for another process's migration) runs as
+    /// long as it needs, so a busy server is not taken for an absent one.
     func withProbeConnection<T: Sendable>(
         logger: Logger, _ body: @Sendable @escaping (PostgresConnection, Logger) async throws -> T
     ) async throws(StoreError) -> T {
+        let connection = try await connect(logger: logger, id: 1)
+        do {
+            let value = try await body(connection, logger)
+            try? await connection.close()
+            return value
+        } catch {
+            try? await connection.close()
+            throw PostgresErrors.translate(error, location: location)
+        }
+    }
+
+    /// One connection outside the pool, made within `PostgresJobStore.openDeadline`.
+    func connect(logger: Logger, id: Int) async throws(StoreError) -> PostgresConnection {
         let configuration = try connectionConfiguration()
         let location = location
         do {
             return try await PostgresDeadline.run(within: PostgresJobStore.openDeadline) {
-                let connection = try await PostgresConnection.connect(
-                    configuration: configuration, id: 1, logger: logger)
-                do {
-                    let value = try await body(connection, logger)
-                    try? await connection.close()
-                    return value
-                } catch {
-                    try? await connection.close()
-                    throw error
-                }
+                try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
             }
         } catch is PostgresDeadline.Expired {
             throw .unreachable(endpoint: location.endpoint, reason: "no answer within 10 s")
