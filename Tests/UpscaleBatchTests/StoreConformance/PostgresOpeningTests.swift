@@ -230,4 +230,20 @@ import Testing
                     == .noSubmission(jobID: job))
         }
     }
+
+    @Test func theStoresConnectionsCommitDurablyWhateverTheDatabasesDefault() async throws {
+        try await withDatabase { database in
+            let name = String(database.url.split(separator: "/").last!.split(separator: "?")[0])
+            try await TestPostgres.admin(try PostgresLocation(parsing: database.url)) { connection, logger in
+                try await connection.query("ALTER DATABASE \(unescaped: name) SET synchronous_commit = off", logger: logger)
+            }
+            let store = try await PostgresJobStore.openOrCreate(database.url)
+            defer { store.close() }
+            let setting = try await store.client.withConnection { connection in
+                try await connection.query("SHOW synchronous_commit", logger: store.logger).collect().first?.decode(
+                    String.self)
+            }
+            #expect(setting == "on")
+        }
+    }
 }

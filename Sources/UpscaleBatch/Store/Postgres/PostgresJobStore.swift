@@ -123,8 +123,8 @@ public final class PostgresJobStore: Sendable {
         do {
             return try await withLeasedConnection { connection in
                 try await connection.withTransaction(logger: logger) { connection in
-                    let commit = durable ? "on" : "off"
-                    try await connection.query("SET LOCAL synchronous_commit = \(unescaped: commit)", logger: logger)
+                    // Durable is every connection's setting (PostgresSettings.startupParameters).
+                    if !durable { try await connection.query("SET LOCAL synchronous_commit = off", logger: logger) }
                     return try await body(connection)
                 }
             }

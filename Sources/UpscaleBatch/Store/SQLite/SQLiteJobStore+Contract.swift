@@ -64,17 +64,23 @@ extension SQLiteJobStore: JobStore {
         // into a StoreError by the engine's read (the contract; the conformance suite checks it).
         let bodyError = Mutex<(any Error)?>(nil)
         try await withoutActuallyEscaping(body) { body in
+            // The Dispatch block reaches `body` only through the holder, which it empties before
+            // resuming: `withoutActuallyEscaping` checks that nothing holds `body` when it
+            // returns, and the block itself may be released a moment after the resume.
+            let holder = JobBodyHolder(body)
             let result: Result<Void, any Error> = await withCheckedContinuation { continuation in
                 DispatchQueue.global().async {
-                    continuation.resume(
-                        returning: Result {
-                            try self.forEachJob(filter) { job in
-                                do { try body(job) } catch {
-                                    bodyError.withLock { $0 = error }
-                                    throw error
-                                }
+                    let outcome = Result {
+                        try self.forEachJob(filter) { job in
+                            guard let body = holder.body.withLock({ $0 }) else { return }
+                            do { try body(job) } catch {
+                                bodyError.withLock { $0 = error }
+                                throw error
                             }
-                        })
+                        }
+                    }
+                    holder.body.withLock { $0 = nil }
+                    continuation.resume(returning: outcome)
                 }
             }
             if let error = bodyError.withLock({ $0 }) { throw error }
@@ -223,5 +229,14 @@ extension SQLiteJobStore: JobStore {
 
     public func recordDownloadFailure(jobID: Int64, failure: DownloadFailure) async throws(StoreError) {
         try await offload { () throws(StoreError) in try self.recordDownloadFailure(jobID: jobID, failure: failure) }
+    }
+}
+
+/// `forEachJob`'s body, reachable from a Dispatch block only until it is emptied.
+private final class JobBodyHolder: Sendable {
+    let body: Mutex<(@Sendable (Job) throws -> Void)?>
+
+    init(_ body: @escaping @Sendable (Job) throws -> Void) {
+        self.body = Mutex(body)
     }
 }
