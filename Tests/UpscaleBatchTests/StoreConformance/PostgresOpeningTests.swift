@@ -246,4 +246,45 @@ import Testing
             #expect(setting == "on")
         }
     }
+
+    @Test func aRoleThatMayOnlyReadReadsAndACommandThatWritesNamesThePermission() async throws {
+        try await withDatabase { database in
+            let store = try await JobStores.openOrCreate(database.url)
+            try await store.importURLs(["https://x.test/1.jpg"])
+            (store as? PostgresJobStore)?.close()
+            let role = "ub_reader_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+            let admin = try PostgresLocation(parsing: database.url)
+            try await TestPostgres.admin(admin) { connection, logger in
+                try await connection.query("CREATE ROLE \(unescaped: role) LOGIN", logger: logger)
+                try await connection.query("GRANT USAGE ON SCHEMA upscale_batch TO \(unescaped: role)", logger: logger)
+                try await connection.query(
+                    "GRANT SELECT ON ALL TABLES IN SCHEMA upscale_batch TO \(unescaped: role)", logger: logger)
+            }
+            var components = URLComponents(string: database.url)!
+            components.user = role
+            let readerURL = components.string!
+            do {
+                let reader = try await JobStores.open(readerURL, for: .read)
+                #expect(reader.isReadOnly)
+                #expect(try await reader.allJobs().map(\.url) == ["https://x.test/1.jpg"])
+                #expect(try await reader.statusSnapshot(batch: nil, runID: nil).counts[.pending] == 1)
+                (reader as? PostgresJobStore)?.close()
+                let error = await storeError("a write as a read-only role") { () throws(StoreError) in
+                    _ = try await JobStores.open(readerURL, for: .write)
+                }
+                guard case .permission(_, let needed) = error else {
+                    Issue.record("expected permission, got \(String(describing: error))")
+                    return
+                }
+                #expect(needed.contains(role))
+            } catch {
+                Issue.record("\(error)")
+            }
+            // A role is the cluster's, not the database's: its grants go first, then the role.
+            try await TestPostgres.admin(admin) { connection, logger in
+                try await connection.query("DROP OWNED BY \(unescaped: role)", logger: logger)
+                try await connection.query("DROP ROLE \(unescaped: role)", logger: logger)
+            }
+        }
+    }
 }

@@ -78,6 +78,13 @@ public final class PostgresJobStore: Sendable {
         let canWrite = try await settings.withProbeConnection(logger: logger) { connection, logger in
             try await PostgresSchema.prepare(on: connection, creating: creating, access: access, store: location, logger: logger)
         }
+        if access == .write && !canWrite {
+            // As on SQLite: a command that writes names the permission it lacks, up front.
+            throw .permission(
+                path: location.displayName,
+                needed: "the role \(location.user) may only read this store; writing needs USAGE on schema "
+                    + "\(schema) and SELECT, INSERT, UPDATE, DELETE on its tables")
+        }
         let client = PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: logger)
         return PostgresJobStore(location: location, password: password, isReadOnly: !canWrite, client: client, logger: logger)
     }
