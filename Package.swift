@@ -33,6 +33,8 @@ let package = Package(
         // NIOHTTPTypes: the request parts the webhook receiver's request deadline watches
         // (already in the graph through Hummingbird).
         .package(url: "https://github.com/apple/swift-nio-extras", exact: "1.35.2"),
+        // The PostgreSQL engine of the job store (Store/Postgres): PostgresClient run as a service.
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         // The core: model, store, API client, runner, import, report. No CLI, no HTTP server.
@@ -48,6 +50,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -117,7 +120,12 @@ let package = Package(
         // What every test target shares: child processes, bounded waits, the built binary.
         .target(
             name: "TestSupport",
-            dependencies: ["UpscaleBatch", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "UpscaleBatch",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),

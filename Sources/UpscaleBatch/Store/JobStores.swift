@@ -4,19 +4,18 @@
 public enum JobStores {
     /// Whether `location` names a PostgreSQL database rather than a file.
     public static func isDatabaseURL(_ location: String) -> Bool {
-        let lowered = location.lowercased()
-        return lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://")
+        PostgresLocation.isURL(location)
     }
 
     /// Opens an existing store; a missing one is `StoreError.noStore` (only `import` creates).
     public static func open(_ location: String, for access: StoreAccess = .write) async throws(StoreError) -> any JobStore {
-        if isDatabaseURL(location) { throw .sqlite(path: location, detail: "PostgreSQL stores are not supported yet") }
+        if isDatabaseURL(location) { return try await PostgresJobStore.open(location, for: access) }
         return try SQLiteJobStore.open(at: location, for: access)
     }
 
     /// Opens the store, creating it (and its schema) when there is none yet: `import`'s way in.
     public static func openOrCreate(_ location: String) async throws(StoreError) -> any JobStore {
-        if isDatabaseURL(location) { throw .sqlite(path: location, detail: "PostgreSQL stores are not supported yet") }
+        if isDatabaseURL(location) { return try await PostgresJobStore.openOrCreate(location) }
         return try SQLiteJobStore.openOrCreate(at: location)
     }
 }

@@ -1,8 +1,8 @@
 /// Why the job store could not be opened or written, with what the user should do next.
 ///
 /// Every case maps to exit code 2 at the command line except `busy`, which means another
-/// process holds the store longer than the busy timeout allows, and `changedWhileReading`
-/// (both exit 75: try again later).
+/// process holds the store longer than the busy timeout allows, `changedWhileReading`,
+/// `unreachable` and `unavailable` (all exit 75: try again later).
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Only `import` creates a store; every other command refuses to work on an empty one.
     case noStore(path: String)
@@ -30,6 +30,19 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case illegalTransition(jobID: Int64, from: JobState, to: JobState)
     /// A job id that the store does not hold.
     case unknownJob(jobID: Int64)
+    /// A PostgreSQL URL, or the password settings beside it, that cannot be used as given.
+    case invalidLocation(detail: String)
+    /// The PostgreSQL server could not be reached (refused, unknown host, no answer in time):
+    /// `endpoint` is `HOST:PORT` (or the socket). Running again later may work.
+    case unreachable(endpoint: String, reason: String)
+    /// The server answered but refused us: wrong password or role, a missing database, a TLS
+    /// certificate that fails verification. Running again will not help.
+    case loginRefused(store: String, detail: String)
+    /// The server is there but cannot serve now: too many connections, a statement timeout,
+    /// a lock held elsewhere, shutting down. Running again later may work.
+    case unavailable(store: String, detail: String)
+    /// Any other PostgreSQL failure, with the server's own words.
+    case postgres(store: String, detail: String)
 
     public var description: String {
         switch self {
@@ -59,6 +72,16 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "job \(id): refusing to move from \(from.rawValue) to \(to.rawValue)"
         case .unknownJob(let id):
             "no job with id \(id)"
+        case .invalidLocation(let detail):
+            "job store: \(detail)"
+        case .unreachable(let endpoint, let reason):
+            "cannot reach the job store at \(shown(endpoint)): \(reason)"
+        case .loginRefused(let store, let detail):
+            "job store \(shown(store)) refused the connection: \(detail)"
+        case .unavailable(let store, let detail):
+            "job store \(shown(store)) cannot serve now (\(detail)); try again later"
+        case .postgres(let store, let detail):
+            "job store \(shown(store)): \(detail)"
         }
     }
 

@@ -54,7 +54,7 @@ enum CommandFailure {
 
     static func code(for error: StoreError) -> Int32 {
         switch error {
-        case .busy, .changedWhileReading: ExitCodes.tryAgainLater
+        case .busy, .changedWhileReading, .unreachable, .unavailable: ExitCodes.tryAgainLater
         default: ExitCodes.configuration
         }
     }

@@ -33,7 +33,7 @@ struct RunSession {
         let stopper = await RunStopper()
         defer { stopper.cancel() }
         let logger = Self.makeLogger(options)
-        let lock = try takeLock()
+        let lock = try await takeLock()
         defer { withExtendedLifetime(lock) {} }
         // Another account's jobs in flight end the run before anything is set up (the run
         // checks again when it begins).
@@ -131,19 +131,24 @@ struct RunSession {
         return configuration
     }
 
-    /// One run per store at a time (a SQLite store's lock file beside it).
-    private func takeLock() throws -> RunLock? {
+    /// One run per store at a time: a SQLite store's lock (its file's device and inode), or on
+    /// PostgreSQL a session advisory lock on a connection of its own. Either dies with the
+    /// process, so a run killed with SIGKILL never blocks the next one. Held until the process ends.
+    private func takeLock() async throws -> (any Sendable)? {
         let location = store.displayName
-        if JobStores.isDatabaseURL(location) { return nil }
-        let lock: RunLock?
-        do { lock = try RunLock(storePath: location) } catch {
-            throw CommandFailure.exit(ExitCodes.configuration, error.description)
+        let held: (any Sendable)?
+        if let postgres = store as? PostgresJobStore {
+            do { held = try await postgres.acquireRunLock() } catch { throw CommandFailure.exit(for: error) }
+        } else {
+            do { held = try RunLock(storePath: location) } catch {
+                throw CommandFailure.exit(ExitCodes.configuration, error.description)
+            }
         }
-        guard let lock else {
+        guard let held else {
             throw CommandFailure.exit(
                 ExitCodes.tryAgainLater, "another run is already running on \(location); try again when it ends")
         }
-        return lock
+        return held
     }
 
     /// A run that could not begin, as the user reads it.

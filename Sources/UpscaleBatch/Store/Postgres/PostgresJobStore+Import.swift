@@ -1,0 +1,116 @@
+import NIOCore
+import PostgresNIO
+
+/// `import` on PostgreSQL: the rows stream with COPY into a temporary staging table, then ONE
+/// `INSERT ... SELECT ... ON CONFLICT DO NOTHING` moves them into `jobs`, in the same
+/// transaction: all of the rows or none, duplicates (of the store, or earlier in the file)
+/// skipped and counted, ids in file order. COPY is PostgreSQL's fastest way in; the move is
+/// one statement, so the unique index is checked once per row without a round trip per row.
+extension PostgresJobStore {
+    /// An error of the row source, carried through postgres-nio's wrappers to come out unchanged.
+    private struct SourceFailure: Error {
+        var error: any Error
+    }
+
+    public func importJobs(
+        batchName: String, sourceFile: String, timestamp: String, rows source: any ImportRowSource
+    ) async throws -> ImportedRows {
+        let logger = logger
+        do {
+            return try await withLeasedConnection { [self] connection in
+                try await connection.withTransaction(logger: logger) { connection in
+                    try await importJobs(
+                        on: connection, batchName: batchName, sourceFile: sourceFile, timestamp: timestamp, source: source)
+                }
+            }
+        } catch let error as PostgresTransactionError {
+            if let failure = error.closureError as? SourceFailure { throw failure.error }
+            throw translate(error)
+        } catch let failure as SourceFailure {
+            throw failure.error
+        } catch {
+            throw translate(error)
+        }
+    }
+
+    private func importJobs(
+        on connection: PostgresConnection, batchName: String, sourceFile: String, timestamp: String,
+        source: any ImportRowSource
+    ) async throws -> ImportedRows {
+        var batchID: Int64?
+        let created = try await rows(
+            """
+            INSERT INTO batches (name, source_file, imported_at) VALUES (\(batchName), \(sourceFile), \(timestamp))
+            ON CONFLICT (name) DO NOTHING RETURNING id
+            """, on: connection)
+        batchID = try created.first?.decode(Int64.self)
+        if batchID == nil {
+            batchID = try await rows("SELECT id FROM batches WHERE name = \(batchName)", on: connection).first?.decode(
+                Int64.self)
+        }
+        guard let batchID else {
+            throw StoreError.postgres(store: displayName, detail: "batch \(batchName) vanished during the import")
+        }
+
+        try await execute(
+            """
+            CREATE TEMP TABLE import_staging (ord bigint GENERATED ALWAYS AS IDENTITY, url text NOT NULL, mode text NOT NULL)
+            ON COMMIT DROP
+            """, on: connection)
+        var staged = 0
+        try await connection.copyFrom(table: "import_staging", columns: ["url", "mode"], logger: logger) { writer in
+            var buffer = ByteBuffer()
+            while true {
+                let next: ImportBatch?
+                do { next = try await source.next() } catch { throw SourceFailure(error: error) }
+                guard let batch = next else { break }
+                var start = 0
+                for row in batch.rows {
+                    Self.appendCopyText(batch.urlBytes[start..<row.end], to: &buffer)
+                    buffer.writeInteger(UInt8(ascii: "\t"))
+                    buffer.writeString(row.mode.rawValue)
+                    buffer.writeInteger(UInt8(ascii: "\n"))
+                    start = row.end
+                }
+                staged += batch.rows.count
+                if buffer.readableBytes >= 256 * 1024 {
+                    try await writer.write(buffer)
+                    buffer.clear()
+                }
+            }
+            if buffer.readableBytes > 0 { try await writer.write(buffer) }
+        }
+        let moved = try await rows(
+            """
+            WITH moved AS (
+                INSERT INTO jobs (batch_id, url, mode, created_at, updated_at)
+                SELECT \(batchID), url, mode, \(timestamp), \(timestamp) FROM import_staging ORDER BY ord
+                ON CONFLICT (url, mode) DO NOTHING RETURNING 1)
+            SELECT count(*) FROM moved
+            """, on: connection)
+        let inserted = try moved.first?.decode(Int.self) ?? 0
+        if created.first != nil && inserted == 0 {
+            try await execute("DELETE FROM batches WHERE id = \(batchID)", on: connection)
+        }
+        return ImportedRows(inserted: inserted, duplicates: staged - inserted)
+    }
+
+    /// Bytes as COPY's text format wants them: backslash, tab, newline and carriage return escaped.
+    private static func appendCopyText(_ bytes: ArraySlice<UInt8>, to buffer: inout ByteBuffer) {
+        // Almost every URL has none of them: copied whole.
+        let special: (UInt8) -> Bool = { $0 == UInt8(ascii: "\\") || $0 == 9 || $0 == 10 || $0 == 13 }
+        guard bytes.contains(where: special) else {
+            buffer.writeBytes(bytes)
+            return
+        }
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\\"): buffer.writeBytes([UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case UInt8(ascii: "\t"): buffer.writeBytes([UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case UInt8(ascii: "\n"): buffer.writeBytes([UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case UInt8(ascii: "\r"): buffer.writeBytes([UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            default: buffer.writeInteger(byte)
+            }
+        }
+    }
+}

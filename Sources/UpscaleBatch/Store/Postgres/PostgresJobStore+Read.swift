@@ -1,0 +1,111 @@
+import PostgresNIO
+
+/// Reading jobs: `list` streamed in flat memory, one job, the status counts, batch names.
+extension PostgresJobStore {
+    /// An error thrown by the caller's body, carried out unchanged.
+    private struct BodyFailure: Error {
+        var error: any Error
+    }
+
+    static let jobColumns = """
+        j.id, b.name, j.url, j.mode, j.state, j.request_id, j.cost, j.result_url, j.error, j.attempts, j.possible_duplicate
+        """
+
+    /// Streams the rows as the server sends them (postgres-nio reads on as the loop asks for
+    /// more), so a million jobs list in flat memory. One statement: one snapshot.
+    public func forEachJob(_ filter: JobFilter, _ body: @Sendable (Job) throws -> Void) async throws {
+        do {
+            let limit = filter.limit.map(Int64.init)
+            let query: PostgresQuery = """
+                SELECT \(unescaped: Self.jobColumns)
+                FROM jobs j JOIN batches b ON b.id = j.batch_id
+                WHERE (\(filter.state?.rawValue)::text IS NULL OR j.state = \(filter.state?.rawValue))
+                  AND (\(filter.batch)::text IS NULL OR b.name = \(filter.batch))
+                ORDER BY j.id LIMIT \(limit)
+                """
+            try await withoutActuallyEscaping(body) { body in
+                try await withLeasedConnection { [self] connection in
+                    for try await row in try await connection.query(query, logger: logger) {
+                        let job = try makeJob(row)
+                        do { try body(job) } catch { throw BodyFailure(error: error) }
+                    }
+                }
+            }
+        } catch let failure as BodyFailure {
+            throw failure.error
+        } catch {
+            throw translate(error)
+        }
+    }
+
+    public func job(id: Int64) async throws(StoreError) -> Job? {
+        try await read { [self] connection in
+            let found = try await rows(
+                "SELECT \(unescaped: Self.jobColumns) FROM jobs j JOIN batches b ON b.id = j.batch_id WHERE j.id = \(id)",
+                on: connection)
+            return try found.first.map(makeJob)
+        }
+    }
+
+    func makeJob(_ row: PostgresRow) throws -> Job {
+        let (id, batch, url, mode, state, requestID, cost, resultURL, error, attempts, duplicate) = try row.decode(
+            (Int64, String, String, String, String, String?, Int64?, String?, String?, Int, Bool).self)
+        return Job(
+            id: id, batch: batch, url: url, mode: try decode(Mode.self, mode, column: "mode", jobID: id),
+            state: try decode(JobState.self, state, column: "state", jobID: id), requestID: requestID, cost: cost,
+            resultURL: resultURL, error: error, attempts: attempts, possibleDuplicate: duplicate)
+    }
+
+    public func statusSnapshot(batch: String?, runID: String?) async throws(StoreError) -> StatusSnapshot {
+        let filter = ReportFilter(batch: batch, runID: runID)
+        return try await readSnapshot { [self] connection in
+            var duplicates: [String: Int64] = [:]
+            for row in try await rows(
+                """
+                SELECT j.state, sum(a.cost)::bigint
+                FROM job_attempts a JOIN jobs j ON j.id = a.job_id
+                WHERE a.reason = 'duplicate' AND a.cost IS NOT NULL AND \(filter: filter, day: "NULL")
+                GROUP BY 1
+                """, on: connection)
+            {
+                let (state, cost) = try row.decode((String, Int64).self)
+                duplicates[state, default: 0] += cost
+            }
+            var snapshot = StatusSnapshot(
+                counts: Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0, 0) }),
+                inFlight: 0, unsubmitted: 0, possibleDuplicates: 0, costs: CostTotals())
+            for row in try await rows(
+                """
+                SELECT state, count(*),
+                       count(*) FILTER (WHERE request_id IS NOT NULL AND state NOT IN \(unescaped: PGSQL.finalStates)),
+                       count(*) FILTER (WHERE request_id IS NULL AND state = 'PENDING'),
+                       count(*) FILTER (WHERE possible_duplicate),
+                       coalesce(sum(cost), 0)::bigint
+                FROM jobs j WHERE \(filter: filter, day: "NULL")
+                GROUP BY state
+                """, on: connection)
+            {
+                let (stateText, jobs, inFlight, unsubmitted, possibleDuplicates, cost) = try row.decode(
+                    (String, Int, Int, Int, Int, Int64).self)
+                let state = try decode(JobState.self, stateText, column: "state")
+                let duplicateCost = duplicates[stateText] ?? 0
+                snapshot.counts[state] = jobs
+                snapshot.inFlight += inFlight
+                snapshot.unsubmitted += unsubmitted
+                snapshot.possibleDuplicates += possibleDuplicates
+                snapshot.costs.total += cost + duplicateCost
+                snapshot.costs.duplicate += duplicateCost
+                if state == .completed { snapshot.costs.completed += cost }
+                if state == .failed { snapshot.costs.failed += cost }
+            }
+            return snapshot
+        }
+    }
+
+    public func batchExists(_ name: String) async throws(StoreError) -> Bool {
+        try await read { [self] connection in
+            try await rows("SELECT EXISTS (SELECT 1 FROM batches WHERE name = \(name))", on: connection).first?.decode(
+                Bool.self) ?? false
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import PostgresNIO
+
+/// A run's scope and progress, as on SQLite (`SQLiteJobStore+RunScope`): the scope is recorded
+/// per run in `run_scope`; runs of this host whose process is gone are marked ended when a run
+/// starts, so their submission claims can be taken over.
+extension PostgresJobStore {
+    public func beginRun(_ run: RunIdentity, batch: String?) async throws(StoreError) -> Int {
+        let now = StoreClock.millis()
+        return try await write { [self] connection in
+            for row in try await rows(
+                "SELECT id, pid, process_start FROM runs WHERE ended_at IS NULL AND host = \(run.host) FOR UPDATE",
+                on: connection)
+            {
+                let (id, pid, start) = try row.decode((String, Int64, String?).self)
+                let alive =
+                    Int32(truncatingIfNeeded: pid) == run.pid && start == run.processStart
+                    || RunIdentity.isAlive(pid: Int32(truncatingIfNeeded: pid), start: start)
+                if !alive {
+                    try await execute("UPDATE runs SET ended_at = \(unescaped: PGSQL.now) WHERE id = \(id)", on: connection)
+                }
+            }
+            try await execute(
+                "DELETE FROM run_scope WHERE run_id IN (SELECT id FROM runs WHERE ended_at IS NOT NULL)", on: connection)
+            try await execute(
+                """
+                INSERT INTO runs (id, pid, process_start, host, batch, started_at)
+                VALUES (\(run.runID), \(Int64(run.pid)), \(run.processStart), \(run.host), \(batch), \(unescaped: PGSQL.now))
+                """, on: connection)
+            let scope =
+                try await rows(
+                    """
+                    WITH added AS (
+                        INSERT INTO run_scope (run_id, job_id, cost_only)
+                        SELECT \(run.runID), id, false FROM jobs
+                        WHERE state NOT IN \(unescaped: PGSQL.finalStates) AND \(batch: batch, column: "batch_id")
+                        RETURNING 1)
+                    SELECT count(*) FROM added
+                    """, on: connection
+                ).first?.decode(Int.self) ?? 0
+            try await execute(
+                """
+                INSERT INTO run_scope (run_id, job_id, cost_only)
+                SELECT \(run.runID), id, true FROM jobs
+                WHERE state IN \(unescaped: PGSQL.finalStates) AND request_id IS NOT NULL AND cost IS NULL
+                  AND NOT cost_unknown AND \(batch: batch, column: "batch_id")
+                """, on: connection)
+            // Status calls left in flight by a run that died are owed again now.
+            try await execute(
+                "UPDATE jobs SET polling = false, next_poll_at = LEAST(next_poll_at, \(now)) WHERE polling", on: connection)
+            try await execute(
+                """
+                UPDATE jobs SET next_poll_at = \(now)
+                WHERE next_poll_at IS NULL AND request_id IS NOT NULL AND NOT cost_unknown
+                  AND (state NOT IN \(unescaped: PGSQL.finalStates) OR cost IS NULL) AND \(batch: batch, column: "batch_id")
+                """, on: connection)
+            return scope
+        }
+    }
+
+    public func endRun(runID: String) async throws(StoreError) {
+        try await write { [self] connection in
+            try await execute("UPDATE runs SET ended_at = \(unescaped: PGSQL.now) WHERE id = \(runID)", on: connection)
+        }
+    }
+
+    public func failTimedOut(runID: String, submittedBefore cutoff: Date, reason: String) async throws(StoreError) -> Int {
+        let cutoffText = UTCTime.milliseconds(cutoff)
+        return try await write { [self] connection in
+            try await rows(
+                """
+                WITH failed AS (
+                    UPDATE jobs SET state = 'FAILED', error = \(reason), finished_at = \(unescaped: PGSQL.now),
+                           finished_by = 'timeout',
+                           next_poll_at = CASE WHEN cost IS NULL THEN next_poll_at ELSE NULL END,
+                           updated_at = \(unescaped: PGSQL.now)
+                    WHERE id IN (SELECT job_id FROM run_scope WHERE run_id = \(runID) AND NOT cost_only)
+                      AND request_id IS NOT NULL AND state NOT IN \(unescaped: PGSQL.finalStates)
+                      AND submitted_at < \(cutoffText)
+                    RETURNING 1)
+                SELECT count(*) FROM failed
+                """, on: connection
+            ).first?.decode(Int.self) ?? 0
+        }
+    }
+
+    public func runOutstanding(runID: String) async throws(StoreError) -> (inFlight: Int, awaitingPoll: Int) {
+        let counts = try await read { [self] connection in
+            let row = try await rows(
+                """
+                SELECT count(*) FILTER (WHERE j.request_id IS NOT NULL AND j.state NOT IN \(unescaped: PGSQL.finalStates)),
+                       count(*) FILTER (WHERE j.next_poll_at IS NOT NULL)
+                FROM run_scope s JOIN jobs j ON j.id = s.job_id
+                WHERE s.run_id = \(runID)
+                """, on: connection
+            ).first
+            let (inFlight, awaiting) = try row?.decode((Int, Int).self) ?? (0, 0)
+            return [inFlight, awaiting]
+        }
+        return (counts[0], counts[1])
+    }
+
+    public func webhookCompletions(runID: String) async throws(StoreError) -> Int {
+        try await read { [self] connection in
+            try await rows(
+                """
+                SELECT count(*) FROM run_scope s JOIN jobs j ON j.id = s.job_id
+                WHERE s.run_id = \(runID) AND j.finished_by = 'webhook'
+                """, on: connection
+            ).first?.decode(Int.self) ?? 0
+        }
+    }
+
+    public func retryFailed(batch: String?) async throws(StoreError) -> Int {
+        try await write { [self] connection in
+            try await execute(
+                """
+                INSERT INTO job_attempts (job_id, request_id, state, cost, result_url, error,
+                                          possible_duplicate, submitted_at, finished_at, archived_at, reason)
+                SELECT id, request_id, state, cost, result_url, error, possible_duplicate, submitted_at, finished_at,
+                       \(unescaped: PGSQL.now), 'retry'
+                FROM jobs WHERE state = 'FAILED' AND \(batch: batch, column: "batch_id")
+                ORDER BY id
+                """, on: connection)
+            try await execute(
+                """
+                DELETE FROM run_scope WHERE job_id IN (
+                    SELECT id FROM jobs WHERE state = 'FAILED' AND \(batch: batch, column: "batch_id"))
+                """, on: connection)
+            return try await rows(
+                """
+                WITH moved AS (
+                    UPDATE jobs SET state = 'PENDING', request_id = NULL, cost = NULL, result_url = NULL,
+                           error = NULL, submitting = false, submitting_run = NULL, possible_duplicate = false,
+                           next_poll_at = NULL, polling = false, not_found_polls = 0, not_found_since = NULL,
+                           cost_unknown = false, attempt_webhook = false, attempt_sent_at = NULL,
+                           poll_count = 0, submitted_at = NULL, finished_at = NULL, finished_by = NULL,
+                           updated_at = \(unescaped: PGSQL.now)
+                    WHERE state = 'FAILED' AND \(batch: batch, column: "batch_id")
+                    RETURNING 1)
+                SELECT count(*) FROM moved
+                """, on: connection
+            ).first?.decode(Int.self) ?? 0
+        }
+    }
+}

@@ -1,0 +1,243 @@
+import Foundation
+import PostgresNIO
+
+/// A run's submissions and polls, as on SQLite (`SQLiteJobStore+Runner`, whose doc comments
+/// state the rules). What differs is how they are made safe between processes: each claim is
+/// one conditional UPDATE (PostgreSQL re-checks its WHERE on the row it waited for, so only one
+/// of two racing claims wins), polls are claimed with `FOR UPDATE SKIP LOCKED` (two pollers
+/// never wait on each other nor take the same job), and what keeps money from being spent twice
+/// (a claim before its POST, the request id after it) commits with `synchronous_commit` on,
+/// while poll answers, which can be asked again, do not wait for the disk.
+extension PostgresJobStore {
+    public func unsubmittedJobs(runID: String, afterID: Int64, limit: Int) async throws(StoreError) -> [SubmissionClaim] {
+        try await read { [self] connection in
+            try await rows(
+                """
+                SELECT j.id, j.url, j.mode FROM run_scope s JOIN jobs j ON j.id = s.job_id
+                WHERE s.run_id = \(runID) AND NOT s.cost_only AND j.id > \(afterID) AND j.state = 'PENDING'
+                  AND j.request_id IS NULL
+                ORDER BY j.id LIMIT \(Int64(limit))
+                """, on: connection
+            ).map { row in
+                let (id, url, mode) = try row.decode((Int64, String, String).self)
+                return SubmissionClaim(jobID: id, url: url, mode: try decode(Mode.self, mode, column: "mode", jobID: id))
+            }
+        }
+    }
+
+    public func claimSubmission(
+        jobID: Int64, runID: String, webhookOfOurs: Bool, doubtWait: Double, account: String?
+    ) async throws(StoreError) -> SubmissionClaimResult {
+        let now = StoreClock.millis()
+        return try await write(durable: true) { [self] connection in
+            // Locks the row, so the check and the claim below see the same job.
+            let found = try await rows(
+                """
+                SELECT submitting, attempt_webhook, attempt_sent_at FROM jobs
+                WHERE id = \(jobID) AND state = 'PENDING' AND request_id IS NULL
+                  AND (submitting_run IS NULL OR submitting_run = \(runID)
+                       OR NOT EXISTS (SELECT 1 FROM runs WHERE runs.id = jobs.submitting_run AND runs.ended_at IS NULL))
+                FOR UPDATE
+                """, on: connection)
+            guard let row = found.first else { return SubmissionClaimResult.gone }
+            let (inDoubt, sentWithWebhook, sentAt) = try row.decode((Bool, Bool, Int64?).self)
+            if inDoubt && sentWithWebhook, let sentAt {
+                let until = sentAt + Int64(doubtWait * 1000)
+                if until > now { return .waitForWebhook(until: until) }
+            }
+            let claimed = try await rows(
+                """
+                UPDATE jobs SET submitting = true, submitting_run = \(runID), attempts = attempts + 1,
+                       possible_duplicate = (possible_duplicate OR submitting),
+                       attempt_webhook = \(webhookOfOurs), attempt_sent_at = \(now), account = coalesce(\(account), account),
+                       updated_at = \(unescaped: PGSQL.now)
+                WHERE id = \(jobID) AND state = 'PENDING' AND request_id IS NULL
+                RETURNING possible_duplicate
+                """, on: connection)
+            guard let duplicate = try claimed.first?.decode(Bool.self) else { return .gone }
+            return .claimed(possibleDuplicate: duplicate)
+        }
+    }
+
+    public func recordSubmitted(jobID: Int64, requestID: String, firstPollAt: Int64) async throws(StoreError) {
+        try await write(durable: true) { [self] connection in
+            let current =
+                try await rows("SELECT request_id FROM jobs WHERE id = \(jobID) FOR UPDATE", on: connection)
+                .first?.decode(String?.self) ?? nil
+            if let current, current != requestID {
+                try await execute(
+                    """
+                    INSERT INTO job_attempts (job_id, request_id, state, possible_duplicate, submitted_at,
+                                              archived_at, reason, next_poll_at)
+                    VALUES (\(jobID), \(requestID), 'PENDING', true, \(unescaped: PGSQL.now), \(unescaped: PGSQL.now),
+                            'duplicate', \(firstPollAt))
+                    """, on: connection)
+                try await execute(
+                    """
+                    UPDATE jobs SET possible_duplicate = true, submitting = false, submitting_run = NULL,
+                           updated_at = \(unescaped: PGSQL.now)
+                    WHERE id = \(jobID)
+                    """, on: connection)
+                return
+            }
+            try await execute(
+                """
+                UPDATE jobs SET request_id = coalesce(request_id, \(requestID)), submitting = false, submitting_run = NULL,
+                       error = NULL, submitted_at = \(unescaped: PGSQL.now), next_poll_at = \(firstPollAt), poll_count = 0,
+                       updated_at = \(unescaped: PGSQL.now)
+                WHERE id = \(jobID)
+                """, on: connection)
+        }
+    }
+
+    public func recordSubmissionUnresolved(jobID: Int64, error: String, keepInDoubt: Bool) async throws(StoreError) {
+        try await write { [self] connection in
+            try await execute(
+                """
+                UPDATE jobs SET submitting = \(keepInDoubt), error = \(error), updated_at = \(unescaped: PGSQL.now),
+                       submitting_run = CASE WHEN \(keepInDoubt) THEN submitting_run END
+                WHERE id = \(jobID) AND request_id IS NULL
+                """, on: connection)
+        }
+    }
+
+    public func recordRefused(jobIDs: [Int64], message: String) async throws(StoreError) {
+        guard !jobIDs.isEmpty else { return }
+        try await write { [self] connection in
+            try await execute(
+                """
+                UPDATE jobs SET state = 'FAILED', submitting = false, submitting_run = NULL, error = \(message),
+                       finished_at = \(unescaped: PGSQL.now), finished_by = 'refusal', updated_at = \(unescaped: PGSQL.now)
+                WHERE id = ANY(\(jobIDs)) AND state = 'PENDING' AND request_id IS NULL
+                """, on: connection)
+        }
+    }
+
+    public func nextDuePoll(batch: String?) async throws(StoreError) -> Int64? {
+        try await read { [self] connection in
+            try await rows(
+                """
+                SELECT min(next_poll_at) FROM jobs
+                WHERE next_poll_at IS NOT NULL AND NOT polling AND \(batch: batch, column: "batch_id")
+                """, on: connection
+            ).first?.decode(Int64?.self) ?? nil
+        }
+    }
+
+    public func claimDuePolls(limit: Int, batch: String?) async throws(StoreError) -> [PollClaim] {
+        let now = StoreClock.millis()
+        return try await write(durable: false) { [self] connection in
+            try await rows(
+                """
+                UPDATE jobs SET polling = true
+                WHERE id IN (SELECT id FROM jobs
+                             WHERE next_poll_at <= \(now) AND NOT polling AND \(batch: batch, column: "batch_id")
+                             ORDER BY next_poll_at LIMIT \(Int64(limit)) FOR UPDATE SKIP LOCKED)
+                RETURNING id, request_id, poll_count, state IN \(unescaped: PGSQL.finalStates), next_poll_at
+                """, on: connection
+            ).compactMap { row -> (PollClaim, Int64)? in
+                let (id, requestID, pollCount, final, due) = try row.decode((Int64, String?, Int, Bool, Int64).self)
+                guard let requestID else { return nil }
+                return (PollClaim(jobID: id, requestID: requestID, pollCount: pollCount, isFinal: final), due)
+            }.sorted { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0.jobID < $1.0.jobID) }.map(\.0)
+        }
+    }
+
+    public func recordPollResults(_ results: [PollResult]) async throws(StoreError) -> [Int64] {
+        guard !results.isEmpty else { return [] }
+        return try await write(durable: false) { [self] connection in
+            var failedUnknown: [Int64] = []
+            for result in results {
+                let jobID = result.claim.jobID
+                let requestID = result.claim.requestID
+                if result.notFound {
+                    if try await recordNotFound(result, on: connection) { failedUnknown.append(jobID) }
+                    continue
+                }
+                guard let answer = result.answer else {
+                    try await execute(
+                        """
+                        UPDATE jobs SET polling = false, next_poll_at = \(result.nextPollAt)
+                        WHERE id = \(jobID) AND next_poll_at IS NOT NULL
+                        """, on: connection)
+                    continue
+                }
+                if let state = answer.state, state != .pending {
+                    let allowed = JobState.predecessors(of: state).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+                    try await execute(
+                        """
+                        UPDATE jobs SET state = \(state.rawValue),
+                               finished_at = CASE WHEN \(state.isFinal) THEN \(unescaped: PGSQL.now) ELSE finished_at END,
+                               finished_by = CASE WHEN \(state.isFinal) AND state != \(state.rawValue) THEN 'poll'
+                                                  ELSE finished_by END
+                        WHERE id = \(jobID) AND request_id = \(requestID) AND state IN (\(unescaped: allowed))
+                        """, on: connection)
+                }
+                try await execute(
+                    """
+                    UPDATE jobs SET cost = coalesce(\(answer.cost), cost),
+                           result_url = coalesce(result_url, \(answer.resultURL)),
+                           error = CASE WHEN state = 'FAILED' THEN coalesce(\(answer.error), error, 'the API reported FAILED')
+                                        ELSE error END,
+                           poll_count = poll_count + 1, polling = false, not_found_polls = 0, not_found_since = NULL,
+                           next_poll_at = CASE WHEN state IN \(unescaped: PGSQL.finalStates) THEN NULL
+                                               ELSE \(result.nextPollAt) END,
+                           updated_at = \(unescaped: PGSQL.now)
+                    WHERE id = \(jobID) AND request_id = \(requestID)
+                    """, on: connection)
+            }
+            return failedUnknown
+        }
+    }
+
+    /// Counts a 404 on the job and applies the unknown-request rule; true when it failed the job.
+    private func recordNotFound(_ result: PollResult, on connection: PostgresConnection) async throws -> Bool {
+        let now = StoreClock.millis()
+        let jobID = result.claim.jobID
+        let requestID = result.claim.requestID
+        guard
+            let row = try await rows(
+                """
+                UPDATE jobs SET not_found_polls = not_found_polls + 1, not_found_since = coalesce(not_found_since, \(now)),
+                       polling = false, poll_count = poll_count + 1,
+                       next_poll_at = CASE WHEN state IN \(unescaped: PGSQL.finalStates) THEN NULL
+                                           ELSE \(result.nextPollAt) END,
+                       updated_at = \(unescaped: PGSQL.now)
+                WHERE id = \(jobID) AND request_id = \(requestID)
+                RETURNING not_found_polls, not_found_since, state
+                """, on: connection
+            ).first
+        else { return false }
+        guard let rule = result.unknownRule, rule.mayFail else { return false }
+        let (polls, since, stateText) = try row.decode((Int, Int64, String).self)
+        guard polls >= UnknownRequestRule.polls, now - since >= rule.afterMillis else { return false }
+        let state = try decode(JobState.self, stateText, column: "state", jobID: jobID)
+        if state.isFinal {
+            try await execute(
+                "UPDATE jobs SET cost_unknown = true, next_poll_at = NULL WHERE id = \(jobID)", on: connection)
+            return false
+        }
+        let failed = try await rows(
+            """
+            UPDATE jobs SET state = 'FAILED', error = \("the API does not know request id \(requestID)"), cost_unknown = true,
+                   next_poll_at = NULL, finished_at = \(unescaped: PGSQL.now), finished_by = 'unknown-request',
+                   updated_at = \(unescaped: PGSQL.now)
+            WHERE id = \(jobID) AND request_id = \(requestID) AND state NOT IN \(unescaped: PGSQL.finalStates)
+            RETURNING id
+            """, on: connection)
+        return !failed.isEmpty
+    }
+
+    public func settledJobs(_ jobIDs: [Int64]) async throws(StoreError) -> Set<Int64> {
+        guard !jobIDs.isEmpty else { return [] }
+        return try await read { [self] connection in
+            Set(
+                try await rows(
+                    """
+                    SELECT id FROM jobs WHERE id = ANY(\(jobIDs))
+                      AND NOT (state = 'PENDING' AND request_id IS NULL AND submitting)
+                    """, on: connection
+                ).map { try $0.decode(Int64.self) })
+        }
+    }
+}

@@ -1,0 +1,215 @@
+import Logging
+import PostgresNIO
+
+/// The PostgreSQL store's schema, `upscale_batch`: the SQLite store's tables with the same
+/// names, columns and meanings (README, "The job store"), in PostgreSQL's types (booleans for
+/// the 0/1 flags, bigint for ids, counts and Unix-millisecond times; times people read stay
+/// ISO-8601 UTC text, so both engines show and compare them alike), plus `download_host`.
+///
+/// Migrations are named and applied once, in order, in ONE transaction that holds an advisory
+/// lock, so processes that start together migrate once. The schema is marked as ours (its
+/// comment) and lists its migrations in `schema_migrations`; a schema of that name without
+/// both was not made by us and is refused, never altered. A migration this build does not
+/// know means a newer upscale-batch: refused.
+enum PostgresSchema {
+    /// The schema's comment: what tells our schema from another application's of the same name.
+    static let marker = "upscale-batch job store"
+    /// The advisory lock taken by migrations ("UpBa", as SQLite's application id).
+    static let migrationLock: Int64 = 0x5570_4261
+
+    /// The migrations in order: a name, and its statements (one per query: the extended
+    /// protocol takes one statement at a time).
+    static let migrations: [(name: String, statements: [String])] = [
+        ("pg1", initial)
+    ]
+
+    /// Checks the database's schema and brings it up to date. Returns whether this role may
+    /// write the store. `creating`: `import` makes the schema when there is none.
+    static func prepare(
+        on connection: PostgresConnection, creating: Bool, access: StoreAccess, store: PostgresLocation, logger: Logger
+    ) async throws -> Bool {
+        var state = try await inspect(connection, logger: logger, store: store)
+        if state == nil && !creating { throw StoreError.noStore(path: store.displayName) }
+        let known = Set(migrations.map(\.name))
+        if let applied = state {
+            let unknown = applied.subtracting(known)
+            if !unknown.isEmpty { throw StoreError.newerSchema(path: store.displayName, unknownMigrations: unknown.sorted()) }
+        }
+        let pending = migrations.filter { !(state ?? []).contains($0.name) }
+        if !pending.isEmpty {
+            if access == .read && state != nil {
+                throw StoreError.permission(
+                    path: store.displayName,
+                    needed:
+                        "its schema needs an upgrade (\(pending.map(\.name).joined(separator: ", "))) that a writing command makes"
+                )
+            }
+            try await connection.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
+                // Another process may have migrated while this one waited for the lock.
+                state = try await inspect(connection, logger: logger, store: store)
+                if state == nil {
+                    try await connection.query("CREATE SCHEMA \(unescaped: PostgresJobStore.schema)", logger: logger)
+                    try await connection.query(
+                        "COMMENT ON SCHEMA \(unescaped: PostgresJobStore.schema) IS '\(unescaped: marker)'", logger: logger)
+                    try await connection.query(
+                        """
+                        CREATE TABLE \(unescaped: PostgresJobStore.schema).schema_migrations (
+                            name text PRIMARY KEY, applied_at text NOT NULL)
+                        """, logger: logger)
+                }
+                for migration in migrations where !(state ?? []).contains(migration.name) {
+                    for statement in migration.statements {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                    try await connection.query(
+                        "INSERT INTO schema_migrations (name, applied_at) VALUES (\(migration.name), \(unescaped: PGSQL.now))",
+                        logger: logger)
+                }
+                if state == nil {
+                    try await connection.query(
+                        """
+                        INSERT INTO meta (key, value) VALUES ('webhook_secret', \(WebhookSecret.generate())),
+                            ('created_at', \(unescaped: PGSQL.now))
+                        """, logger: logger)
+                }
+            }
+        }
+        let rows = try await connection.query(
+            "SELECT has_table_privilege('\(unescaped: PostgresJobStore.schema).jobs', 'UPDATE')", logger: logger)
+        for try await canWrite in rows.decode(Bool.self) { return canWrite }
+        return false
+    }
+
+    /// The migrations applied, or nil when the database has no schema of ours. A schema of
+    /// that name that is not ours throws `notAJobStore`.
+    private static func inspect(_ connection: PostgresConnection, logger: Logger, store: PostgresLocation) async throws
+        -> Set<String>?
+    {
+        let rows = try await connection.query(
+            """
+            SELECT obj_description(n.oid, 'pg_namespace'),
+                   to_regclass('\(unescaped: PostgresJobStore.schema).schema_migrations') IS NOT NULL
+            FROM pg_namespace n WHERE n.nspname = \(PostgresJobStore.schema)
+            """, logger: logger)
+        var found: (String?, Bool)?
+        for try await (comment, hasTable) in rows.decode((String?, Bool).self) { found = (comment, hasTable) }
+        guard let (comment, hasTable) = found else { return nil }
+        guard comment == marker, hasTable else {
+            throw StoreError.notAJobStore(
+                path: store.displayName,
+                detail: "the database has a schema \(PostgresJobStore.schema) that upscale-batch did not make")
+        }
+        var applied: Set<String> = []
+        let names = try await connection.query(
+            "SELECT name FROM \(unescaped: PostgresJobStore.schema).schema_migrations", logger: logger)
+        for try await name in names.decode(String.self) { applied.insert(name) }
+        return applied
+    }
+
+    /// The SQLite store's schema at its migration v8, in one step, plus `download_host`.
+    private static let initial: [String] = [
+        "SET LOCAL search_path = \(PostgresJobStore.schema)",
+        "CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL)",
+        """
+        CREATE TABLE batches (
+            id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+            name text NOT NULL UNIQUE,
+            source_file text NOT NULL,
+            imported_at text NOT NULL)
+        """,
+        """
+        CREATE TABLE jobs (
+            id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+            batch_id bigint NOT NULL REFERENCES batches(id),
+            url text NOT NULL,
+            mode text NOT NULL CHECK (mode IN ('fast', 'professional')),
+            state text NOT NULL DEFAULT 'PENDING'
+                CHECK (state IN ('PENDING', 'IN_QUEUE', 'IN_PROGRESS', 'COMPLETED', 'FAILED')),
+            request_id text,
+            cost bigint,
+            result_url text,
+            error text,
+            attempts bigint NOT NULL DEFAULT 0,
+            submitting boolean NOT NULL DEFAULT false,
+            possible_duplicate boolean NOT NULL DEFAULT false,
+            run_id text,
+            poll_count bigint NOT NULL DEFAULT 0,
+            next_poll_at bigint,
+            polling boolean NOT NULL DEFAULT false,
+            finished_by text,
+            download_path text,
+            download_host text,
+            download_bytes bigint,
+            download_sha256 text,
+            downloaded_at text,
+            download_error text,
+            created_at text NOT NULL,
+            submitted_at text,
+            finished_at text,
+            updated_at text NOT NULL,
+            not_found_polls bigint NOT NULL DEFAULT 0,
+            not_found_since bigint,
+            cost_unknown boolean NOT NULL DEFAULT false,
+            submitting_run text,
+            attempt_webhook boolean NOT NULL DEFAULT false,
+            attempt_sent_at bigint,
+            account text,
+            UNIQUE (url, mode))
+        """,
+        "CREATE INDEX jobs_next_poll ON jobs(next_poll_at) WHERE next_poll_at IS NOT NULL",
+        "CREATE INDEX jobs_run ON jobs(run_id, state) WHERE run_id IS NOT NULL",
+        """
+        CREATE INDEX jobs_to_download ON jobs(id)
+            WHERE state = 'COMPLETED' AND result_url IS NOT NULL AND downloaded_at IS NULL
+        """,
+        "CREATE INDEX jobs_request ON jobs(request_id) WHERE request_id IS NOT NULL",
+        "CREATE INDEX jobs_state ON jobs(state)",
+        "CREATE INDEX jobs_batch ON jobs(batch_id)",
+        """
+        CREATE TABLE job_attempts (
+            id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+            job_id bigint NOT NULL REFERENCES jobs(id),
+            request_id text,
+            state text NOT NULL,
+            cost bigint,
+            result_url text,
+            error text,
+            possible_duplicate boolean NOT NULL DEFAULT false,
+            submitted_at text,
+            finished_at text,
+            archived_at text NOT NULL,
+            reason text NOT NULL,
+            next_poll_at bigint)
+        """,
+        "CREATE INDEX job_attempts_job ON job_attempts(job_id)",
+        "CREATE INDEX job_attempts_due ON job_attempts(next_poll_at) WHERE next_poll_at IS NOT NULL",
+        "CREATE INDEX job_attempts_duplicates ON job_attempts(job_id) WHERE reason = 'duplicate'",
+        """
+        CREATE TABLE runs (
+            id text PRIMARY KEY,
+            pid bigint NOT NULL,
+            process_start text,
+            host text NOT NULL,
+            batch text,
+            started_at text NOT NULL,
+            ended_at text)
+        """,
+        """
+        CREATE TABLE run_scope (
+            run_id text NOT NULL REFERENCES runs(id),
+            job_id bigint NOT NULL REFERENCES jobs(id),
+            cost_only boolean NOT NULL DEFAULT false,
+            PRIMARY KEY (run_id, job_id))
+        """,
+        "CREATE INDEX run_scope_job ON run_scope(job_id)",
+    ]
+}
+
+/// SQL fragments shared by the PostgreSQL store's queries (the counterparts of `StoreSQL`).
+enum PGSQL {
+    /// The current time as the store writes it: ISO-8601 UTC with milliseconds, as on SQLite.
+    static let now = #"to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"#
+    /// The final states, for `state IN` / `NOT IN` clauses.
+    static let finalStates = "('COMPLETED', 'FAILED')"
+}
