@@ -14,6 +14,22 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.file("none.sqlite3")))
     }
 
+    /// A store whose latest changes (here its whole schema) are still in its `-wal`, named
+    /// through a symlink: the `-wal` sits beside the file, not the link, and is found there.
+    @Test func aStoreNamedByASymlinkIsIdentifiedWithItsWriteAheadLog() async throws {
+        let dir = TemporaryDirectory()
+        let real = dir.file("real.sqlite3")
+        let writer = try SQLiteJobStore.openOrCreate(at: real)  // kept open: no checkpoint at close
+        _ = try await StoreFixtures.insertJobs(writer, count: 2)
+        var log = stat()
+        #expect(stat(real + "-wal", &log) == 0 && log.st_size > 0, "the set-up leaves changes in the -wal")
+        let link = dir.file("link.sqlite3")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real)
+        let reader = try SQLiteJobStore.open(at: link, for: .read)
+        #expect(try await reader.statusSnapshot().total == 2)
+        withExtendedLifetime(writer) {}
+    }
+
     @Test func creatingInAMissingDirectoryFails() throws {
         let dir = TemporaryDirectory()
         let path = dir.file("nope/store.sqlite3")

@@ -12,7 +12,11 @@ import Foundation
 /// Never opens the file: a descriptor of ours on a database that SQLite also has open would
 /// drop SQLite's POSIX locks when we close it (sqlite.org/howtocorrupt.html, 2.2).
 struct StoreFile: Sendable {
+    /// The path as the user named it (for messages).
     let path: String
+    /// The file itself, symlinks resolved: SQLite keeps the `-wal` and `-shm` files beside it,
+    /// not beside a symlink that names it.
+    let resolved: String
     let size: Int64
     let links: Int
 
@@ -34,7 +38,11 @@ struct StoreFile: Sendable {
         case S_IFDIR: throw .notAFile(path: path, kind: "a directory")
         default: throw .notAFile(path: path, kind: "not a regular file (a device, FIFO or socket)")
         }
-        return StoreFile(path: path, size: Int64(info.st_size), links: Int(info.st_nlink))
+        let resolved = realpath(path, nil).map { pointer in
+            defer { free(pointer) }
+            return String(cString: pointer)
+        }
+        return StoreFile(path: path, resolved: resolved ?? path, size: Int64(info.st_size), links: Int(info.st_nlink))
     }
 
     /// A store file with more than one hard link is refused by every command, and a
@@ -46,7 +54,7 @@ struct StoreFile: Sendable {
 
     /// The directory that holds the store (and its `-wal` and `-shm` files).
     var directory: String {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = (resolved as NSString).deletingLastPathComponent
         return directory.isEmpty ? "." : directory
     }
 
@@ -55,13 +63,13 @@ struct StoreFile: Sendable {
 
     /// Whether SQLite's shared-memory file exists beside the store (a read-only reader of a WAL
     /// store in a read-only directory can use it, but cannot create it).
-    var hasSharedMemoryFile: Bool { access(path + "-shm", F_OK) == 0 }
+    var hasSharedMemoryFile: Bool { access(resolved + "-shm", F_OK) == 0 }
 
     /// Whether a `-wal` file with content sits beside the store: changes not yet copied into the
     /// main file, so only a reader that honours the WAL sees the store as it is.
     var hasWriteAheadLog: Bool {
         var info = stat()
-        return stat(path + "-wal", &info) == 0 && info.st_size > 0
+        return stat(resolved + "-wal", &info) == 0 && info.st_size > 0
     }
 
     /// Exactly what a command that writes is missing, or nil when it may write.
@@ -82,14 +90,14 @@ struct StoreFile: Sendable {
     /// Exactly what a command that only reads is missing, or nil when it may read.
     func missingReadPermission() -> String? {
         if access(path, R_OK) != 0 { return "needs read permission on the file \(TextEscaping.visible(path))" }
-        if hasSharedMemoryFile && access(path + "-shm", R_OK) != 0 {
-            return "needs read permission on its shared-memory file \(TextEscaping.visible(path + "-shm"))"
+        if hasSharedMemoryFile && access(resolved + "-shm", R_OK) != 0 {
+            return "needs read permission on its shared-memory file \(TextEscaping.visible(resolved + "-shm"))"
         }
-        if hasSharedMemoryFile && access(path + "-wal", F_OK) == 0 && access(path + "-wal", R_OK) != 0 {
-            return "needs read permission on its write-ahead log \(TextEscaping.visible(path + "-wal"))"
+        if hasSharedMemoryFile && access(resolved + "-wal", F_OK) == 0 && access(resolved + "-wal", R_OK) != 0 {
+            return "needs read permission on its write-ahead log \(TextEscaping.visible(resolved + "-wal"))"
         }
         if !hasSharedMemoryFile && hasWriteAheadLog && access(directory, W_OK | X_OK) != 0 {
-            return "its write-ahead log \(TextEscaping.visible(path + "-wal")) holds changes not yet in the file, and "
+            return "its write-ahead log \(TextEscaping.visible(resolved + "-wal")) holds changes not yet in the file, and "
                 + "SQLite reads them through a -shm file it cannot create here: needs write permission on the directory "
                 + "\(TextEscaping.visible(directory)) (or the store's owner opening it once)"
         }
@@ -111,10 +119,14 @@ struct StoreFile: Sendable {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         var log = stat()
+        let file = realpath(path, nil).map { pointer in
+            defer { free(pointer) }
+            return String(cString: pointer)
+        }
         return Stamp(
             device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
             modified: nanoseconds(modifiedTime(info)), changed: nanoseconds(changedTime(info)),
-            hasLog: stat(path + "-wal", &log) == 0 && log.st_size > 0)
+            hasLog: stat((file ?? path) + "-wal", &log) == 0 && log.st_size > 0)
     }
 
     private static func nanoseconds(_ time: timespec) -> Int64 {
