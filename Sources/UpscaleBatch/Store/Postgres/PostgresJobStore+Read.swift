@@ -89,14 +89,9 @@ extension PostgresJobStore {
                     (String, Int, Int, Int, Int, Int64).self)
                 let state = try decode(JobState.self, stateText, column: "state")
                 let duplicateCost = duplicates[stateText] ?? 0
-                snapshot.counts[state] = jobs
-                snapshot.inFlight += inFlight
-                snapshot.unsubmitted += unsubmitted
-                snapshot.possibleDuplicates += possibleDuplicates
-                snapshot.costs.total += cost + duplicateCost
-                snapshot.costs.duplicate += duplicateCost
-                if state == .completed { snapshot.costs.completed += cost }
-                if state == .failed { snapshot.costs.failed += cost }
+                snapshot.add(
+                    state, jobs: jobs, inFlight: inFlight, unsubmitted: unsubmitted,
+                    possibleDuplicates: possibleDuplicates, cost: cost, duplicateCost: duplicateCost)
             }
             return snapshot
         }

@@ -38,14 +38,9 @@ extension SQLiteJobStore {
                 let state = try UnknownStoredValue.decode(JobState.self, row, "state")
                 let cost: Int64 = row["cost"]
                 let duplicateCost = duplicates[row["state"] as String] ?? 0
-                snapshot.counts[state] = row["jobs"]
-                snapshot.inFlight += row["in_flight"] as Int
-                snapshot.unsubmitted += row["unsubmitted"] as Int
-                snapshot.possibleDuplicates += row["duplicates"] as Int
-                snapshot.costs.total += cost + duplicateCost
-                snapshot.costs.duplicate += duplicateCost
-                if state == .completed { snapshot.costs.completed += cost }
-                if state == .failed { snapshot.costs.failed += cost }
+                snapshot.add(
+                    state, jobs: row["jobs"], inFlight: row["in_flight"], unsubmitted: row["unsubmitted"],
+                    possibleDuplicates: row["duplicates"], cost: cost, duplicateCost: duplicateCost)
             }
             return snapshot
         }
