@@ -16,6 +16,14 @@ public final class PostgresRunLock: Sendable {
     public func release() async {
         try? await connection.close()
     }
+
+    /// A lock dropped without `release()` (a run's lock is held until its process ends) still
+    /// closes its session: postgres-nio requires a connection closed before it is released, and
+    /// the task keeps it alive until then.
+    deinit {
+        let connection = connection
+        Task { try? await connection.close() }
+    }
 }
 
 extension PostgresJobStore {
