@@ -111,9 +111,12 @@ extension SQLiteJobStore {
         let result: Result<StoreCopyCounts, any Error> = await DispatchWork.run {
             Result {
                 try self.database.write { db in
-                    let held = try Int.fetchOne(
-                        db, sql: "SELECT (SELECT count(*) FROM batches) + (SELECT count(*) FROM jobs) + (SELECT count(*) FROM job_attempts)"
-                    ) ?? 0
+                    let held =
+                        try Int.fetchOne(
+                            db,
+                            sql:
+                                "SELECT (SELECT count(*) FROM batches) + (SELECT count(*) FROM jobs) + (SELECT count(*) FROM job_attempts)"
+                        ) ?? 0
                     if held > 0 { throw StoreCopyError.destinationNotEmpty(store: path) }
                     var counts = StoreCopyCounts()
                     while let page = try StoreBridge.waitThrowing({ try await records.next() }) {
