@@ -79,9 +79,8 @@ struct CopyStoreCommand: AsyncParsableCommand {
         do {
             guard let lock = try RunLock(storePath: source.displayName) else { throw busy }
             return lock
-        } catch let error as StoreError {
+        } catch is StoreError {
             if RunLock.isHeld(storePath: source.displayName) { throw busy }
-            _ = error
             return nil
         }
     }

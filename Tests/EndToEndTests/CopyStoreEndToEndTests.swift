@@ -71,7 +71,7 @@ import Testing
         // The copy lists what the source lists.
         let sourceList = try await fixture.binary.run(["list", "--format", "json"])
         let copyList = try await fixture.binary.run(["list", "--format", "json", "--db", target])
-        #expect(copyList.code == 0, copyList.stderr)
+        #expect(copyList.code == 0, "\(copyList.stderr)")
         #expect(copyList.stdout == sourceList.stdout)
 
         // A run on the copy finishes everything; nothing that had a request id is sent again.
