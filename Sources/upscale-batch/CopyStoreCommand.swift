@@ -46,6 +46,16 @@ struct CopyStoreCommand: AsyncParsableCommand {
     func run() async throws {
         let source = try await store.open(for: .read)
         let lock = try await holdSource(source)
+        do {
+            try await copy(from: source)
+        } catch {
+            await release(lock, source)
+            throw error
+        }
+        await release(lock, source)
+    }
+
+    private func copy(from source: any JobStore) async throws {
         let target = try await createDestination()
         let counts: StoreCopyCounts
         do {
@@ -55,32 +65,40 @@ struct CopyStoreCommand: AsyncParsableCommand {
             throw Self.failure(error)
         }
         (target as? PostgresJobStore)?.close()
-        if let lock = lock as? PostgresRunLock { await lock.release() }
-        (source as? PostgresJobStore)?.close()
         StandardOutput.print(
             "copied \(source.displayName) to \(target.displayName): \(counts.batches) batch\(counts.batches == 1 ? "" : "es"), "
                 + "\(counts.jobs) job\(counts.jobs == 1 ? "" : "s"), \(counts.attempts) attempt\(counts.attempts == 1 ? "" : "s"), "
                 + "\(counts.meta) store setting\(counts.meta == 1 ? "" : "s")\n")
     }
 
+    /// Lets go of the source: a PostgreSQL run lock's session is closed (its connection must
+    /// be closed before it goes away), the store's connections too.
+    private func release(_ lock: (any Sendable)?, _ source: any JobStore) async {
+        if let lock = lock as? PostgresRunLock { await lock.release() }
+        (source as? PostgresJobStore)?.close()
+    }
+
     /// Holds the source's run lock for the whole copy, so no run starts meanwhile: exit 75 when
     /// a run holds it now. A SQLite store whose directory this user may not write (no lock file
     /// can be made) is only checked.
     private func holdSource(_ source: any JobStore) async throws -> (any Sendable)? {
-        let busy = CommandFailure.exit(
-            ExitCodes.tryAgainLater,
-            "a run is working on \(source.displayName); copy the store when it has ended (stop webhook serve too)")
+        // A function: `CommandFailure.exit` prints its message when called.
+        let busy = {
+            CommandFailure.exit(
+                ExitCodes.tryAgainLater,
+                "a run is working on \(source.displayName); copy the store when it has ended (stop webhook serve too)")
+        }
         if let postgres = source as? PostgresJobStore {
             let lock: PostgresRunLock?
             do { lock = try await postgres.acquireRunLock() } catch { throw CommandFailure.exit(for: error) }
-            guard let lock else { throw busy }
+            guard let lock else { throw busy() }
             return lock
         }
         do {
-            guard let lock = try RunLock(storePath: source.displayName) else { throw busy }
+            guard let lock = try RunLock(storePath: source.displayName) else { throw busy() }
             return lock
         } catch is StoreError {
-            if RunLock.isHeld(storePath: source.displayName) { throw busy }
+            if RunLock.isHeld(storePath: source.displayName) { throw busy() }
             return nil
         }
     }
