@@ -16,7 +16,7 @@ struct UpscaleBatchCommand: AsyncParsableCommand {
         subcommands: [
             ImportCommand.self, RunCommand.self, StatusCommand.self, ListCommand.self,
             ReportCommand.self, RetryCommand.self, WebhookCommand.self, SimulateCommand.self,
-            DemoCommand.self, DownloadCommand.self, EstimateCommand.self, BackupCommand.self,
+            DemoCommand.self, DownloadCommand.self, EstimateCommand.self, BackupCommand.self, CopyStoreCommand.self,
         ]
     )
 }

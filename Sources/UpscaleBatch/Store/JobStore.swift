@@ -118,6 +118,19 @@ public protocol JobStore: Sendable {
         _ claim: AttemptPollClaim, answer: StatusAnswer?, notFound: Bool
     ) async throws(StoreError)
 
+    // MARK: Copying a whole store (`copy-store`)
+
+    /// Streams every record of the store (meta, batches, jobs, attempts; runs are left out)
+    /// through `sink` in pages of at most `pageSize`, in id order, from one snapshot: memory
+    /// stays flat whatever the store's size, and `sink` may suspend (backpressure). Errors of
+    /// `sink` come out unchanged.
+    func exportStore(pageSize: Int, into sink: @escaping @Sendable ([StoreRecord]) async throws -> Void) async throws
+    /// Writes `records` (in `exportStore`'s order) into this store, which must hold no batch,
+    /// job or attempt (`StoreCopyError.destinationNotEmpty` otherwise), keeping every id and column, in ONE
+    /// transaction: all of them or none. Meta records replace the store's own (the copy keeps
+    /// the source's webhook secret and account salt). Errors of `records` come out unchanged.
+    func importStore(_ records: any StoreRecordSource) async throws -> StoreCopyCounts
+
     // MARK: Downloads
 
     /// Completed jobs (of `batch`) after `afterID` whose result no host has kept yet.

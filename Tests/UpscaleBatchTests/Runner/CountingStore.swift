@@ -111,4 +111,10 @@ final class CountingStore: JobStore {
     func recordDownloadFailure(jobID: Int64, failure: DownloadFailure) async throws(StoreError) {
         try await base.recordDownloadFailure(jobID: jobID, failure: failure)
     }
+    func exportStore(pageSize: Int, into sink: @escaping @Sendable ([StoreRecord]) async throws -> Void) async throws {
+        try await base.exportStore(pageSize: pageSize, into: sink)
+    }
+    func importStore(_ records: any StoreRecordSource) async throws -> StoreCopyCounts {
+        try await base.importStore(records)
+    }
 }
