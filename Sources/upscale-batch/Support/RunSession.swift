@@ -127,6 +127,7 @@ struct RunSession {
         configuration.maxSpend = options.maxSpend
         configuration.doubtWait = options.doubtWait.seconds
         configuration.unknownRequestAfter = options.unknownRequestAfter.seconds
+        configuration.storeGrace = options.storeGrace.seconds
         configuration.naming = { $0.flag }
         return configuration
     }
