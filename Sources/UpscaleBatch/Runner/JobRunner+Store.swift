@@ -30,7 +30,8 @@ extension JobRunner {
             } catch {
                 guard error.mayPassWithTime else { throw error }
                 let grace = configuration.storeGrace
-                guard let (pause, first) = outage.withLock({ $0.failed(callStarted: callStarted, at: Date(), grace: grace) }) else {
+                guard let (pause, first) = outage.withLock({ $0.failed(callStarted: callStarted, at: Date(), grace: grace) })
+                else {
                     throw .unavailable(
                         store: store.displayName,
                         detail: "lost for longer than \(mention("the store grace", .storeGrace)), \(Int(grace)) s: \(error)")
