@@ -21,7 +21,7 @@ import Testing
             // Before anything is imported: nothing to run, exit 0.
             let empty = try await home.run()
             #expect(empty.code == 0, "\(empty.stderr)\n\(home.log)")
-            #expect(home.log.contains("nothing to run"), home.log)
+            #expect(home.log.contains("nothing to run"), "\(home.log)")
 
             let rows = ["a.jpg,fast", "b.jpg,fast", "c.jpg,professional"].map { "https://img.example/pg-night-\($0)" }
             try home.drop("nightly.csv", "url,mode\n" + rows.joined(separator: "\n") + "\n", age: 3600)

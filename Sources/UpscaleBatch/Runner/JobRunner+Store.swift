@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import Synchronization
 
 /// The runner's one way to the store: its threads (the feeder, the commit queues, the monitor)
 /// are Dispatch threads of ours, which may wait, so each call goes through `StoreBridge.wait`.

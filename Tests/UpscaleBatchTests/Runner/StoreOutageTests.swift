@@ -16,9 +16,12 @@ import Testing
         #expect(first?.first == true)
         #expect(outage.began == start)
         // Another caller's failure is the same outage, not a new one.
-        #expect(outage.failed(callStarted: start + 30, at: start + 40, grace: 60)?.first == false)
-        #expect(outage.failed(callStarted: start + 50, at: start + 59.5, grace: 60) != nil)
-        #expect(outage.failed(callStarted: start + 59.5, at: start + 60, grace: 60) == nil, "the grace is over")
+        let second = outage.failed(callStarted: start + 30, at: start + 40, grace: 60)
+        #expect(second?.first == false)
+        let third = outage.failed(callStarted: start + 50, at: start + 59.5, grace: 60)
+        #expect(third != nil)
+        let fourth = outage.failed(callStarted: start + 59.5, at: start + 60, grace: 60)
+        #expect(fourth == nil, "the grace is over")
     }
 
     @Test func pausesGrowButNeverPassTheGracesEnd() throws {
@@ -26,26 +29,32 @@ import Testing
         var pauses: [Double] = []
         for second in 0..<8 {
             let now = start + Double(second)
-            pauses.append(try #require(outage.failed(callStarted: now, at: now, grace: 60)).pause)
+            let failed = outage.failed(callStarted: now, at: now, grace: 60)
+            pauses.append(try #require(failed).pause)
         }
         #expect(pauses == pauses.sorted(), "\(pauses)")
         #expect(pauses.allSatisfy { $0 > 0 && $0 <= 2 }, "\(pauses)")
-        let last = try #require(outage.failed(callStarted: start + 59.9, at: start + 59.9, grace: 60))
+        let lastFailure = outage.failed(callStarted: start + 59.9, at: start + 59.9, grace: 60)
+        let last = try #require(lastFailure)
         #expect(last.pause <= 0.1 + 1e-9, "the last try comes as the grace runs out: \(last.pause)")
     }
 
     @Test func anAnswerEndsTheOutageAndTheNextFailureStartsAFreshGrace() {
         var outage = StoreOutage()
-        #expect(outage.answered(at: start) == nil, "no outage, nothing to report")
+        let none = outage.answered(at: start)
+        #expect(none == nil, "no outage, nothing to report")
         _ = outage.failed(callStarted: start, at: start + 1, grace: 5)
-        #expect(outage.answered(at: start + 3) == 3)
+        let lasted = outage.answered(at: start + 3)
+        #expect(lasted == 3)
         #expect(outage.began == nil)
-        #expect(outage.failed(callStarted: start + 100, at: start + 100, grace: 5)?.first == true)
+        let fresh = outage.failed(callStarted: start + 100, at: start + 100, grace: 5)
+        #expect(fresh?.first == true)
     }
 
     @Test func aGraceOfZeroGivesUpAtTheFirstFailure() {
         var outage = StoreOutage()
-        #expect(outage.failed(callStarted: start, at: start, grace: 0) == nil)
+        let failed = outage.failed(callStarted: start, at: start, grace: 0)
+        #expect(failed == nil)
     }
 
     @Test func onlyALostOrBusyServerIsWaitedFor() {
