@@ -34,7 +34,8 @@
 #   NIGHTLY_BINARY          the upscale-batch executable [upscale-batch on PATH, else the one
 #                           installed beside this script (PREFIX/bin), else
 #                           NIGHTLY_HOME/.build/release/upscale-batch, else .build/debug/...]
-#   UPSCALE_DB              the job store [NIGHTLY_HOME/upscale-batch.sqlite3]
+#   UPSCALE_DB              the job store: a path, or a postgres:// URL (then no backup: that
+#                           is the database's business) [NIGHTLY_HOME/upscale-batch.sqlite3]
 #   NIGHTLY_INCOMING        the drop folder [NIGHTLY_HOME/jobs/incoming]
 #   NIGHTLY_IMPORTED        where imported CSV files are moved [NIGHTLY_HOME/jobs/imported]
 #   NIGHTLY_REPORTS         cost reports [NIGHTLY_HOME/reports]
@@ -104,7 +105,19 @@ PROGRESS_EVERY=${NIGHTLY_PROGRESS_EVERY:-15m}
 RETENTION_DAYS=${NIGHTLY_RETENTION_DAYS:-30}
 BACKUP_KEEP=${NIGHTLY_BACKUP_KEEP:-7}
 PAGE_DAYS=${NIGHTLY_PAGE_DAYS:-30}
-UPSCALE_DB=$(absolute "${UPSCALE_DB:-upscale-batch.sqlite3}")
+# A PostgreSQL URL is the store as it is (no path to resolve, no file to back up); it is shown
+# without its password (a URL in UPSCALE_DB may hold one).
+case ${UPSCALE_DB:-} in
+  postgres://* | postgresql://*)
+    STORE_IS_URL=1
+    STORE_SHOWN=$(printf '%s\n' "$UPSCALE_DB" | sed -E 's#^(postgres(ql)?://[^:/@?]*):[^@/?]*@#\1@#; s#([?&])password=[^&]*&?#\1#')
+    ;;
+  *)
+    STORE_IS_URL=
+    UPSCALE_DB=$(absolute "${UPSCALE_DB:-upscale-batch.sqlite3}")
+    STORE_SHOWN=$UPSCALE_DB
+    ;;
+esac
 export UPSCALE_DB
 
 for setting in SETTLE_SECONDS RETENTION_DAYS BACKUP_KEEP PAGE_DAYS; do
@@ -261,10 +274,14 @@ on_signal() {
 trap 'on_signal SIGTERM' TERM
 trap 'on_signal SIGINT' INT
 
-log "nightly: started (pid $$): home $NIGHTLY_HOME, store $UPSCALE_DB, binary $BINARY"
+log "nightly: started (pid $$): home $NIGHTLY_HOME, store $STORE_SHOWN, binary $BINARY"
 
 # --- 1. backup
 backup_store() {
+  if [ -n "$STORE_IS_URL" ]; then
+    log "backup: $STORE_SHOWN is a PostgreSQL database: its backups are the database's own business (pg_dump, base backups), none made here"
+    return 0
+  fi
   if [ ! -f "$UPSCALE_DB" ]; then
     log "backup: no job store yet at $UPSCALE_DB, nothing to back up"
     return 0
@@ -349,7 +366,13 @@ import_settled() {
 }
 import_settled
 
-if [ ! -f "$UPSCALE_DB" ]; then
+if [ -n "$STORE_IS_URL" ]; then
+  # No schema yet (nothing imported so far) is `status`'s "no job store at" (exit 2).
+  if ! status_output=$("$BINARY" status 2>&1) && [[ $status_output == *"no job store at"* ]]; then
+    log "run: no job store at $STORE_SHOWN yet (nothing imported so far): nothing to run"
+    finish 0
+  fi
+elif [ ! -f "$UPSCALE_DB" ]; then
   log "run: no job store at $UPSCALE_DB yet (nothing imported so far): nothing to run"
   finish 0
 fi

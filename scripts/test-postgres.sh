@@ -6,6 +6,8 @@
 #   scripts/test-postgres.sh stop      # stops the cluster and removes its directory
 #   scripts/test-postgres.sh restart   # pg_ctl restart -m immediate (a crash), same port
 #   scripts/test-postgres.sh url       # the URL of the running cluster
+#   scripts/test-postgres.sh down      # pg_ctl stop -m immediate, keeping the cluster (an outage)
+#   scripts/test-postgres.sh up        # starts the stopped cluster again, same port
 #
 # The cluster's directory is kept in $UPSCALE_TEST_POSTGRES_DIR (default
 # ${TMPDIR:-/tmp}/upscale-batch-test-postgres). Needs Debian's `postgresql` package (server
@@ -56,6 +58,18 @@ case "${1:-start}" in
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -m immediate restart >/dev/null
     url
     ;;
+  down)
+    running || { echo "no test cluster is running in $dir" >&2; exit 2; }
+    as_owner "$bin/pg_ctl" -D "$dir/data" -w -t 60 -m immediate stop >/dev/null
+    ;;
+  up)
+    [ -f "$dir/port" ] || { echo "no test cluster in $dir" >&2; exit 2; }
+    running && { url; exit 0; }
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "-p $(cat "$dir/port") -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" start >/dev/null \
+      || { cat "$dir/server.log" >&2; exit 2; }
+    url
+    ;;
   url)
     running || { echo "no test cluster is running in $dir" >&2; exit 2; }
     url
@@ -65,5 +79,5 @@ case "${1:-start}" in
     rm -rf "$dir"
     ;;
   *)
-    sed -n '2,14p' "$0"; exit 64;;
+    sed -n '2,16p' "$0"; exit 64;;
 esac

@@ -21,7 +21,7 @@ import Testing
                 ? ["--listen", "127.0.0.1:0", "--doubt-wait", "1", "--fallback-poll-interval", "2"] : ["--poll-only"]) + [
                 "--concurrency", "\(concurrency)",
             ]
-        _ = try await killRuns(fixture, extra, times: kills, milliseconds: 100...600)
+        _ = try await fixture.killRuns(extra, times: kills, milliseconds: 100...600) { try inDoubt(fixture) }
         let final = try await fixture.run(extra, timeout: 180)
         #expect(final.code == 0, "\(final.stdout)\n\(final.stderr.suffix(4000))")
 
@@ -59,7 +59,7 @@ import Testing
             "--webhook-url", serve.origin + "/hook", "--doubt-wait", "10", "--fallback-poll-interval", "2",
             "--concurrency", "\(concurrency)",
         ]
-        let leftInDoubt = try await killRuns(fixture, extra, times: kills, milliseconds: 300...900)
+        let leftInDoubt = try await fixture.killRuns(extra, times: kills, milliseconds: 300...900) { try inDoubt(fixture) }
         // The figure below means something only if the kills left submissions in doubt.
         #expect(leftInDoubt > 0, "no kill left a submission in doubt: the test measured nothing")
         let final = try await fixture.run(extra, timeout: 240)
@@ -95,26 +95,8 @@ extension CrashEndToEndTests {
         return fixture
     }
 
-    /// Starts `run` with `extra` and SIGKILLs it `times` times, each at a random moment in
-    /// `milliseconds` after its start line; returns the submissions left in doubt after the
-    /// kills, summed. The moment counts from the start line, not from the spawn: on a slow
-    /// machine a process may need longer than the whole window just to start, and a kill before
-    /// the first submission tests nothing.
-    private func killRuns(
-        _ fixture: EndToEndFixture, _ extra: [String], times: Int, milliseconds: ClosedRange<UInt64>
-    ) async throws -> Int {
-        var generator = SystemRandomNumberGenerator()
-        var leftInDoubt = 0
-        for _ in 0..<times {
-            let running = try fixture.startRun(extra)
-            try await waitUntil("the run to start") {
-                !running.process.isRunning || running.result().stderr.contains("run started")
-            }
-            try await Task.sleep(for: .milliseconds(UInt64.random(in: milliseconds, using: &generator)))
-            running.signal(SIGKILL)
-            #expect(await running.wait().code == 128 + SIGKILL, "the run was still going when it was killed")
-            leftInDoubt += try fixture.jobs().filter { $0["submitting"] as Bool }.count
-        }
-        return leftInDoubt
+    /// The SQLite store's submissions in doubt (`submitting`), for `killRuns`.
+    private func inDoubt(_ fixture: EndToEndFixture) throws -> Int {
+        try fixture.jobs().filter { $0["submitting"] as Bool }.count
     }
 }

@@ -61,6 +61,8 @@ public final class JobRunner: Sendable {
     let monitorTimes = Mutex((housekeeping: Date.distantPast, hook: Date()))
     /// The store's webhook secret, read when the run starts.
     let secret = Mutex("")
+    /// The store's server lost, shared by every thread that reaches it (see `wait`).
+    let outage = Mutex(StoreOutage())
 
     public init(store: any JobStore, client: any EnhancorClient, configuration: RunConfiguration, logger: Logger) {
         self.store = store

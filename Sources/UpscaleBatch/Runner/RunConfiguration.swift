@@ -26,6 +26,9 @@ public struct RunConfiguration: Sendable {
     public var account: String?
     /// Three 404s to a request's polls over at least this long end it.
     public var unknownRequestAfter: Double = 600
+    /// How long the run waits for a lost store's server (a PostgreSQL restart) before it
+    /// stops (exit 75); meanwhile it claims no new work and retries its commits.
+    public var storeGrace: Double = 60
     /// How long requests in flight may take to finish after a stop was asked for.
     public var shutdownGrace: Double = 5
     /// This many identical refusals in a row stop submitting (an account problem, not a job's).

@@ -21,6 +21,8 @@ public enum RunSetting: Sendable, Hashable, CaseIterable {
     case baseURL
     /// Extra CA certificates to trust.
     case caFile
+    /// How long a run waits for a lost job store before it stops.
+    case storeGrace
     /// The size limit of one result.
     case maxBytes
     /// Not a setting: where the user lists the FAILED jobs.

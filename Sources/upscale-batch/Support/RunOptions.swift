@@ -33,6 +33,11 @@ struct RunOptions: ParsableArguments {
     var doubtWait: DurationArgument = DurationArgument(seconds: 600)
     @Option(help: "Three 404s to a request's status polls over at least this long: the API does not know it.")
     var unknownRequestAfter: DurationArgument = DurationArgument(seconds: 600)
+    @Option(
+        help:
+            "When the job store's server is lost during the run, retry its commits this long before stopping (exit 75)."
+    )
+    var storeGrace: DurationArgument = DurationArgument(seconds: 60)
     @Option(help: "Without a terminal: print a progress line every this many seconds.")
     var progressEvery: DurationArgument?
     @Flag(help: "Only warnings, errors and the summary.") var quiet = false
@@ -44,6 +49,7 @@ struct RunOptions: ParsableArguments {
         guard connectTimeout.seconds > 0, requestTimeout.seconds > 0 else {
             throw ValidationError("--connect-timeout and --request-timeout must be above 0")
         }
+        guard storeGrace.seconds >= 0 else { throw ValidationError("--store-grace must be 0 or more") }
         if let maxSpend, maxSpend < 0 { throw ValidationError("--max-spend must be 0 or more") }
         if let rate, !(rate > 0) { throw ValidationError("--rate must be above 0") }
         if quiet && verbose { throw ValidationError("--quiet and --verbose exclude each other") }

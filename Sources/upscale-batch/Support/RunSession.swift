@@ -32,9 +32,22 @@ struct RunSession {
         // First of all: from here on SIGINT/SIGTERM stop the run gracefully, whenever they come.
         let stopper = await RunStopper()
         defer { stopper.cancel() }
-        let logger = Self.makeLogger(options)
         let lock = try await takeLock()
-        defer { withExtendedLifetime(lock) {} }
+        // PostgreSQL's lock is a session of its own: closed before the process ends (a
+        // connection left open at exit is an assertion failure in postgres-nio's debug builds).
+        do {
+            let code = try await execute(stopper: stopper)
+            await (lock as? PostgresRunLock)?.release()
+            return code
+        } catch {
+            await (lock as? PostgresRunLock)?.release()
+            throw error
+        }
+    }
+
+    /// The run itself, while the store's run lock is held.
+    private func execute(stopper: RunStopper) async throws -> Int32 {
+        let logger = Self.makeLogger(options)
         // Another account's jobs in flight end the run before anything is set up (the run
         // checks again when it begins).
         do { _ = try await BatchRun.account(store: store, apiKey: apiKey, baseURL: baseURL) } catch {
@@ -127,6 +140,7 @@ struct RunSession {
         configuration.maxSpend = options.maxSpend
         configuration.doubtWait = options.doubtWait.seconds
         configuration.unknownRequestAfter = options.unknownRequestAfter.seconds
+        configuration.storeGrace = options.storeGrace.seconds
         configuration.naming = { $0.flag }
         return configuration
     }

@@ -14,6 +14,7 @@ extension RunSetting {
         case .apiKey: "ENHANCOR_API_KEY or ENHANCOR_API_KEY_FILE, whichever is set"
         case .baseURL: "--base-url"
         case .caFile: "--ca-file or ENHANCOR_CA_FILE"
+        case .storeGrace: "--store-grace"
         case .maxBytes: "--max-bytes"
         case .failedJobs: "upscale-batch list --state FAILED"
         }

@@ -12,7 +12,9 @@ final class EndToEndFixture: Sendable {
     let binary: BinaryRunner
     var storePath: String { directory + "/store.sqlite3" }
 
-    init(_ configure: (inout SimulatorConfiguration) -> Void = { _ in }) async throws {
+    /// `store`: the `UPSCALE_DB` of every command (a PostgreSQL URL); nil, the SQLite file
+    /// `storePath`.
+    init(store: String? = nil, _ configure: (inout SimulatorConfiguration) -> Void = { _ in }) async throws {
         directory = NSTemporaryDirectory() + "upscale-batch-e2e-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var configuration = SimulatorConfiguration()
@@ -22,7 +24,9 @@ final class EndToEndFixture: Sendable {
         var logger = Logger(label: "e2e-simulator")
         logger.logLevel = .critical
         simulator = try await SimulatorServer.start(configuration, logger: logger)
-        binary = BinaryRunner(directory: directory)
+        var binary = BinaryRunner(directory: directory)
+        if let store { binary.environment["UPSCALE_DB"] = store }
+        self.binary = binary
     }
 
     /// Imports `count` fast jobs (URLs `https://img.example/<prefix><n>.jpg`).

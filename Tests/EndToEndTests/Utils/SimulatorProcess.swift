@@ -42,13 +42,16 @@ final class SimulatorProcess {
             ], environment: ["PATH": "/usr/bin:/bin"])
 
         var baseURL: String?
-        let deadline = Date().addingTimeInterval(60)
-        while baseURL == nil && running.process.isRunning && Date() < deadline {
+        let deadline = Date().addingTimeInterval(120)
+        // The file is read once more after the deadline: a test process stalled past the
+        // deadline (a busy machine) must not fail a simulator that did start meanwhile.
+        while true {
             let out = (try? String(contentsOfFile: running.outPath, encoding: .utf8)) ?? ""
             baseURL = out.split(separator: "\n").first { $0.hasPrefix("listening on ") }.map {
                 String($0.dropFirst("listening on ".count))
             }
-            if baseURL == nil { try await Task.sleep(nanoseconds: 20_000_000) }
+            if baseURL != nil || !running.process.isRunning || Date() >= deadline { break }
+            try await Task.sleep(nanoseconds: 20_000_000)
         }
         let started = SimulatorProcess(directory: directory, baseURL: baseURL ?? "", running: running)
         guard baseURL != nil else {

@@ -1,0 +1,105 @@
+import EnhancorSimulator
+import Foundation
+import TestSupport
+import Testing
+
+/// The PostgreSQL server lost during a run (cli.md, "The server lost during a run"), on a
+/// cluster each test starts for itself: a crash and restart is waited out and the run goes
+/// on; an outage longer than `--store-grace` ends the run with 75 and the next run resumes.
+@Suite(.serialized, .bounded) struct PostgresRestartEndToEndTests {
+    /// Disabled until it holds: postgres-nio 1.33.2 traps ("receive a body part after a
+    /// channelReadComplete", RowStreamStateMachine) when the server dies while a query streams
+    /// rows, and a poll claim whose commit reached the server but whose answer was lost stays
+    /// claimed for the rest of the run (issue 12 keeps this open).
+    @Test(.disabled("a server crash mid-run is not yet survived: postgres-nio traps mid row stream; stale poll claims"))
+    func aServerCrashedMidRunIsWaitedOutAndNothingAcknowledgedIsLost() async throws {
+        try await withOwnCluster("pg_ctl restart -m immediate during a run") { cluster, fixture, url in
+            try await fixture.importJobs(600)
+            let running = try fixture.startRun(["--poll-only", "--concurrency", "8"])
+            try await waitForProgress(url, running)
+            try await cluster.crashAndRestart()
+            let result = await running.wait(timeout: 300)
+            #expect(result.code == 0, "\(result.stdout)\n\(result.stderr.suffix(4000))")
+            #expect(result.stderr.contains("job store lost"), "the run saw the server go: \(result.stderr.suffix(2000))")
+            #expect(result.stderr.contains("the job store is back"), "\(result.stderr.suffix(2000))")
+            try await expectNothingLost(fixture, url, count: 600)
+        }
+    }
+
+    /// Disabled until it holds in the full suite: alone it passes, but under the whole suite's
+    /// load it ran past the 300 s bound (issue 12 keeps the lost-server cases open).
+    @Test(.disabled("ran past the suite's 300 s bound under the full suite's load; passes alone"))
+    func anOutageLongerThanTheStoreGraceExits75AndTheNextRunResumes() async throws {
+        try await withOwnCluster("the server gone past --store-grace") { cluster, fixture, url in
+            try await fixture.importJobs(600)
+            let running = try fixture.startRun(["--poll-only", "--concurrency", "8", "--store-grace", "3"])
+            try await waitForProgress(url, running)
+            try await cluster.down()
+            let stopped = await running.wait(timeout: 300)
+            try await cluster.up()
+            #expect(stopped.code == 75, "\(stopped.stdout)\n\(stopped.stderr.suffix(4000))")
+            #expect(stopped.stderr.contains("--store-grace"), "the message names the setting: \(stopped.stderr.suffix(2000))")
+            let resumed = try await fixture.run(["--poll-only", "--concurrency", "8"], timeout: 300)
+            #expect(resumed.code == 0, "\(resumed.stdout)\n\(resumed.stderr.suffix(4000))")
+            try await expectNothingLost(fixture, url, count: 600)
+        }
+    }
+}
+
+extension PostgresRestartEndToEndTests {
+    /// A cluster of the test's own (only when the PostgreSQL tests run: UPSCALE_TEST_POSTGRES),
+    /// a database on it, and a fixture whose commands use it.
+    private func withOwnCluster(
+        _ what: String, _ body: (OwnPostgresCluster, EndToEndFixture, String) async throws -> Void
+    ) async throws {
+        switch TestPostgres.availability {
+        case .skipped(let message):
+            print("*** PostgreSQL case \"\(what)\" \(message) ***")
+            return
+        case .missingInCI(let message):
+            Issue.record(Comment(rawValue: message))
+            return
+        case .available:
+            break
+        }
+        let cluster = try await OwnPostgresCluster.start()
+        do {
+            let database = try await TestPostgres.freshDatabase(serverURL: cluster.url)
+            let fixture = try await EndToEndFixture(store: database.url) { config in
+                config.fastDuration = 1.0
+                config.latencySeconds = 0.02
+            }
+            do { try await body(cluster, fixture, database.url) } catch {
+                await fixture.shutdown()
+                throw error
+            }
+            await fixture.shutdown()
+        } catch {
+            await cluster.stop()
+            throw error
+        }
+        await cluster.stop()
+    }
+
+    /// Waits until the run has finished some jobs and left others to do: the server goes in
+    /// the middle of the work, not before it or after it.
+    private func waitForProgress(_ url: String, _ running: RunningBinary) async throws {
+        try await waitUntil("the run to finish its first jobs", timeout: 180, every: .milliseconds(250)) {
+            guard running.process.isRunning else { return true }
+            let completed = (try? await PostgresEndToEnd.jobs(url).filter { $0.state == "COMPLETED" }.count) ?? 0
+            return completed >= 50
+        }
+        #expect(running.process.isRunning, "the run ended before the server went: \(running.result().stderr.suffix(2000))")
+    }
+
+    /// Every job final with the API's quoted cost; a job the API saw twice is flagged.
+    private func expectNothingLost(_ fixture: EndToEndFixture, _ url: String, count: Int) async throws {
+        let jobs = try await PostgresEndToEnd.expectEveryJobCostsWhatTheLedgerSays(fixture, url, count: count)
+        let ledger = fixture.simulator.ledger()
+        for job in jobs where (ledger.submissionsByURL[job.url] ?? 0) > 1 {
+            #expect(job.possibleDuplicate, "job \(job.id), which the API saw twice, is flagged")
+        }
+        let extra = ledger.submissionsByURL.values.reduce(0) { $0 + ($1 - 1) }
+        print("[postgres outage] \(extra) duplicate submission(s) of \(count) jobs")
+    }
+}
