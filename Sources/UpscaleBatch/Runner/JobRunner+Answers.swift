@@ -5,16 +5,45 @@ import Synchronization
 
 /// What the runner does with each answer of the API.
 extension JobRunner {
-    /// Runs on the commit queue: the request id is committed before anything else happens.
-    func handleSubmission(_ claim: SubmissionClaim, _ result: Result<String, EnhancorError>) {
+    /// Queues a submission's answer for the commit queue; the first of a group schedules the
+    /// commit at once.
+    func submissionAnswered(_ answer: SubmissionAnswer) {
+        if submissionCommits.withLock({ $0.add(answer) }) {
+            commitQueue.async { self.commitSubmissionAnswers() }
+        }
+    }
+
+    /// Runs on the commit queue: the request ids that came together are committed in one
+    /// transaction before anything else happens; then each answer is acted on, in the order
+    /// they came, and its slot freed.
+    private func commitSubmissionAnswers() {
+        let answers = submissionCommits.withLock { $0.take() }
+        let firstPoll = StoreClock.millis() + Int64(schedule.firstDelay * 1000)
+        let accepted = answers.compactMap { answer -> SubmittedRequest? in
+            guard case .success(let requestID) = answer.result else { return nil }
+            return SubmittedRequest(jobID: answer.claim.jobID, requestID: requestID, firstPollAt: firstPoll)
+        }
+        do throws(StoreError) {
+            if !accepted.isEmpty {
+                try wait { store in try await store.recordSubmitted(accepted) }
+                polls.withLock { $0.dueBy(firstPoll) }
+            }
+        } catch {
+            storeFailed(error, while: "recording a submission's answer")
+            for _ in answers { endRequest() }
+            return
+        }
+        for answer in answers {
+            handleSubmission(answer.claim, answer.result)
+            endRequest()
+        }
+    }
+
+    /// One submission's answer, its request id (if any) committed already.
+    private func handleSubmission(_ claim: SubmissionClaim, _ result: Result<String, EnhancorError>) {
         do throws(StoreError) {
             switch result {
-            case .success(let requestID):
-                let firstPoll = StoreClock.millis() + Int64(schedule.firstDelay * 1000)
-                try wait { store in
-                    try await store.recordSubmitted(jobID: claim.jobID, requestID: requestID, firstPollAt: firstPoll)
-                }
-                polls.withLock { $0.dueBy(firstPoll) }
+            case .success:
                 tally.withLock { $0.accepted += 1 }
                 unknownRequests.withLock { $0.submissionAccepted() }
                 if let decision = streak.withLock({ $0.accepted() }) { try apply(decision) }

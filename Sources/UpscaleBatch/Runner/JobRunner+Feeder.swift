@@ -24,6 +24,8 @@ extension JobRunner {
             load.withLock { $0.looking() }
             let work = nextWork()
             switch work {
+            case .submit(let first) where pacer.withLock({ $0 == nil }):
+                startSubmissions(gatherSubmissions(first))
             case .submit, .poll, .pollAttempt:
                 guard pace() else {
                     abandon(work)
@@ -101,6 +103,28 @@ extension JobRunner {
         }
     }
 
+    /// The most submissions claimed in one transaction.
+    static let claimBatch = 32
+
+    /// `first` and the submissions for the other slots free right now (without waiting for
+    /// one), to be claimed together. Polls found on the way start at once: they come first and
+    /// need no claim. Not used with `--rate`, whose pacer spaces each start.
+    private func gatherSubmissions(_ first: SubmissionClaim) -> [SubmissionClaim] {
+        var batch = [first]
+        while batch.count < Self.claimBatch, slots.wait(timeout: .now()) == .success {
+            load.withLock { $0.looking() }
+            let work = nextWork()
+            switch work {
+            case .submit(let claim): batch.append(claim)
+            case .poll, .pollAttempt: start(work)
+            case .idle, .stop:
+                release()
+                return batch
+            }
+        }
+        return batch
+    }
+
     /// Sleeps until `until` (Unix ms), a wake-up, or `longestSleep`, whichever comes first.
     private func sleep(until: Int64?) {
         guard load.withLock({ $0.sleep() }) else { return }  // woken while deciding: look again
@@ -134,28 +158,43 @@ extension JobRunner {
 
     private func start(_ work: Work) {
         switch work {
-        case .submit(let claim): startSubmission(claim)
+        case .submit(let claim): startSubmissions([claim])
         case .poll(let claim): startPoll(claim)
         case .pollAttempt(let claim): startAttemptPoll(claim)
         case .idle, .stop: break
         }
     }
 
-    private func startSubmission(_ claim: SubmissionClaim) {
-        let result: SubmissionClaimResult
+    /// Claims `batch` in one transaction (each attempt recorded before its POST), then sends
+    /// each claimed job; a job another run or a webhook took meanwhile gives its slot back.
+    private func startSubmissions(_ batch: [SubmissionClaim]) {
+        if isStopping {
+            for claim in batch { abandon(.submit(claim)) }
+            for _ in batch { release() }
+            return
+        }
+        let results: [SubmissionClaimResult]
         do {
             let (runID, configuration) = (runID, configuration)
-            result = try wait { store in
-                try await store.claimSubmission(
-                    jobID: claim.jobID, runID: runID, webhookOfOurs: configuration.webhookOfOurs,
+            let jobIDs = batch.map(\.jobID)
+            results = try wait { store in
+                try await store.claimSubmissions(
+                    jobIDs: jobIDs, runID: runID, webhookOfOurs: configuration.webhookOfOurs,
                     doubtWait: configuration.doubtWait, account: configuration.account)
             }
         } catch {
             storeFailed(error, while: "recording a submission attempt")
-            withdrawFromSpend(claim.jobID)
-            release()
+            for claim in batch {
+                withdrawFromSpend(claim.jobID)
+                release()
+            }
             return
         }
+        for (claim, result) in zip(batch, results) { send(claim, result) }
+    }
+
+    /// Acts on one job's claim: sends it, or gives its slot back.
+    private func send(_ claim: SubmissionClaim, _ result: SubmissionClaimResult) {
         let duplicate: Bool
         switch result {
         case .claimed(let possibleDuplicate):
@@ -183,12 +222,10 @@ extension JobRunner {
         let webhookURL = WebhookURL.callbackURL(
             base: configuration.webhookBaseURL, jobID: claim.jobID, secret: secret.withLock { $0 })
         client.submit(imageURL: claim.url, webhookURL: webhookURL, mode: claim.mode) { result in
-            // The request id is committed at once, on the commit queue, before the slot is freed:
-            // at most `concurrency` accepted submissions can ever be unrecorded.
-            self.commitQueue.async {
-                self.handleSubmission(claim, result)
-                self.endRequest()
-            }
+            // The request id is committed at once (with the answers that came meanwhile), on the
+            // commit queue, before the slot is freed: at most `concurrency` accepted submissions
+            // can ever be unrecorded.
+            self.submissionAnswered(SubmissionAnswer(claim: claim, result: result))
         }
     }
 

@@ -17,9 +17,12 @@ import Synchronization
 /// The store is reached through its contract (`JobStore`). The feeder, the commit queues and
 /// the monitor are Dispatch threads, which may wait: they call it through `StoreBridge.wait`.
 ///
-/// Crash safety: a submission is recorded before its POST and its request id is committed in
-/// its own transaction the moment the answer arrives, on a serial commit queue that never holds
-/// it behind a batch. Poll answers, which are safe to repeat, are committed several at a time.
+/// Crash safety: a submission is recorded before its POST and its request id is committed the
+/// moment the answer arrives, on a serial commit queue of its own, never behind poll answers.
+/// Answers that arrive while a commit is under way go together in the next one (a group
+/// commit: one is never held back for others to come), and so do the claims of slots that are
+/// free together: on a busy run one transaction serves many jobs. A slot is freed only after
+/// its answer's commit, so at most `concurrency` accepted submissions are ever unrecorded.
 ///
 /// The run's state is in parts, each behind its own lock and never two locks at once (so no
 /// lock order to keep): what to submit (`SubmissionSource`), what to poll (`PollSource`), why
@@ -51,11 +54,13 @@ public final class JobRunner: Sendable {
     let stop = Mutex(RunStop())
     let tally = Mutex(RunStatistics())
     let load = Mutex(FeederLoad())
-    let unknownRequests = Mutex(UnknownRequestWatch())
+    let unknownRequests = Mutex(UnknownRequestWatch(inFlightAtStart: 0))
     let webhooks = Mutex(WebhookWatch())
     let streak: Mutex<RefusalStreak>
     let pacer: Mutex<RequestPacer?>
-    let pollCommits = Mutex(PollCommits())
+    let pollCommits = Mutex(CommitGroup<PollResult>())
+    /// Submissions' answers, committed together when they arrive together (on `commitQueue`).
+    let submissionCommits = Mutex(CommitGroup<SubmissionAnswer>())
     let completion = Mutex(RunCompletion())
     /// The monitor's clocks (its queue is serial; the lock only satisfies Sendable).
     let monitorTimes = Mutex((housekeeping: Date.distantPast, hook: Date()))
@@ -88,6 +93,8 @@ public final class JobRunner: Sendable {
         let scope = try await store.beginRun(identity, batch: configuration.batch)
         // Duplicate attempts still owed their cost poll are polled first.
         let attempts = try await store.duplicateAttemptsToPoll(batch: configuration.batch)
+        let inFlight = try await store.runOutstanding(runID: runID).inFlight
+        unknownRequests.withLock { $0 = UnknownRequestWatch(inFlightAtStart: inFlight) }
         self.secret.withLock { $0 = secret }
         polls.withLock { $0 = PollSource(attempts: attempts) }
         await started(scope)

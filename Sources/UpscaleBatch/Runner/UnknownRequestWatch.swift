@@ -5,6 +5,12 @@
 /// When every poll of the run is answered 404 (at least `streakLimit` in a row, for at least
 /// `distinctLimit` request ids, none answered otherwise) the base URL is wrong: the run stops
 /// with nothing failed, rather than failing every job as unknown.
+///
+/// Whether a job may fail must not depend on the order in which polls come back: a run whose
+/// scope holds `distinctLimit` or more jobs in flight can reach the "wrong base URL" verdict,
+/// so none of its jobs fails by the rule until the API has answered something (on a busy
+/// machine the first jobs' 404s could otherwise span the wait before the fifth id was polled).
+/// A smaller scope can never reach that verdict: its jobs fail by the rule alone.
 struct UnknownRequestWatch: Sendable {
     static let streakLimit = 20
     static let distinctLimit = 5
@@ -12,6 +18,13 @@ struct UnknownRequestWatch: Sendable {
     private(set) var apiAnswered = false
     private var streak = 0
     private var requestIDs: Set<String> = []
+    /// The scope is too small for the "wrong base URL" verdict (see the type comment).
+    private let scopeTooSmallToJudge: Bool
+
+    /// - Parameter inFlightAtStart: jobs of the run's scope in flight when it began.
+    init(inFlightAtStart: Int) {
+        scopeTooSmallToJudge = inFlightAtStart < Self.distinctLimit
+    }
 
     /// The API accepted a submission: it knows us, whatever it says of old request ids.
     mutating func submissionAccepted() { apiAnswered = true }
@@ -36,6 +49,6 @@ struct UnknownRequestWatch: Sendable {
         requestIDs.insert(requestID)
         return Verdict(
             everyPollUnknown: !apiAnswered && streak >= Self.streakLimit && requestIDs.count >= Self.distinctLimit,
-            mayFail: apiAnswered || requestIDs.count < Self.distinctLimit)
+            mayFail: apiAnswered || scopeTooSmallToJudge)
     }
 }

@@ -92,12 +92,15 @@ public protocol JobStore: Sendable {
     /// The next unsubmitted jobs of the run's scope after `afterID`, in id order (a read; the
     /// claim re-checks each job).
     func unsubmittedJobs(runID: String, afterID: Int64, limit: Int) async throws(StoreError) -> [SubmissionClaim]
-    /// Claims a job for submission atomically and records the attempt before its POST.
-    func claimSubmission(
-        jobID: Int64, runID: String, webhookOfOurs: Bool, doubtWait: Double, account: String?
-    ) async throws(StoreError) -> SubmissionClaimResult
-    /// Records the request id the API gave a submission (committed durably: money hangs on it).
-    func recordSubmitted(jobID: Int64, requestID: String, firstPollAt: Int64) async throws(StoreError)
+    /// Claims jobs for submission, each atomically, in one transaction, and records each
+    /// attempt before its POST; one result per job, in the order given. (One transaction for
+    /// the slots that are free together: the runner claims only what it sends at once.)
+    func claimSubmissions(
+        jobIDs: [Int64], runID: String, webhookOfOurs: Bool, doubtWait: Double, account: String?
+    ) async throws(StoreError) -> [SubmissionClaimResult]
+    /// Records the request ids the API gave submissions, in one transaction (committed durably:
+    /// money hangs on them).
+    func recordSubmitted(_ requests: [SubmittedRequest]) async throws(StoreError)
     /// A submission without a usable answer: left in doubt, or released.
     func recordSubmissionUnresolved(jobID: Int64, error: String, keepInDoubt: Bool) async throws(StoreError)
     /// Jobs the API refused for good (FAILED with `message`).

@@ -65,14 +65,14 @@ final class CountingStore: JobStore {
     func unsubmittedJobs(runID: String, afterID: Int64, limit: Int) async throws(StoreError) -> [SubmissionClaim] {
         try await base.unsubmittedJobs(runID: runID, afterID: afterID, limit: limit)
     }
-    func claimSubmission(
-        jobID: Int64, runID: String, webhookOfOurs: Bool, doubtWait: Double, account: String?
-    ) async throws(StoreError) -> SubmissionClaimResult {
-        try await base.claimSubmission(
-            jobID: jobID, runID: runID, webhookOfOurs: webhookOfOurs, doubtWait: doubtWait, account: account)
+    func claimSubmissions(
+        jobIDs: [Int64], runID: String, webhookOfOurs: Bool, doubtWait: Double, account: String?
+    ) async throws(StoreError) -> [SubmissionClaimResult] {
+        try await base.claimSubmissions(
+            jobIDs: jobIDs, runID: runID, webhookOfOurs: webhookOfOurs, doubtWait: doubtWait, account: account)
     }
-    func recordSubmitted(jobID: Int64, requestID: String, firstPollAt: Int64) async throws(StoreError) {
-        try await base.recordSubmitted(jobID: jobID, requestID: requestID, firstPollAt: firstPollAt)
+    func recordSubmitted(_ requests: [SubmittedRequest]) async throws(StoreError) {
+        try await base.recordSubmitted(requests)
     }
     func recordSubmissionUnresolved(jobID: Int64, error: String, keepInDoubt: Bool) async throws(StoreError) {
         try await base.recordSubmissionUnresolved(jobID: jobID, error: error, keepInDoubt: keepInDoubt)

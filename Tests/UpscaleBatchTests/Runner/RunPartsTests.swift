@@ -123,16 +123,27 @@ import Testing
     }
 
     @Test func theUnknownRequestWatchStopsOnlyWhenEveryPollIsUnknown() {
-        var watch = UnknownRequestWatch()
+        var watch = UnknownRequestWatch(inFlightAtStart: 6)
         var verdict = UnknownRequestWatch.Verdict(everyPollUnknown: false, mayFail: true)
         for index in 0..<UnknownRequestWatch.streakLimit {
             verdict = watch.notFound("r\(index % UnknownRequestWatch.distinctLimit)")
+            #expect(!verdict.mayFail, "poll \(index): nothing answered yet, so no job may fail")
         }
         #expect(verdict.everyPollUnknown && !verdict.mayFail)
-        var answered = UnknownRequestWatch()
+        var answered = UnknownRequestWatch(inFlightAtStart: 6)
         answered.pollAnswered()
         for index in 0..<40 { verdict = answered.notFound("r\(index)") }
         #expect(!verdict.everyPollUnknown && verdict.mayFail, "the API answered: 404s are about the jobs")
+    }
+
+    /// The first 404s of a scope that can reach the verdict fail nothing, whatever their order:
+    /// the same request id 404 three times before any other was polled (a busy machine).
+    @Test func theFirst404sOfAJudgeableScopeFailNothingInAnyOrder() {
+        var watch = UnknownRequestWatch(inFlightAtStart: 6)
+        for _ in 0..<3 { #expect(!watch.notFound("r0").mayFail) }
+        var small = UnknownRequestWatch(inFlightAtStart: 2)
+        for _ in 0..<3 { #expect(small.notFound("r0").mayFail, "two jobs can never show a wrong base URL") }
+        #expect(!small.notFound("r1").everyPollUnknown)
     }
 
     @Test func webhooksCountAsActiveFromTheirFirstCompletion() {

@@ -51,6 +51,35 @@ import Testing
         }
     }
 
+    /// The slots free together are claimed in one call, and the answers that came together are
+    /// recorded in one: each job is judged on its own, and the results come in the order given.
+    @Test(arguments: StoreEngine.allCases) func claimsAndRequestIDsOfSeveralJobsGoTogether(_ engine: StoreEngine) async throws {
+        try await EngineStore.with(engine) { harness in
+            let store = harness.store
+            try await store.importURLs(["https://x.test/1.jpg", "https://x.test/2.jpg", "https://x.test/3.jpg"])
+            let run = testRun()
+            _ = try await store.beginRun(run, batch: nil)
+            let ids = try await store.allJobs().map(\.id).sorted()
+            // The middle job already has its request: it is gone, the others are claimed.
+            _ = try await store.claimSubmission(jobID: ids[1], runID: run.runID, webhookOfOurs: false, doubtWait: 0)
+            try await store.recordSubmitted(jobID: ids[1], requestID: "req-b", firstPollAt: 0)
+            let claims = try await store.claimSubmissions(
+                jobIDs: ids, runID: run.runID, webhookOfOurs: false, doubtWait: 0, account: nil)
+            #expect(claims == [.claimed(possibleDuplicate: false), .gone, .claimed(possibleDuplicate: false)])
+            try await store.recordSubmitted([
+                SubmittedRequest(jobID: ids[2], requestID: "req-c", firstPollAt: 5),
+                SubmittedRequest(jobID: ids[0], requestID: "req-a", firstPollAt: 5),
+                // A second answer for a job that has its request already: kept as a duplicate attempt.
+                SubmittedRequest(jobID: ids[1], requestID: "req-b2", firstPollAt: 5),
+            ])
+            let jobs = try await store.allJobs().sorted { $0.id < $1.id }
+            #expect(jobs.map(\.requestID) == ["req-a", "req-b", "req-c"])
+            #expect(jobs.map(\.possibleDuplicate) == [false, true, false])
+            #expect(try await store.settledJobs(ids).sorted() == ids)
+            try await store.recordSubmitted([])  // nothing to record: no transaction, no error
+        }
+    }
+
     @Test(arguments: StoreEngine.allCases) func aDoubtSentWithOurWebhookWaitsForIt(_ engine: StoreEngine) async throws {
         try await EngineStore.with(engine) { harness in
             let store = harness.store

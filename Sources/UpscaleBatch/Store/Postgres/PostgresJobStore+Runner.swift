@@ -25,69 +25,90 @@ extension PostgresJobStore {
         }
     }
 
-    public func claimSubmission(
-        jobID: Int64, runID: String, webhookOfOurs: Bool, doubtWait: Double, account: String?
-    ) async throws(StoreError) -> SubmissionClaimResult {
+    public func claimSubmissions(
+        jobIDs: [Int64], runID: String, webhookOfOurs: Bool, doubtWait: Double, account: String?
+    ) async throws(StoreError) -> [SubmissionClaimResult] {
         let now = StoreClock.millis()
         return try await write(durable: true) { [self] connection in
-            // Locks the row, so the check and the claim below see the same job.
-            let found = try await rows(
-                """
-                SELECT submitting, attempt_webhook, attempt_sent_at FROM jobs
-                WHERE id = \(jobID) AND state = 'PENDING' AND request_id IS NULL
-                  AND (submitting_run IS NULL OR submitting_run = \(runID)
-                       OR NOT EXISTS (SELECT 1 FROM runs WHERE runs.id = jobs.submitting_run AND runs.ended_at IS NULL))
-                FOR UPDATE
-                """, on: connection)
-            guard let row = found.first else { return SubmissionClaimResult.gone }
-            let (inDoubt, sentWithWebhook, sentAt) = try row.decode((Bool, Bool, Int64?).self)
-            if inDoubt && sentWithWebhook, let sentAt {
-                let until = sentAt + Int64(doubtWait * 1000)
-                if until > now { return .waitForWebhook(until: until) }
+            var results: [SubmissionClaimResult] = []
+            results.reserveCapacity(jobIDs.count)
+            for jobID in jobIDs {
+                results.append(
+                    try await claimSubmission(
+                        jobID: jobID, runID: runID, webhookOfOurs: webhookOfOurs, doubtWait: doubtWait, account: account,
+                        now: now, on: connection))
             }
-            let claimed = try await rows(
-                """
-                UPDATE jobs SET submitting = true, submitting_run = \(runID), attempts = attempts + 1,
-                       possible_duplicate = (possible_duplicate OR submitting),
-                       attempt_webhook = \(webhookOfOurs), attempt_sent_at = \(now), account = coalesce(\(account), account),
-                       updated_at = \(unescaped: PGSQL.now)
-                WHERE id = \(jobID) AND state = 'PENDING' AND request_id IS NULL
-                RETURNING possible_duplicate
-                """, on: connection)
-            guard let duplicate = try claimed.first?.decode(Bool.self) else { return .gone }
-            return .claimed(possibleDuplicate: duplicate)
+            return results
         }
     }
 
-    public func recordSubmitted(jobID: Int64, requestID: String, firstPollAt: Int64) async throws(StoreError) {
+    private func claimSubmission(
+        jobID: Int64, runID: String, webhookOfOurs: Bool, doubtWait: Double, account: String?, now: Int64,
+        on connection: PostgresConnection
+    ) async throws -> SubmissionClaimResult {
+        // Locks the row, so the check and the claim below see the same job.
+        let found = try await rows(
+            """
+            SELECT submitting, attempt_webhook, attempt_sent_at FROM jobs
+            WHERE id = \(jobID) AND state = 'PENDING' AND request_id IS NULL
+              AND (submitting_run IS NULL OR submitting_run = \(runID)
+                   OR NOT EXISTS (SELECT 1 FROM runs WHERE runs.id = jobs.submitting_run AND runs.ended_at IS NULL))
+            FOR UPDATE
+            """, on: connection)
+        guard let row = found.first else { return SubmissionClaimResult.gone }
+        let (inDoubt, sentWithWebhook, sentAt) = try row.decode((Bool, Bool, Int64?).self)
+        if inDoubt && sentWithWebhook, let sentAt {
+            let until = sentAt + Int64(doubtWait * 1000)
+            if until > now { return .waitForWebhook(until: until) }
+        }
+        let claimed = try await rows(
+            """
+            UPDATE jobs SET submitting = true, submitting_run = \(runID), attempts = attempts + 1,
+                   possible_duplicate = (possible_duplicate OR submitting),
+                   attempt_webhook = \(webhookOfOurs), attempt_sent_at = \(now), account = coalesce(\(account), account),
+                   updated_at = \(unescaped: PGSQL.now)
+            WHERE id = \(jobID) AND state = 'PENDING' AND request_id IS NULL
+            RETURNING possible_duplicate
+            """, on: connection)
+        guard let duplicate = try claimed.first?.decode(Bool.self) else { return .gone }
+        return .claimed(possibleDuplicate: duplicate)
+    }
+
+    public func recordSubmitted(_ requests: [SubmittedRequest]) async throws(StoreError) {
+        guard !requests.isEmpty else { return }
         try await write(durable: true) { [self] connection in
-            let current =
-                try await rows("SELECT request_id FROM jobs WHERE id = \(jobID) FOR UPDATE", on: connection)
-                .first?.decode(String?.self) ?? nil
-            if let current, current != requestID {
-                try await execute(
-                    """
-                    INSERT INTO job_attempts (job_id, request_id, state, possible_duplicate, submitted_at,
-                                              archived_at, reason, next_poll_at)
-                    VALUES (\(jobID), \(requestID), 'PENDING', true, \(unescaped: PGSQL.now), \(unescaped: PGSQL.now),
-                            'duplicate', \(firstPollAt))
-                    """, on: connection)
-                try await execute(
-                    """
-                    UPDATE jobs SET possible_duplicate = true, submitting = false, submitting_run = NULL,
-                           updated_at = \(unescaped: PGSQL.now)
-                    WHERE id = \(jobID)
-                    """, on: connection)
-                return
-            }
+            for request in requests { try await recordSubmitted(request, on: connection) }
+        }
+    }
+
+    private func recordSubmitted(_ request: SubmittedRequest, on connection: PostgresConnection) async throws {
+        let (jobID, requestID, firstPollAt) = (request.jobID, request.requestID, request.firstPollAt)
+        let current =
+            try await rows("SELECT request_id FROM jobs WHERE id = \(jobID) FOR UPDATE", on: connection)
+            .first?.decode(String?.self) ?? nil
+        if let current, current != requestID {
             try await execute(
                 """
-                UPDATE jobs SET request_id = coalesce(request_id, \(requestID)), submitting = false, submitting_run = NULL,
-                       error = NULL, submitted_at = \(unescaped: PGSQL.now), next_poll_at = \(firstPollAt), poll_count = 0,
+                INSERT INTO job_attempts (job_id, request_id, state, possible_duplicate, submitted_at,
+                                          archived_at, reason, next_poll_at)
+                VALUES (\(jobID), \(requestID), 'PENDING', true, \(unescaped: PGSQL.now), \(unescaped: PGSQL.now),
+                        'duplicate', \(firstPollAt))
+                """, on: connection)
+            try await execute(
+                """
+                UPDATE jobs SET possible_duplicate = true, submitting = false, submitting_run = NULL,
                        updated_at = \(unescaped: PGSQL.now)
                 WHERE id = \(jobID)
                 """, on: connection)
+            return
         }
+        try await execute(
+            """
+            UPDATE jobs SET request_id = coalesce(request_id, \(requestID)), submitting = false, submitting_run = NULL,
+                   error = NULL, submitted_at = \(unescaped: PGSQL.now), next_poll_at = \(firstPollAt), poll_count = 0,
+                   updated_at = \(unescaped: PGSQL.now)
+            WHERE id = \(jobID)
+            """, on: connection)
     }
 
     public func recordSubmissionUnresolved(jobID: Int64, error: String, keepInDoubt: Bool) async throws(StoreError) {

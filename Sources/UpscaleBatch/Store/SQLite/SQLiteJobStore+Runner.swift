@@ -21,8 +21,8 @@ extension SQLiteJobStore {
         }
     }
 
-    /// Claims a job for one submission attempt and records the attempt before its POST is
-    /// sent, in its own transaction: after a crash, `submitting = 1` says a request may exist
+    /// Claims a job for one submission attempt and commits the attempt before its POST is
+    /// sent: after a crash, `submitting = 1` says a request may exist
     /// that we cannot name. If the previous attempt was left that way, this one is a possible
     /// duplicate charge.
     ///
@@ -33,75 +33,95 @@ extension SQLiteJobStore {
     /// webhook URL of ours is resubmitted only `doubtWait` after it was sent (a webhook naming
     /// the job may settle it meanwhile). `account` (the key and base URL's fingerprint) is
     /// recorded with it: one account per store.
-    public func claimSubmission(
-        jobID: Int64, runID: String, webhookOfOurs: Bool, doubtWait: Double, account: String? = nil
-    ) async throws(StoreError) -> SubmissionClaimResult {
+    ///
+    /// Several jobs are claimed in one transaction (the slots that are free together), each by
+    /// its own conditional UPDATE: one result per job, in the order given.
+    public func claimSubmissions(
+        jobIDs: [Int64], runID: String, webhookOfOurs: Bool, doubtWait: Double, account: String?
+    ) async throws(StoreError) -> [SubmissionClaimResult] {
         let now = StoreClock.millis()
         return try await write { db in
-            let claimable = """
-                (submitting_run IS NULL OR submitting_run = ?
-                 OR NOT EXISTS (SELECT 1 FROM runs WHERE runs.id = jobs.submitting_run AND runs.ended_at IS NULL))
-                """
-            guard
-                let row = try Row.fetchOne(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT submitting, attempt_webhook, attempt_sent_at FROM jobs
-                            WHERE id = ? AND state = 'PENDING' AND request_id IS NULL AND \(claimable)
-                            """), arguments: [jobID, runID])
-            else { return .gone }
-            let inDoubt: Bool = row["submitting"]
-            let sentWithWebhook: Bool = row["attempt_webhook"]
-            if inDoubt && sentWithWebhook, let sentAt: Int64 = row["attempt_sent_at"] {
-                let until = sentAt + Int64(doubtWait * 1000)
-                if until > now { return .waitForWebhook(until: until) }
+            try jobIDs.map { jobID in
+                try Self.claimSubmission(
+                    db, jobID: jobID, runID: runID, webhookOfOurs: webhookOfOurs, doubtWait: doubtWait, account: account,
+                    now: now)
             }
-            let duplicate = try Bool.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        UPDATE jobs SET submitting = 1, submitting_run = ?, attempts = attempts + 1,
-                               possible_duplicate = (possible_duplicate OR submitting),
-                               attempt_webhook = ?, attempt_sent_at = ?, account = coalesce(?, account),
-                               updated_at = \(StoreSQL.now)
-                        WHERE id = ? AND state = 'PENDING' AND request_id IS NULL AND \(claimable)
-                        RETURNING possible_duplicate
-                        """), arguments: [runID, webhookOfOurs, now, account, jobID, runID])
-            guard let duplicate else { return .gone }
-            return .claimed(possibleDuplicate: duplicate)
         }
     }
 
-    /// Records the request id the moment /queue answered, in its own transaction.
-    /// If a webhook meanwhile settled the job with another request's id (an earlier attempt in
+    private static func claimSubmission(
+        _ db: Database, jobID: Int64, runID: String, webhookOfOurs: Bool, doubtWait: Double, account: String?, now: Int64
+    ) throws -> SubmissionClaimResult {
+        let claimable = """
+            (submitting_run IS NULL OR submitting_run = ?
+             OR NOT EXISTS (SELECT 1 FROM runs WHERE runs.id = jobs.submitting_run AND runs.ended_at IS NULL))
+            """
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT submitting, attempt_webhook, attempt_sent_at FROM jobs
+                        WHERE id = ? AND state = 'PENDING' AND request_id IS NULL AND \(claimable)
+                        """), arguments: [jobID, runID])
+        else { return .gone }
+        let inDoubt: Bool = row["submitting"]
+        let sentWithWebhook: Bool = row["attempt_webhook"]
+        if inDoubt && sentWithWebhook, let sentAt: Int64 = row["attempt_sent_at"] {
+            let until = sentAt + Int64(doubtWait * 1000)
+            if until > now { return .waitForWebhook(until: until) }
+        }
+        let duplicate = try Bool.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    UPDATE jobs SET submitting = 1, submitting_run = ?, attempts = attempts + 1,
+                           possible_duplicate = (possible_duplicate OR submitting),
+                           attempt_webhook = ?, attempt_sent_at = ?, account = coalesce(?, account),
+                           updated_at = \(StoreSQL.now)
+                    WHERE id = ? AND state = 'PENDING' AND request_id IS NULL AND \(claimable)
+                    RETURNING possible_duplicate
+                    """), arguments: [runID, webhookOfOurs, now, account, jobID, runID])
+        guard let duplicate else { return .gone }
+        return .claimed(possibleDuplicate: duplicate)
+    }
+
+    /// Records request ids the moment /queue answered, several answers that arrived together
+    /// in one transaction (the runner never holds one back for others to come).
+    /// If a webhook meanwhile settled a job with another request's id (an earlier attempt in
     /// doubt), this request is a second charge: it is kept beside the job as a duplicate
     /// attempt, due for its cost poll, and the job keeps the request it follows.
-    public func recordSubmitted(jobID: Int64, requestID: String, firstPollAt: Int64) async throws(StoreError) {
+    public func recordSubmitted(_ requests: [SubmittedRequest]) async throws(StoreError) {
+        guard !requests.isEmpty else { return }
         try await write { db in
-            let current = try String.fetchOne(
-                db.cachedStatement(sql: "SELECT request_id FROM jobs WHERE id = ?"), arguments: [jobID])
-            if let current, current != requestID {
-                try db.execute(
-                    sql: """
-                        INSERT INTO job_attempts (job_id, request_id, state, possible_duplicate, submitted_at,
-                                                  archived_at, reason, next_poll_at)
-                        VALUES (?, ?, 'PENDING', 1, \(StoreSQL.now), \(StoreSQL.now), 'duplicate', ?)
-                        """, arguments: [jobID, requestID, firstPollAt])
-                try db.execute(
-                    sql: """
-                        UPDATE jobs SET possible_duplicate = 1, submitting = 0, submitting_run = NULL,
-                               updated_at = \(StoreSQL.now)
-                        WHERE id = ?
-                        """, arguments: [jobID])
-                return
-            }
-            try db.cachedStatement(
-                sql: """
-                    UPDATE jobs SET request_id = coalesce(request_id, ?), submitting = 0, submitting_run = NULL, error = NULL,
-                           submitted_at = \(StoreSQL.now), next_poll_at = ?, poll_count = 0, updated_at = \(StoreSQL.now)
-                    WHERE id = ?
-                    """
-            ).execute(arguments: [requestID, firstPollAt, jobID])
+            for request in requests { try Self.recordSubmitted(db, request) }
         }
+    }
+
+    private static func recordSubmitted(_ db: Database, _ request: SubmittedRequest) throws {
+        let (jobID, requestID, firstPollAt) = (request.jobID, request.requestID, request.firstPollAt)
+        let current = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT request_id FROM jobs WHERE id = ?"), arguments: [jobID])
+        if let current, current != requestID {
+            try db.execute(
+                sql: """
+                    INSERT INTO job_attempts (job_id, request_id, state, possible_duplicate, submitted_at,
+                                              archived_at, reason, next_poll_at)
+                    VALUES (?, ?, 'PENDING', 1, \(StoreSQL.now), \(StoreSQL.now), 'duplicate', ?)
+                    """, arguments: [jobID, requestID, firstPollAt])
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET possible_duplicate = 1, submitting = 0, submitting_run = NULL,
+                           updated_at = \(StoreSQL.now)
+                    WHERE id = ?
+                    """, arguments: [jobID])
+            return
+        }
+        try db.cachedStatement(
+            sql: """
+                UPDATE jobs SET request_id = coalesce(request_id, ?), submitting = 0, submitting_run = NULL, error = NULL,
+                       submitted_at = \(StoreSQL.now), next_poll_at = ?, poll_count = 0, updated_at = \(StoreSQL.now)
+                WHERE id = ?
+                """
+        ).execute(arguments: [requestID, firstPollAt, jobID])
     }
 
     /// A submission that ended without a request id. `keepInDoubt` keeps `submitting = 1`

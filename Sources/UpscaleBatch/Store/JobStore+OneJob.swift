@@ -1,0 +1,17 @@
+/// The one-job forms of the contract's batched submission writes, for callers that have a
+/// single job in hand (tests, a resubmission).
+extension JobStore {
+    /// Claims one job for submission (see `claimSubmissions`).
+    public func claimSubmission(
+        jobID: Int64, runID: String, webhookOfOurs: Bool, doubtWait: Double, account: String? = nil
+    ) async throws(StoreError) -> SubmissionClaimResult {
+        let results = try await claimSubmissions(
+            jobIDs: [jobID], runID: runID, webhookOfOurs: webhookOfOurs, doubtWait: doubtWait, account: account)
+        return results[0]
+    }
+
+    /// Records one submission's request id (see `recordSubmitted(_:)`).
+    public func recordSubmitted(jobID: Int64, requestID: String, firstPollAt: Int64) async throws(StoreError) {
+        try await recordSubmitted([SubmittedRequest(jobID: jobID, requestID: requestID, firstPollAt: firstPollAt)])
+    }
+}
