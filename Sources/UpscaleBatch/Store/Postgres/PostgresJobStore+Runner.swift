@@ -25,37 +25,58 @@ extension PostgresJobStore {
         }
     }
 
+    /// One round trip in the common case: a single conditional UPDATE outside an explicit
+    /// transaction (a statement is its own transaction, committed durably: the connection's
+    /// `synchronous_commit` is on), that claims the job unless its last attempt, in doubt, may
+    /// still be settled by a webhook. Only when it claims nothing does a second statement ask
+    /// why (gone, or wait for the webhook). Before: BEGIN, SELECT ... FOR UPDATE, UPDATE,
+    /// COMMIT, four round trips per submission. The UPDATE re-checks its WHERE on the row it
+    /// waited for, so of two racing claims only one wins, as before.
     public func claimSubmission(
         jobID: Int64, runID: String, webhookOfOurs: Bool, doubtWait: Double, account: String?
     ) async throws(StoreError) -> SubmissionClaimResult {
         let now = StoreClock.millis()
-        return try await write(durable: true) { [self] connection in
-            // Locks the row, so the check and the claim below see the same job.
-            let found = try await rows(
-                """
-                SELECT submitting, attempt_webhook, attempt_sent_at FROM jobs
-                WHERE id = \(jobID) AND state = 'PENDING' AND request_id IS NULL
-                  AND (submitting_run IS NULL OR submitting_run = \(runID)
-                       OR NOT EXISTS (SELECT 1 FROM runs WHERE runs.id = jobs.submitting_run AND runs.ended_at IS NULL))
-                FOR UPDATE
-                """, on: connection)
-            guard let row = found.first else { return SubmissionClaimResult.gone }
-            let (inDoubt, sentWithWebhook, sentAt) = try row.decode((Bool, Bool, Int64?).self)
-            if inDoubt && sentWithWebhook, let sentAt {
-                let until = sentAt + Int64(doubtWait * 1000)
-                if until > now { return .waitForWebhook(until: until) }
+        let waitMillis = Int64(doubtWait * 1000)
+        do {
+            // A few turns at most: only a row that changed between the two statements loops.
+            for _ in 0..<3 {
+                let claimed = try await withLeasedConnection { [self] connection in
+                    try await rows(
+                        """
+                        UPDATE jobs SET submitting = true, submitting_run = \(runID), attempts = attempts + 1,
+                               possible_duplicate = (possible_duplicate OR submitting),
+                               attempt_webhook = \(webhookOfOurs), attempt_sent_at = \(now),
+                               account = coalesce(\(account), account), updated_at = \(unescaped: PGSQL.now)
+                        WHERE id = \(jobID) AND state = 'PENDING' AND request_id IS NULL
+                          AND (submitting_run IS NULL OR submitting_run = \(runID)
+                               OR NOT EXISTS (SELECT 1 FROM runs WHERE runs.id = jobs.submitting_run
+                                                                   AND runs.ended_at IS NULL))
+                          AND NOT (submitting AND attempt_webhook AND attempt_sent_at IS NOT NULL
+                                   AND attempt_sent_at + \(waitMillis) > \(now))
+                        RETURNING possible_duplicate
+                        """, on: connection
+                    ).first?.decode(Bool.self)
+                }
+                if let duplicate = claimed { return .claimed(possibleDuplicate: duplicate) }
+                let found = try await withLeasedConnection { [self] connection in
+                    try await rows(
+                        """
+                        SELECT submitting, attempt_webhook, attempt_sent_at FROM jobs
+                        WHERE id = \(jobID) AND state = 'PENDING' AND request_id IS NULL
+                          AND (submitting_run IS NULL OR submitting_run = \(runID)
+                               OR NOT EXISTS (SELECT 1 FROM runs WHERE runs.id = jobs.submitting_run
+                                                                   AND runs.ended_at IS NULL))
+                        """, on: connection
+                    ).first?.decode((Bool, Bool, Int64?).self)
+                }
+                guard let (inDoubt, sentWithWebhook, sentAt) = found else { return .gone }
+                if inDoubt && sentWithWebhook, let sentAt, sentAt + waitMillis > now {
+                    return .waitForWebhook(until: sentAt + waitMillis)
+                }
             }
-            let claimed = try await rows(
-                """
-                UPDATE jobs SET submitting = true, submitting_run = \(runID), attempts = attempts + 1,
-                       possible_duplicate = (possible_duplicate OR submitting),
-                       attempt_webhook = \(webhookOfOurs), attempt_sent_at = \(now), account = coalesce(\(account), account),
-                       updated_at = \(unescaped: PGSQL.now)
-                WHERE id = \(jobID) AND state = 'PENDING' AND request_id IS NULL
-                RETURNING possible_duplicate
-                """, on: connection)
-            guard let duplicate = try claimed.first?.decode(Bool.self) else { return .gone }
-            return .claimed(possibleDuplicate: duplicate)
+            return .gone
+        } catch {
+            throw translate(error)
         }
     }
 
@@ -143,9 +164,43 @@ extension PostgresJobStore {
         }
     }
 
+    /// The answers of one call in one transaction: the answered polls in one batched UPDATE
+    /// and the unanswered in another (`PostgresJobStore+PollBatch`), the 404s one by one; a
+    /// call that names a job twice keeps the statement-per-answer form, in order.
     public func recordPollResults(_ results: [PollResult]) async throws(StoreError) -> [Int64] {
         guard !results.isEmpty else { return [] }
-        return try await write(durable: false) { [self] connection in
+        var seen = Set<Int64>(minimumCapacity: results.count)
+        guard results.allSatisfy({ seen.insert($0.claim.jobID).inserted }) else {
+            return try await recordPollResultsOneByOne(results)
+        }
+        var answered = PollAnswerColumns()
+        var unansweredIDs: [Int64] = []
+        var unansweredNext: [Int64] = []
+        var notFound: [PollResult] = []
+        for result in results {
+            if result.notFound {
+                notFound.append(result)
+            } else if let answer = result.answer {
+                answered.append(result, answer: answer)
+            } else {
+                unansweredIDs.append(result.claim.jobID)
+                unansweredNext.append(result.nextPollAt)
+            }
+        }
+        return try await write(durable: false) { [self, answered, unansweredIDs, unansweredNext, notFound] connection in
+            try await applyPollAnswers(answered, on: connection)
+            try await reschedulePolls(ids: unansweredIDs, nextPollAt: unansweredNext, on: connection)
+            var failedUnknown: [Int64] = []
+            for result in notFound {
+                if try await recordNotFound(result, on: connection) { failedUnknown.append(result.claim.jobID) }
+            }
+            return failedUnknown
+        }
+    }
+
+    /// The statement-per-answer form, in the call's order.
+    private func recordPollResultsOneByOne(_ results: [PollResult]) async throws(StoreError) -> [Int64] {
+        try await write(durable: false) { [self] connection in
             var failedUnknown: [Int64] = []
             for result in results {
                 let jobID = result.claim.jobID
