@@ -28,10 +28,14 @@ ROUNDS=${ROUNDS:-1}
 SCRATCH_PATH=${SCRATCH_PATH:-.build-release}
 
 command -v psql >/dev/null || { echo "psql is required: apt-get install -y postgresql" >&2; exit 2; }
-swift build -c release --scratch-path "$SCRATCH_PATH" --product upscale-batch >&2
-swift build -c release --scratch-path "$SCRATCH_PATH" --product upscale-bench >&2
 BIN=$SCRATCH_PATH/release/upscale-batch
 BENCH=$SCRATCH_PATH/release/upscale-bench
+# Built when missing or older than the sources (as scripts/bench-import.sh does).
+for product in upscale-batch upscale-bench; do
+    if [ ! -x "$SCRATCH_PATH/release/$product" ] || [ -n "$(find Sources Package.swift -newer "$SCRATCH_PATH/release/$product" -print -quit)" ]; then
+        swift build -c release --scratch-path "$SCRATCH_PATH" --product "$product" >&2
+    fi
+done
 if [ -x /usr/bin/time ]; then GNU_TIME=/usr/bin/time; else GNU_TIME=""; echo "note: no /usr/bin/time: no peak RSS" >&2; fi
 
 TMP=$(mktemp -d)
@@ -46,7 +50,7 @@ SERVER_URL=$(scripts/test-postgres.sh start)
 POSTMASTER=$(head -n 1 "$UPSCALE_TEST_POSTGRES_DIR/data/postmaster.pid")
 # database NAME: the URL of a fresh database NAME on the cluster.
 database() {
-    psql -X -q -d "$SERVER_URL" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"
+    psql -X -q -d "$SERVER_URL" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"
     echo "$SERVER_URL" | sed "s#/postgres?#/$1?#"
 }
 server_cpu() { awk '{ split($0, a, ") "); split(a[2], f, " "); printf "%.2f", (f[12] + f[13] + f[14] + f[15]) / 100 }' "/proc/$POSTMASTER/stat"; }

@@ -21,7 +21,8 @@ import Testing
             let later = StoreClock.millis() + 3_600_000
             func claim(_ index: Int) -> PollClaim { PollClaim(jobID: ids[index], requestID: "req-\(index)", pollCount: 0) }
             let failed = try await store.recordPollResults([
-                PollResult(claim: claim(0), answer: StatusAnswer(state: .inProgress, rawStatus: "IN_PROGRESS"), nextPollAt: later),
+                PollResult(
+                    claim: claim(0), answer: StatusAnswer(state: .inProgress, rawStatus: "IN_PROGRESS"), nextPollAt: later),
                 // FAILED without a message nor a cost: the default message, no cost.
                 PollResult(claim: claim(1), answer: StatusAnswer(state: .failed, rawStatus: "FAILED"), nextPollAt: later),
                 PollResult(claim: claim(2), answer: nil, nextPollAt: later),
