@@ -78,6 +78,54 @@ enum BenchSupport {
         return (try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]) ?? [:]
     }
 
+    /// CPU seconds of a process and of its children it has reaped (utime + stime + cutime +
+    /// cstime): for the postmaster, the server's CPU including the backends that have exited.
+    static func cumulativeCPU(pid: Int32) -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 15 else { return nil }
+        let ticks = fields[11...14].compactMap { Double($0) }.reduce(0, +)
+        return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// Runs one SQL command with `psql` on `url` and returns its unaligned output.
+    @discardableResult
+    static func psql(url: String, _ sql: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", psqlURL(url), "-c", sql]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.standardError
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw BenchError("psql failed on \(withoutPassword(url))") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Drops the store of a PostgreSQL database, so the next import makes a fresh one.
+    static func dropPostgresStore(url: String) throws {
+        try psql(url: url, "DROP SCHEMA IF EXISTS upscale_batch CASCADE")
+    }
+
+    /// `url` without upscale-batch's own parameters, which libpq refuses (`pool_max`).
+    static func psqlURL(_ url: String) -> String {
+        guard var components = URLComponents(string: url) else { return url }
+        components.queryItems = components.queryItems?.filter { $0.name != "pool_max" }
+        if components.queryItems?.isEmpty == true { components.queryItems = nil }
+        return components.string ?? url
+    }
+
+    /// `url` with any password masked, for printing.
+    static func withoutPassword(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? url
+    }
+
     static func temporaryDirectory(_ name: String) throws -> String {
         let path = NSTemporaryDirectory() + "upscale-bench-\(name)-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

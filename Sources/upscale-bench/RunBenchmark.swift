@@ -9,6 +9,11 @@ import Foundation
 /// `--scratch-path .build-before`), both binaries run the same benchmark in turn, `--rounds`
 /// times each, and the medians are printed side by side with their ratio: a change is judged
 /// against a baseline measured in the same run, on the same machine, under the same noise.
+///
+/// With `--db URL` (a PostgreSQL database; `scripts/bench-postgres.sh` makes one on a throwaway
+/// cluster) the store is that database's `upscale_batch` schema, dropped with `psql` before each
+/// measurement so every run starts from a fresh store, as the SQLite file in its temporary
+/// directory does. `--server-pid` (the postmaster's) adds the server's CPU per job, shown apart.
 struct RunBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Requests/s against the ideal, CPU per job and peak RSS of a whole run.")
@@ -22,6 +27,9 @@ struct RunBenchmark: AsyncParsableCommand {
     @Option(help: "Another upscale-batch binary to measure the same way, alternating with this build's.")
     var compareWith: String?
     @Option(help: "Rounds per binary with --compare-with (medians are compared).") var rounds = 3
+    @Option(help: "A PostgreSQL URL (a database psql can reach; its upscale_batch schema is dropped first).")
+    var db: String?
+    @Option(help: "With --db: the postmaster's pid, to show the server's CPU per job apart.") var serverPid: Int32?
 
     /// What one run of the benchmark measured.
     struct Measurement {
@@ -33,6 +41,8 @@ struct RunBenchmark: AsyncParsableCommand {
         var peakRSSMB: Double
         var maxInFlight: Int
         var busiestSecond: Int
+        /// The server's CPU per job (with `--server-pid`), nil otherwise.
+        var serverCPUPerJobMs: Double?
     }
 
     func run() async throws {
@@ -40,6 +50,7 @@ struct RunBenchmark: AsyncParsableCommand {
         print(
             "run benchmark: \(jobs) jobs, \(concurrency) in flight, \(Int(latency * 1000)) ms latency, \(webhooks ? "webhooks" : "poll only")"
         )
+        print("  store: \(try storeSettings())")
         guard let baseline = compareWith else {
             let result = try await measure(binary: BenchSupport.binary)
             print(String(format: "  exit code %d, %.1f s", result.exitCode, result.wall))
@@ -56,6 +67,9 @@ struct RunBenchmark: AsyncParsableCommand {
             }
             print("  most in flight at the simulator: \(result.maxInFlight)")
             print(String(format: "  runner CPU per job: %.3f ms", result.cpuPerJobMs))
+            if let server = result.serverCPUPerJobMs {
+                print(String(format: "  PostgreSQL server CPU per job: %.3f ms (apart from the runner's)", server))
+            }
             print(String(format: "  status calls per job: %.2f", result.statusCallsPerJob))
             print(String(format: "  runner peak RSS: %.1f MB", result.peakRSSMB))
             return
@@ -106,8 +120,10 @@ struct RunBenchmark: AsyncParsableCommand {
         text.reserveCapacity(jobs * 40)
         for index in 0..<jobs { text += "https://img.example/bench/\(index).jpg\n" }
         try text.write(toFile: csv, atomically: true, encoding: .utf8)
-        let environment = ["UPSCALE_DB": directory + "/bench.sqlite3", "ENHANCOR_API_KEY": "sim-key"]
+        if let db { try BenchSupport.dropPostgresStore(url: db) }
+        let environment = ["UPSCALE_DB": db ?? directory + "/bench.sqlite3", "ENHANCOR_API_KEY": "sim-key"]
         try BenchSupport.run(["import", csv], environment: environment, directory: directory, binary: binary)
+        let serverBefore = serverPid.flatMap(BenchSupport.cumulativeCPU(pid:))
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
@@ -126,6 +142,13 @@ struct RunBenchmark: AsyncParsableCommand {
             try await Task.sleep(nanoseconds: 50_000_000)
         }
         let wall = Date().timeIntervalSince(started)
+        var serverCPU: Double?
+        if let pid = serverPid, let before = serverBefore {
+            // The run's backends have exited with it; the postmaster reaps them (their CPU then
+            // counts in its children's times) within moments.
+            try await Task.sleep(nanoseconds: 300_000_000)
+            serverCPU = BenchSupport.cumulativeCPU(pid: pid).map { $0 - before }
+        }
         let ledger = try await BenchSupport.ledger(baseURL: baseURL)
         let requests = ledger["total_requests"] as? Int ?? 0
         let statusCalls = (ledger["requests"] as? [String: [String: Int]])?["status"]?.values.reduce(0, +) ?? 0
@@ -133,6 +156,20 @@ struct RunBenchmark: AsyncParsableCommand {
             exitCode: process.terminationStatus, wall: wall, requestsPerSecond: Double(requests) / wall,
             cpuPerJobMs: last.cpu * 1000 / Double(jobs), statusCallsPerJob: Double(statusCalls) / Double(jobs),
             peakRSSMB: Double(last.peakRSS) / 1_048_576, maxInFlight: ledger["max_in_flight"] as? Int ?? -1,
-            busiestSecond: ledger["busiest_second"] as? Int ?? -1)
+            busiestSecond: ledger["busiest_second"] as? Int ?? -1,
+            serverCPUPerJobMs: serverCPU.map { $0 * 1000 / Double(jobs) })
+    }
+
+    /// The store and its settings as the product sets them, for the printout.
+    private func storeSettings() throws -> String {
+        guard let db else {
+            return "SQLite file in a temporary directory (the product's settings: WAL, synchronous = NORMAL)"
+        }
+        let server = try BenchSupport.psql(
+            url: db,
+            "SELECT concat_ws(', ', 'server ' || current_setting('server_version'), "
+                + "'fsync ' || current_setting('fsync'), 'shared_buffers ' || current_setting('shared_buffers'))")
+        return "PostgreSQL \(BenchSupport.withoutPassword(db)) (the product's settings: pool_max 4 unless the URL "
+            + "says, synchronous_commit on except poll answers; \(server.trimmingCharacters(in: .whitespacesAndNewlines)))"
     }
 }

@@ -164,9 +164,43 @@ extension PostgresJobStore {
         }
     }
 
+    /// The answers of one call in one transaction: the answered polls in one batched UPDATE
+    /// and the unanswered in another (`PostgresJobStore+PollBatch`), the 404s one by one; a
+    /// call that names a job twice keeps the statement-per-answer form, in order.
     public func recordPollResults(_ results: [PollResult]) async throws(StoreError) -> [Int64] {
         guard !results.isEmpty else { return [] }
-        return try await write(durable: false) { [self] connection in
+        var seen = Set<Int64>(minimumCapacity: results.count)
+        guard results.allSatisfy({ seen.insert($0.claim.jobID).inserted }) else {
+            return try await recordPollResultsOneByOne(results)
+        }
+        var answered = PollAnswerColumns()
+        var unansweredIDs: [Int64] = []
+        var unansweredNext: [Int64] = []
+        var notFound: [PollResult] = []
+        for result in results {
+            if result.notFound {
+                notFound.append(result)
+            } else if let answer = result.answer {
+                answered.append(result, answer: answer)
+            } else {
+                unansweredIDs.append(result.claim.jobID)
+                unansweredNext.append(result.nextPollAt)
+            }
+        }
+        return try await write(durable: false) { [self, answered, unansweredIDs, unansweredNext, notFound] connection in
+            try await applyPollAnswers(answered, on: connection)
+            try await reschedulePolls(ids: unansweredIDs, nextPollAt: unansweredNext, on: connection)
+            var failedUnknown: [Int64] = []
+            for result in notFound {
+                if try await recordNotFound(result, on: connection) { failedUnknown.append(result.claim.jobID) }
+            }
+            return failedUnknown
+        }
+    }
+
+    /// The statement-per-answer form, in the call's order.
+    private func recordPollResultsOneByOne(_ results: [PollResult]) async throws(StoreError) -> [Int64] {
+        try await write(durable: false) { [self] connection in
             var failedUnknown: [Int64] = []
             for result in results {
                 let jobID = result.claim.jobID
