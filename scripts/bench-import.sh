@@ -26,43 +26,14 @@ if [ ! -x "$BIN" ] || [ -n "$(find Sources Package.swift -newer "$BIN" -print -q
     swift build "${BUILD_ARGS[@]}" >&2
 fi
 command -v sqlite3 >/dev/null || { echo "sqlite3 is required" >&2; exit 2; }
-if [ -x /usr/bin/time ]; then
-    GNU_TIME=/usr/bin/time
-else
-    GNU_TIME=""
-    echo "note: /usr/bin/time missing (apt-get install time): no peak RSS figures" >&2
-fi
+. scripts/bench-lib.sh
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-# Realistic URLs of about 70 bytes, a third of them professional.
-awk -v n="$ROWS" 'BEGIN {
-    print "url,mode"
-    for (i = 0; i < n; i++)
-        printf "https://img.example.com/portraits/2026/11/%07d-%08x.jpg,%s\n", i, (i * 2654435761) % 4294967296, (i % 3 ? "fast" : "professional")
-}' > "$TMP/jobs.csv"
+write_jobs_csv "$ROWS" "$TMP/jobs.csv"
 echo "input: $ROWS rows, $(du -h "$TMP/jobs.csv" | cut -f1) ($TMP/jobs.csv)"
 
-# measure LABEL OUTFILE COMMAND... : runs COMMAND, records "seconds peak_kb" in OUTFILE.
-measure() {
-    local label=$1 out=$2
-    shift 2
-    if [ -n "$GNU_TIME" ]; then
-        "$GNU_TIME" -f "%e %M" -o "$out.time" "$@" > "$out.stdout" 2> "$out.stderr" || {
-            echo "$label failed:" >&2; cat "$out.stderr" >&2; return 1; }
-    else
-        local start end
-        start=$(date +%s.%N)
-        "$@" > "$out.stdout" 2> "$out.stderr" || { echo "$label failed:" >&2; cat "$out.stderr" >&2; return 1; }
-        end=$(date +%s.%N)
-        echo "$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", e - s }') 0" > "$out.time"
-    fi
-    read -r SECONDS_TAKEN PEAK_KB < "$out.time"
-}
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-mb() { awk -v k="$1" 'BEGIN { printf "%.1f MB", k / 1024 }'; }
 
 # 1. sqlite3's own .import into (url, mode) with the same unique index.
 sqlite3 "$TMP/ref.sqlite3" "CREATE TABLE jobs (url TEXT, mode TEXT, UNIQUE (url, mode));"

@@ -36,7 +36,7 @@ for product in upscale-batch upscale-bench; do
         swift build -c release --scratch-path "$SCRATCH_PATH" --product "$product" >&2
     fi
 done
-if [ -x /usr/bin/time ]; then GNU_TIME=/usr/bin/time; else GNU_TIME=""; echo "note: no /usr/bin/time: no peak RSS" >&2; fi
+. scripts/bench-lib.sh
 
 TMP=$(mktemp -d)
 chmod 755 "$TMP"
@@ -55,36 +55,19 @@ database() {
 }
 server_cpu() { awk '{ split($0, a, ") "); split(a[2], f, " "); printf "%.2f", (f[12] + f[13] + f[14] + f[15]) / 100 }' "/proc/$POSTMASTER/stat"; }
 
-awk -v n="$ROWS" 'BEGIN {
-    print "url,mode"
-    for (i = 0; i < n; i++)
-        printf "https://img.example.com/portraits/2026/11/%07d-%08x.jpg,%s\n", i, (i * 2654435761) % 4294967296, (i % 3 ? "fast" : "professional")
-}' > "$TMP/jobs.csv"
+write_jobs_csv "$ROWS" "$TMP/jobs.csv"
 chmod 644 "$TMP/jobs.csv"
 echo "input: $ROWS rows, $(du -h "$TMP/jobs.csv" | cut -f1); PostgreSQL $(psql -X -A -t -d "$SERVER_URL" -c 'SHOW server_version'), cluster in $UPSCALE_TEST_POSTGRES_DIR (fsync off)"
 
-# measure LABEL OUTFILE COMMAND...: runs COMMAND; SECONDS_TAKEN, PEAK_KB and SERVER_SECONDS (the
-# server's CPU over it: the postmaster's own and its exited backends') are set.
-measure() {
-    local label=$1 out=$2 before
-    shift 2
+# measure_on_server LABEL OUTFILE COMMAND...: `measure`, and SERVER_SECONDS, the server's CPU
+# over it (the postmaster's own and its exited backends').
+measure_on_server() {
+    local before
     before=$(server_cpu)
-    if [ -n "$GNU_TIME" ]; then
-        "$GNU_TIME" -f "%e %M" -o "$out.time" "$@" > "$out.stdout" 2> "$out.stderr" || {
-            echo "$label failed:" >&2; cat "$out.stderr" >&2; return 1; }
-    else
-        local start end
-        start=$(date +%s.%N)
-        "$@" > "$out.stdout" 2> "$out.stderr" || { echo "$label failed:" >&2; cat "$out.stderr" >&2; return 1; }
-        end=$(date +%s.%N)
-        echo "$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", e - s }') 0" > "$out.time"
-    fi
-    read -r SECONDS_TAKEN PEAK_KB < "$out.time"
+    measure_on_server "$@"
     sleep 0.3
     SERVER_SECONDS=$(awk -v a="$before" -v b="$(server_cpu)" 'BEGIN { printf "%.1f", b - a }')
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-mb() { awk -v k="$1" 'BEGIN { printf "%.1f MB", k / 1024 }'; }
 row() { printf '%-44s %8s %12s %10s\n' "$@"; }
 RATIOS=$TMP/ratios
 : > "$RATIOS"
@@ -96,46 +79,36 @@ for round in $(seq 1 "$ROUNDS"); do
     # 1a. psql's \copy into (url, mode) with the same unique index: the reference.
     REF_DB=$(database bench_ref)
     psql -X -q -d "$REF_DB" -c "CREATE TABLE ref (url text, mode text, UNIQUE (url, mode))"
-    measure "psql \\copy" "$TMP/ref" psql -X -q -d "$REF_DB" -c "\\copy ref FROM '$TMP/jobs.csv' WITH (FORMAT csv, HEADER true)"
+    measure_on_server "psql \\copy" "$TMP/ref" psql -X -q -d "$REF_DB" -c "\\copy ref FROM '$TMP/jobs.csv' WITH (FORMAT csv, HEADER true)"
     REF=$SECONDS_TAKEN REF_SERVER=$SERVER_SECONDS
 
     # 1b. upscale-batch import into a fresh store; then the same file again (every row a duplicate).
     STORE_DB=$(database bench_store)
-    measure "upscale-batch import" "$TMP/ours" "$BIN" import "$TMP/jobs.csv" --db "$STORE_DB"
+    measure_on_server "upscale-batch import" "$TMP/ours" "$BIN" import "$TMP/jobs.csv" --db "$STORE_DB"
     OURS=$SECONDS_TAKEN OURS_KB=$PEAK_KB OURS_SERVER=$SERVER_SECONDS
     echo "upscale-batch: $(cat "$TMP/ours.stdout")"
-    measure "upscale-batch re-import" "$TMP/again" "$BIN" import "$TMP/jobs.csv" --db "$STORE_DB"
+    measure_on_server "upscale-batch re-import" "$TMP/again" "$BIN" import "$TMP/jobs.csv" --db "$STORE_DB"
     AGAIN=$SECONDS_TAKEN AGAIN_SERVER=$SERVER_SECONDS
     echo "re-import:     $(cat "$TMP/again.stdout")"
 
     # 1c. The floor of the design, psql alone: a fresh store's jobs table filled as the import
-    #     fills it (COPY into a temporary staging table, then the move; no CSV parsing of ours).
-    #     The move as the engine makes it when the file repeats no row and no one else inserts
-    #     the same rows (a unique index on the staging table, then a plain INSERT of the rows
-    #     the store lacks), and, for comparison, its fallback: INSERT ... ON CONFLICT DO NOTHING.
-    floor_sql() { # MOVE: the SQL of the move
-        cat <<EOF
+    #     fills it (COPY into a temporary staging table, then the one INSERT ... SELECT ... ON
+    #     CONFLICT DO NOTHING move; no CSV parsing of ours).
+    printf 'url\n' > "$TMP/header.csv"
+    FLOOR_DB=$(database bench_floor)
+    "$BIN" import "$TMP/header.csv" --db "$FLOOR_DB" > /dev/null
+    cat > "$TMP/floor.sql" <<EOF
 BEGIN;
 INSERT INTO upscale_batch.batches (name, source_file, imported_at) VALUES ('floor', 'x', 'x');
 CREATE TEMP TABLE import_staging (ord bigint GENERATED ALWAYS AS IDENTITY, url text NOT NULL, mode text NOT NULL) ON COMMIT DROP;
 \\copy import_staging (url, mode) FROM '$TMP/jobs.csv' WITH (FORMAT csv, HEADER true)
-$1;
+INSERT INTO upscale_batch.jobs (batch_id, url, mode, created_at, updated_at)
+SELECT currval('upscale_batch.batches_id_seq'), url, mode, '2026-11-25T00:00:00.000Z', '2026-11-25T00:00:00.000Z'
+FROM import_staging ORDER BY ord ON CONFLICT (url, mode) DO NOTHING;
 COMMIT;
 EOF
-    }
-    MOVE_COLUMNS="INSERT INTO upscale_batch.jobs (batch_id, url, mode, created_at, updated_at) SELECT currval('upscale_batch.batches_id_seq'), s.url, s.mode, '2026-11-25T00:00:00.000Z', '2026-11-25T00:00:00.000Z' FROM import_staging s"
-    printf 'url\n' > "$TMP/header.csv"
-    FLOOR_DB=$(database bench_floor)
-    "$BIN" import "$TMP/header.csv" --db "$FLOOR_DB" > /dev/null
-    floor_sql "CREATE UNIQUE INDEX ON import_staging (url COLLATE \"C\", mode COLLATE \"C\");
-$MOVE_COLUMNS WHERE NOT EXISTS (SELECT 1 FROM upscale_batch.jobs j WHERE j.url = s.url AND j.mode = s.mode) ORDER BY s.ord" > "$TMP/floor.sql"
-    measure "psql floor" "$TMP/floor" psql -X -q -v ON_ERROR_STOP=1 -d "$FLOOR_DB" -f "$TMP/floor.sql"
+    measure_on_server "psql floor" "$TMP/floor" psql -X -q -v ON_ERROR_STOP=1 -d "$FLOOR_DB" -f "$TMP/floor.sql"
     FLOOR=$SECONDS_TAKEN FLOOR_SERVER=$SERVER_SECONDS
-    CONFLICT_DB=$(database bench_conflict)
-    "$BIN" import "$TMP/header.csv" --db "$CONFLICT_DB" > /dev/null
-    floor_sql "$MOVE_COLUMNS ORDER BY s.ord ON CONFLICT (url, mode) DO NOTHING" > "$TMP/conflict.sql"
-    measure "psql ON CONFLICT floor" "$TMP/conflict" psql -X -q -v ON_ERROR_STOP=1 -d "$CONFLICT_DB" -f "$TMP/conflict.sql"
-    CONFLICT=$SECONDS_TAKEN CONFLICT_SERVER=$SERVER_SECONDS
 
     echo
     row "import of $ROWS rows" "seconds" "peak RSS" "server CPU"
@@ -143,15 +116,14 @@ $MOVE_COLUMNS WHERE NOT EXISTS (SELECT 1 FROM upscale_batch.jobs j WHERE j.url =
     row "upscale-batch import" "$OURS" "$(mb "$OURS_KB")" "$OURS_SERVER s"
     row "upscale-batch re-import (all duplicates)" "$AGAIN" "" "$AGAIN_SERVER s"
     row "floor: psql COPY to staging + the move" "$FLOOR" "" "$FLOOR_SERVER s"
-    row "  the same with ON CONFLICT DO NOTHING" "$CONFLICT" "" "$CONFLICT_SERVER s"
     echo "ratio import/\\copy: $(ratio "$OURS" "$REF") (target <= 1.5); floor/\\copy: $(ratio "$FLOOR" "$REF"); import/floor: $(ratio "$OURS" "$FLOOR")"
-    echo "import $(ratio "$OURS" "$REF") floor $(ratio "$FLOOR" "$REF") ours_over_floor $(ratio "$OURS" "$FLOOR") conflict $(ratio "$CONFLICT" "$REF")" >> "$RATIOS"
+    echo "import $(ratio "$OURS" "$REF") floor $(ratio "$FLOOR" "$REF") ours_over_floor $(ratio "$OURS" "$FLOOR")" >> "$RATIOS"
 
     # 2. report --by mode beside psql running the same GROUP BY on the same store.
     QUERY="SELECT mode, count(*), count(*) FILTER (WHERE state = 'COMPLETED'), count(*) FILTER (WHERE state = 'FAILED'), coalesce(sum(cost), 0) FROM upscale_batch.jobs GROUP BY mode ORDER BY mode"
-    measure "psql GROUP BY" "$TMP/refreport" psql -X -A -t -d "$STORE_DB" -c "$QUERY"
+    measure_on_server "psql GROUP BY" "$TMP/refreport" psql -X -A -t -d "$STORE_DB" -c "$QUERY"
     REF=$SECONDS_TAKEN
-    measure "upscale-batch report" "$TMP/report" "$BIN" report --by mode --format csv --db "$STORE_DB"
+    measure_on_server "upscale-batch report" "$TMP/report" "$BIN" report --by mode --format csv --db "$STORE_DB"
     echo
     row "report --by mode over $ROWS jobs" "seconds" "peak RSS" ""
     row "psql GROUP BY (reference)" "$REF" "" ""
@@ -160,7 +132,7 @@ $MOVE_COLUMNS WHERE NOT EXISTS (SELECT 1 FROM upscale_batch.jobs j WHERE j.url =
     echo "psql:   $(tr '\n' ' ' < "$TMP/refreport.stdout")"
     echo "report: $(tr '\n' ' ' < "$TMP/report.stdout")"
     echo "report $(ratio "$SECONDS_TAKEN" "$REF")" >> "$RATIOS"
-    psql -X -q -d "$SERVER_URL" -c "DROP DATABASE bench_ref" -c "DROP DATABASE bench_store" -c "DROP DATABASE bench_floor" -c "DROP DATABASE bench_conflict"
+    psql -X -q -d "$SERVER_URL" -c "DROP DATABASE bench_ref" -c "DROP DATABASE bench_store" -c "DROP DATABASE bench_floor"
 
     # 3. A whole run on each engine, at the product's own settings.
     echo
@@ -180,6 +152,5 @@ range() { grep "^$1 " "$RATIOS" | awk -v k="$2" '{ v = $k; if (NR == 1 || v < lo
 echo "import / psql \\copy:        $(range import 2) (target <= 1.5)"
 echo "floor / psql \\copy:         $(range import 4) (the design's own cost)"
 echo "import / floor:             $(range import 6)"
-echo "ON CONFLICT move / \\copy:   $(range import 8) (the move before the fast path)"
 echo "report --by mode / psql:    $(range report 2) (target <= 1.5)"
 echo "run PostgreSQL / SQLite:    $(range run 2) (target >= 0.9)"

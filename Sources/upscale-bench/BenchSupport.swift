@@ -93,17 +93,11 @@ enum BenchSupport {
     /// Runs one SQL command with `psql` on `url` and returns its unaligned output.
     @discardableResult
     static func psql(url: String, _ sql: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", psqlURL(url), "-c", sql]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.standardError
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw BenchError("psql failed on \(withoutPassword(url))") }
-        return String(decoding: data, as: UTF8.self)
+        let (status, output) = try run(
+            ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", psqlURL(url), "-c", sql],
+            directory: FileManager.default.currentDirectoryPath, binary: "/usr/bin/env")
+        guard status == 0 else { throw BenchError("psql failed on \(withoutPassword(url))") }
+        return output
     }
 
     /// Drops the store of a PostgreSQL database, so the next import makes a fresh one.

@@ -24,7 +24,7 @@ extension JobRunner {
             load.withLock { $0.looking() }
             let work = nextWork()
             switch work {
-            case .submit(let first) where pacer.withLock({ $0 == nil }):
+            case .submit(let first) where configuration.requestsPerSecond == nil:
                 startSubmissions(gatherSubmissions(first))
             case .submit, .poll, .pollAttempt:
                 guard pace() else {

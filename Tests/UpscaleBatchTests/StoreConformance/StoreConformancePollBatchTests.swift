@@ -10,10 +10,7 @@ import Testing
     @Test(arguments: StoreEngine.allCases) func oneCallMixesEveryKindOfAnswer(_ engine: StoreEngine) async throws {
         try await EngineStore.with(engine) { harness in
             let store = harness.store
-            try await store.importURLs((1...5).map { "https://x.test/\($0).jpg" })
-            let run = testRun()
-            _ = try await store.beginRun(run, batch: nil)
-            let ids = try await store.allJobs().map(\.id)
+            let (run, ids) = try await store.importAndBeginRun((1...5).map { "https://x.test/\($0).jpg" })
             for (index, id) in ids.enumerated() { try await store.submit(id, runID: run.runID, requestID: "req-\(index)") }
             // Job 4 is final already: a later answer must not move it, nor drop its cost.
             try await store.answer(ids[4], requestID: "req-4", state: .completed, cost: 50, resultURL: "https://r/4")
@@ -46,10 +43,7 @@ import Testing
     @Test(arguments: StoreEngine.allCases) func answersForOneJobInOneCallApplyInOrder(_ engine: StoreEngine) async throws {
         try await EngineStore.with(engine) { harness in
             let store = harness.store
-            try await store.importURLs(["https://x.test/1.jpg", "https://x.test/2.jpg"])
-            let run = testRun()
-            _ = try await store.beginRun(run, batch: nil)
-            let ids = try await store.allJobs().map(\.id)
+            let (run, ids) = try await store.importAndBeginRun(["https://x.test/1.jpg", "https://x.test/2.jpg"])
             for (index, id) in ids.enumerated() { try await store.submit(id, runID: run.runID, requestID: "req-\(index)") }
             let claim = PollClaim(jobID: ids[0], requestID: "req-0", pollCount: 0)
             _ = try await store.recordPollResults([

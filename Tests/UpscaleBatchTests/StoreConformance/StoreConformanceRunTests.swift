@@ -56,10 +56,9 @@ import Testing
     @Test(arguments: StoreEngine.allCases) func claimsAndRequestIDsOfSeveralJobsGoTogether(_ engine: StoreEngine) async throws {
         try await EngineStore.with(engine) { harness in
             let store = harness.store
-            try await store.importURLs(["https://x.test/1.jpg", "https://x.test/2.jpg", "https://x.test/3.jpg"])
-            let run = testRun()
-            _ = try await store.beginRun(run, batch: nil)
-            let ids = try await store.allJobs().map(\.id).sorted()
+            let (run, ids) = try await store.importAndBeginRun([
+                "https://x.test/1.jpg", "https://x.test/2.jpg", "https://x.test/3.jpg",
+            ])
             // The middle job already has its request: it is gone, the others are claimed.
             _ = try await store.claimSubmission(jobID: ids[1], runID: run.runID, webhookOfOurs: false, doubtWait: 0)
             try await store.recordSubmitted(jobID: ids[1], requestID: "req-b", firstPollAt: 0)
@@ -121,10 +120,9 @@ import Testing
     {
         try await EngineStore.with(engine) { harness in
             let store = harness.store
-            try await store.importURLs(["https://x.test/1.jpg", "https://x.test/2.jpg", "https://x.test/3.jpg"])
-            let run = testRun()
-            _ = try await store.beginRun(run, batch: nil)
-            let ids = try await store.allJobs().map(\.id)
+            let (run, ids) = try await store.importAndBeginRun([
+                "https://x.test/1.jpg", "https://x.test/2.jpg", "https://x.test/3.jpg",
+            ])
             for (index, id) in ids.enumerated() { try await store.submit(id, runID: run.runID, requestID: "req-\(index)") }
             #expect(try await store.nextDuePoll(batch: nil) == 0)
 
@@ -232,10 +230,9 @@ import Testing
     ) async throws {
         try await EngineStore.with(engine) { harness in
             let store = harness.store
-            try await store.importURLs(["https://x.test/1.jpg", "https://x.test/2.jpg", "https://x.test/3.jpg"])
-            let run = testRun()
-            _ = try await store.beginRun(run, batch: nil)
-            let ids = try await store.allJobs().map(\.id)
+            let (run, ids) = try await store.importAndBeginRun([
+                "https://x.test/1.jpg", "https://x.test/2.jpg", "https://x.test/3.jpg",
+            ])
             try await store.submit(ids[0], runID: run.runID, requestID: "req-0")
             try await store.submit(ids[1], runID: run.runID, requestID: "req-1")
             try await store.answer(ids[0], requestID: "req-0", state: .completed, cost: 100)

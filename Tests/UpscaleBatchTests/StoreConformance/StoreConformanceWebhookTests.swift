@@ -10,10 +10,7 @@ import Testing
     @Test(arguments: StoreEngine.allCases) func everyWebhookOutcome(_ engine: StoreEngine) async throws {
         try await EngineStore.with(engine) { harness in
             let store = harness.store
-            try await store.importURLs((1...5).map { "https://x.test/\($0).jpg" })
-            let run = testRun()
-            _ = try await store.beginRun(run, batch: nil)
-            let ids = try await store.allJobs().map(\.id)
+            let (run, ids) = try await store.importAndBeginRun((1...5).map { "https://x.test/\($0).jpg" })
             func record(_ job: Int64?, _ request: String, _ status: String, _ result: String?) async throws -> WebhookOutcome {
                 try await store.recordWebhook(jobID: job, requestID: request, status: status, resultURL: result, busyTimeout: 5)
             }
@@ -105,10 +102,9 @@ import Testing
     @Test(arguments: StoreEngine.allCases) func downloadsArePendingUntilKept(_ engine: StoreEngine) async throws {
         try await EngineStore.with(engine) { harness in
             let store = harness.store
-            try await store.importURLs(["https://x.test/1.jpg", "https://x.test/2.jpg", "https://x.test/3.jpg"])
-            let run = testRun()
-            _ = try await store.beginRun(run, batch: nil)
-            let ids = try await store.allJobs().map(\.id)
+            let (run, ids) = try await store.importAndBeginRun([
+                "https://x.test/1.jpg", "https://x.test/2.jpg", "https://x.test/3.jpg",
+            ])
             for (index, id) in ids.enumerated() {
                 try await store.submit(id, runID: run.runID, requestID: "req-\(index)")
                 try await store.answer(
@@ -143,10 +139,8 @@ import Testing
         try await EngineStore.with(engine) { harness in
             let store = harness.store
             try await store.importURLs(["https://x.test/1.jpg", "https://x.test/2.jpg"], batch: "a")
-            try await store.importURLs(["https://x.test/3.jpg", "https://x.test/4.jpg"], batch: "b", mode: .professional)
-            let run = testRun()
-            _ = try await store.beginRun(run, batch: nil)
-            let ids = try await store.allJobs().map(\.id)
+            let (run, ids) = try await store.importAndBeginRun(
+                ["https://x.test/3.jpg", "https://x.test/4.jpg"], batch: "b", mode: .professional)
             try await store.submit(ids[0], runID: run.runID, requestID: "r0")
             try await store.answer(ids[0], requestID: "r0", state: .completed, cost: 100)
             try await store.submit(ids[2], runID: run.runID, requestID: "r2")

@@ -116,6 +116,17 @@ extension JobStore {
             rows: ArrayRowSource(urls.map { ($0, mode) }))
     }
 
+    /// Imports `urls` and begins a run (over every batch): the usual start of a test of a run's
+    /// writes. `ids` are those of every job in the store, in id order.
+    func importAndBeginRun(
+        _ urls: [String], batch: String = "night", mode: Mode = .fast
+    ) async throws -> (run: RunIdentity, ids: [Int64]) {
+        try await importURLs(urls, batch: batch, mode: mode)
+        let run = testRun()
+        _ = try await beginRun(run, batch: nil)
+        return (run, try await allJobs().map(\.id))
+    }
+
     /// Every job, in id order.
     func allJobs(_ filter: JobFilter = JobFilter()) async throws -> [Job] {
         let collected = Mutex<[Job]>([])

@@ -88,36 +88,11 @@ extension PostgresJobStore {
         return ImportedRows(inserted: inserted, duplicates: staged - inserted)
     }
 
-    /// Moves the staged rows into `jobs` in file order, skipping duplicates; returns how many
-    /// were inserted (the command's row count: no RETURNING, whose million rows the server
-    /// would collect only to be counted).
-    ///
-    /// Fast path first, inside a savepoint: a unique index on the staging table proves the
-    /// file has no duplicates of its own (built bytewise, "C": equality is the same under the
-    /// deterministic collations `jobs` uses), and a plain INSERT of the rows the store lacks
-    /// (NOT EXISTS) then skips the per-row speculative insertion of ON CONFLICT, about a fifth
-    /// of the move on a million rows. When the file repeats a row, or another transaction
-    /// commits one of these rows meanwhile (the plain INSERT then fails on the unique index),
-    /// the savepoint is rolled back and the ON CONFLICT DO NOTHING move does the work:
-    /// the result is the same either way, duplicates skipped and counted.
+    /// Moves the staged rows into `jobs` in file order, skipping duplicates (of the store, or
+    /// earlier in the file); returns how many were inserted: the command's row count, not a
+    /// RETURNING whose million rows the server would collect only to be counted.
     private func moveStaged(batchID: Int64, timestamp: String, on connection: PostgresConnection) async throws -> Int {
-        try await execute("SAVEPOINT import_fast", on: connection)
-        do {
-            try await execute(
-                #"CREATE UNIQUE INDEX ON import_staging (url COLLATE "C", mode COLLATE "C")"#, on: connection)
-            let inserted = try await affectedRows(
-                """
-                INSERT INTO jobs (batch_id, url, mode, created_at, updated_at)
-                SELECT \(batchID), s.url, s.mode, \(timestamp), \(timestamp) FROM import_staging s
-                WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.url = s.url AND j.mode = s.mode)
-                ORDER BY s.ord
-                """, on: connection)
-            try await execute("RELEASE SAVEPOINT import_fast", on: connection)
-            return inserted
-        } catch let error as PSQLError where error.code == .server && error.serverInfo?[.sqlState] == "23505" {
-            try await execute("ROLLBACK TO SAVEPOINT import_fast", on: connection)
-        }
-        return try await affectedRows(
+        try await affectedRows(
             """
             INSERT INTO jobs (batch_id, url, mode, created_at, updated_at)
             SELECT \(batchID), url, mode, \(timestamp), \(timestamp) FROM import_staging ORDER BY ord

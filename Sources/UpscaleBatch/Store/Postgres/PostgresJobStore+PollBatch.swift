@@ -2,12 +2,10 @@ import PostgresNIO
 
 /// `recordPollResults` on PostgreSQL in a few statements per call instead of two per job: the
 /// answers become column arrays and ONE `UPDATE ... FROM unnest(...)` applies them all, so a
-/// call of 64 answers costs one round trip where it cost 128. The rules are those of the
-/// statement-per-answer form (`recordPollResultsOneByOne`), which stays for calls that name a
-/// job twice (an UPDATE ... FROM changes a row once) and for 404s (their rule reads back counts):
-/// the state moves only from a predecessor the Model allows (`JobState.predecessors`, computed
-/// here in Swift and sent as text, so the Model stays the one judge), and every other column is
-/// computed from the state after that move, as the second statement of the old form did.
+/// call of 64 answers costs one round trip where it cost 128 (404s stay one by one: their rule
+/// reads counts back). The state moves only from a predecessor the Model allows
+/// (`JobState.predecessors`, computed here in Swift and sent as text, so the Model stays the
+/// one judge), and every other column is computed from the state after that move.
 extension PostgresJobStore {
     /// Poll answers as the arrays the batched UPDATE unnests. Arrays of optionals are not
     /// encodable by postgres-nio, so each optional column travels with a "has" flag array.

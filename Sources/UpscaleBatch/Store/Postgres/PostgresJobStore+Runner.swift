@@ -165,14 +165,35 @@ extension PostgresJobStore {
     }
 
     /// The answers of one call in one transaction: the answered polls in one batched UPDATE
-    /// and the unanswered in another (`PostgresJobStore+PollBatch`), the 404s one by one; a
-    /// call that names a job twice keeps the statement-per-answer form, in order.
+    /// and the unanswered in another (`PostgresJobStore+PollBatch`), the 404s one by one. An
+    /// UPDATE ... FROM changes a row once, so a call that names a job twice is applied in
+    /// segments, in order, each naming a job once.
     public func recordPollResults(_ results: [PollResult]) async throws(StoreError) -> [Int64] {
         guard !results.isEmpty else { return [] }
-        var seen = Set<Int64>(minimumCapacity: results.count)
-        guard results.allSatisfy({ seen.insert($0.claim.jobID).inserted }) else {
-            return try await recordPollResultsOneByOne(results)
+        let segments = Self.segmentsNamingEachJobOnce(results)
+        return try await write(durable: false) { [self] connection in
+            var failedUnknown: [Int64] = []
+            for segment in segments { failedUnknown += try await record(segment, on: connection) }
+            return failedUnknown
         }
+    }
+
+    /// `results` cut, in order, into runs in which no job appears twice.
+    static func segmentsNamingEachJobOnce(_ results: [PollResult]) -> [[PollResult]] {
+        var segments: [[PollResult]] = [[]]
+        var seen = Set<Int64>()
+        for result in results {
+            if !seen.insert(result.claim.jobID).inserted {
+                segments.append([])
+                seen = [result.claim.jobID]
+            }
+            segments[segments.count - 1].append(result)
+        }
+        return segments
+    }
+
+    /// Applies answers that name each job once; returns the jobs failed as unknown requests.
+    private func record(_ results: [PollResult], on connection: PostgresConnection) async throws -> [Int64] {
         var answered = PollAnswerColumns()
         var unansweredIDs: [Int64] = []
         var unansweredNext: [Int64] = []
@@ -187,62 +208,13 @@ extension PostgresJobStore {
                 unansweredNext.append(result.nextPollAt)
             }
         }
-        return try await write(durable: false) { [self, answered, unansweredIDs, unansweredNext, notFound] connection in
-            try await applyPollAnswers(answered, on: connection)
-            try await reschedulePolls(ids: unansweredIDs, nextPollAt: unansweredNext, on: connection)
-            var failedUnknown: [Int64] = []
-            for result in notFound {
-                if try await recordNotFound(result, on: connection) { failedUnknown.append(result.claim.jobID) }
-            }
-            return failedUnknown
+        try await applyPollAnswers(answered, on: connection)
+        try await reschedulePolls(ids: unansweredIDs, nextPollAt: unansweredNext, on: connection)
+        var failedUnknown: [Int64] = []
+        for result in notFound {
+            if try await recordNotFound(result, on: connection) { failedUnknown.append(result.claim.jobID) }
         }
-    }
-
-    /// The statement-per-answer form, in the call's order.
-    private func recordPollResultsOneByOne(_ results: [PollResult]) async throws(StoreError) -> [Int64] {
-        try await write(durable: false) { [self] connection in
-            var failedUnknown: [Int64] = []
-            for result in results {
-                let jobID = result.claim.jobID
-                let requestID = result.claim.requestID
-                if result.notFound {
-                    if try await recordNotFound(result, on: connection) { failedUnknown.append(jobID) }
-                    continue
-                }
-                guard let answer = result.answer else {
-                    try await execute(
-                        """
-                        UPDATE jobs SET polling = false, next_poll_at = \(result.nextPollAt)
-                        WHERE id = \(jobID) AND next_poll_at IS NOT NULL
-                        """, on: connection)
-                    continue
-                }
-                if let state = answer.state, state != .pending {
-                    let allowed = JobState.predecessors(of: state).map { "'\($0.rawValue)'" }.joined(separator: ", ")
-                    try await execute(
-                        """
-                        UPDATE jobs SET state = \(state.rawValue),
-                               finished_at = CASE WHEN \(state.isFinal) THEN \(unescaped: PGSQL.now) ELSE finished_at END,
-                               finished_by = CASE WHEN \(state.isFinal) AND state != \(state.rawValue) THEN 'poll'
-                                                  ELSE finished_by END
-                        WHERE id = \(jobID) AND request_id = \(requestID) AND state IN (\(unescaped: allowed))
-                        """, on: connection)
-                }
-                try await execute(
-                    """
-                    UPDATE jobs SET cost = coalesce(\(answer.cost), cost),
-                           result_url = coalesce(result_url, \(answer.resultURL)),
-                           error = CASE WHEN state = 'FAILED' THEN coalesce(\(answer.error), error, 'the API reported FAILED')
-                                        ELSE error END,
-                           poll_count = poll_count + 1, polling = false, not_found_polls = 0, not_found_since = NULL,
-                           next_poll_at = CASE WHEN state IN \(unescaped: PGSQL.finalStates) THEN NULL
-                                               ELSE \(result.nextPollAt) END,
-                           updated_at = \(unescaped: PGSQL.now)
-                    WHERE id = \(jobID) AND request_id = \(requestID)
-                    """, on: connection)
-            }
-            return failedUnknown
-        }
+        return failedUnknown
     }
 
     /// Counts a 404 on the job and applies the unknown-request rule; true when it failed the job.
