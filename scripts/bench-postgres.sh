@@ -64,7 +64,7 @@ echo "input: $ROWS rows, $(du -h "$TMP/jobs.csv" | cut -f1); PostgreSQL $(psql -
 measure_on_server() {
     local before
     before=$(server_cpu)
-    measure_on_server "$@"
+    measure "$@"
     sleep 0.3
     SERVER_SECONDS=$(awk -v a="$before" -v b="$(server_cpu)" 'BEGIN { printf "%.1f", b - a }')
 }
