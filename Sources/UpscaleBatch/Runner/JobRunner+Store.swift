@@ -21,6 +21,7 @@ extension JobRunner {
     /// its body, so the work is taken as throwing and its error narrowed here, once.
     func wait<T: Sendable>(_ work: @escaping @Sendable (any JobStore) async throws -> T) throws(StoreError) -> T {
         while true {
+            if let stopping = outage.withLock({ $0.gaveUp }) { throw stopping }
             let callStarted = Date()
             do {
                 let value = try once(work)
@@ -33,9 +34,11 @@ extension JobRunner {
                 let grace = configuration.storeGrace
                 guard let (pause, first) = outage.withLock({ $0.failed(callStarted: callStarted, at: Date(), grace: grace) })
                 else {
-                    throw .unavailable(
+                    let stopping = StoreError.unavailable(
                         store: store.displayName,
                         detail: "lost for longer than \(mention("the store grace", .storeGrace)), \(Int(grace)) s: \(error)")
+                    outage.withLock { $0.giveUp(stopping) }
+                    throw stopping
                 }
                 if first {
                     logger.warning(

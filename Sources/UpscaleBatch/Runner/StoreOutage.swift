@@ -11,12 +11,16 @@ struct StoreOutage: Sendable {
     private(set) var began: Date?
     /// How many calls failed since it began (for the pause between tries).
     private var failures = 0
+    /// What ended the run's wait, once the grace has passed: every later call fails at once
+    /// with it rather than waiting for a connection of its own (the run is stopping).
+    private(set) var gaveUp: StoreError?
 
     /// A call begun at `callStarted` failed at `now`: the pause before trying again, or nil
     /// when `grace` seconds have passed since the outage began (the run gives up). An outage
     /// begins when its first failing call began (a call may wait a while for a connection
     /// before it fails). `first` says whether this failure began the outage (logged once).
     mutating func failed(callStarted: Date, at now: Date, grace: Double) -> (pause: Double, first: Bool)? {
+        guard gaveUp == nil else { return nil }
         let first = began == nil
         let start = began ?? callStarted
         began = start
@@ -27,6 +31,11 @@ struct StoreOutage: Sendable {
         // never past the grace's end: the last try comes as the grace runs out.
         let pause = min(0.1 * Double(1 << min(failures, 5)), 2.0, max(grace - elapsed, 0.01))
         return (pause, first)
+    }
+
+    /// The run stops waiting with `error` (the grace has passed).
+    mutating func giveUp(_ error: StoreError) {
+        if gaveUp == nil { gaveUp = error }
     }
 
     /// A call succeeded: the outage (if any) is over; returns how long it lasted.

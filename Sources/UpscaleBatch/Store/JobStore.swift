@@ -105,10 +105,13 @@ public protocol JobStore: Sendable {
     func recordSubmissionUnresolved(jobID: Int64, error: String, keepInDoubt: Bool) async throws(StoreError)
     /// Jobs the API refused for good (FAILED with `message`).
     func recordRefused(jobIDs: [Int64], message: String) async throws(StoreError)
-    /// Claims up to `limit` jobs whose status poll is due (of `batch`).
+    /// Claims up to `limit` jobs whose status poll is due (of `batch`), the earliest due first;
+    /// a claimed job falls due again when its claim lapses (`PollClaim.lapse`) unless its
+    /// answer is recorded first.
     func claimDuePolls(limit: Int, batch: String?) async throws(StoreError) -> [PollClaim]
-    /// When the next poll of a job (of `batch`) not claimed by a poller falls due (Unix ms), nil
-    /// when none awaits one: the feeder sleeps until then instead of asking on a short tick.
+    /// When the next poll of a job (of `batch`) falls due (Unix ms), a claimed one's at its
+    /// lapse; nil when none awaits one: the feeder sleeps until then instead of asking on a
+    /// short tick.
     func nextDuePoll(batch: String?) async throws(StoreError) -> Int64?
     /// Records poll answers in one transaction; returns the jobs the unknown-request rule failed.
     func recordPollResults(_ results: [PollResult]) async throws(StoreError) -> [Int64]

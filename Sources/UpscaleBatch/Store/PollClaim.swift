@@ -5,4 +5,14 @@ public struct PollClaim: Sendable, Equatable {
     public var pollCount: Int
     /// The job is final already: this is its one poll for its cost.
     public var isFinal: Bool = false
+
+    /// How long a claim holds, in ms, before the job falls due again (both engines): longer
+    /// than one status call may take with its retries.
+    ///
+    /// Why claims lapse: a PostgreSQL server may commit a claim and die before its answer
+    /// reaches the runner, which then asks again and never polls the jobs of the lost answer;
+    /// a claim that held for ever would keep them from being polled for the rest of the run.
+    /// With the lapse they fall due again a minute later, at the cost of one poll more when a
+    /// call of the first claim does answer (a poll is asked again safely).
+    public static let lapse: Int64 = 60_000
 }

@@ -7,7 +7,7 @@ final class JobListing: Sendable {
     private let state: Mutex<(renderer: JobListRenderer, output: StandardOutput)>
 
     init(format: OutputFormat) {
-        var renderer = JobListRenderer(format: format)
+        let renderer = JobListRenderer(format: format)
         var output = StandardOutput()
         renderer.begin(into: &output)
         state = Mutex((renderer, output))

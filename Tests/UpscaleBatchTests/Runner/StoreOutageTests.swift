@@ -57,6 +57,21 @@ import Testing
         #expect(failed == nil)
     }
 
+    @Test func onceGivenUpEveryLaterFailureEndsAtOnceWithTheFirstReason() {
+        var outage = StoreOutage()
+        #expect(outage.gaveUp == nil)
+        _ = outage.failed(callStarted: start, at: start + 1, grace: 5)
+        let over = outage.failed(callStarted: start + 5, at: start + 6, grace: 5)
+        #expect(over == nil)
+        outage.giveUp(.unavailable(store: "s", detail: "first"))
+        outage.giveUp(.unavailable(store: "s", detail: "second"))
+        #expect(outage.gaveUp == .unavailable(store: "s", detail: "first"))
+        // Even a failure that would start a fresh grace does not: the run is stopping.
+        _ = outage.answered(at: start + 7)
+        let later = outage.failed(callStarted: start + 8, at: start + 8, grace: 60)
+        #expect(later == nil, "no more waiting once the run gave up")
+    }
+
     @Test func onlyALostOrBusyServerIsWaitedFor() {
         #expect(StoreError.unreachable(endpoint: "h:5432", reason: "connection refused").mayPassWithTime)
         #expect(StoreError.unavailable(store: "s", detail: "too many connections").mayPassWithTime)

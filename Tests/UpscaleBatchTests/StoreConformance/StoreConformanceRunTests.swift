@@ -126,12 +126,15 @@ import Testing
             for (index, id) in ids.enumerated() { try await store.submit(id, runID: run.runID, requestID: "req-\(index)") }
             #expect(try await store.nextDuePoll(batch: nil) == 0)
 
+            let claimedFrom = StoreClock.millis()
             let claims = try await store.claimDuePolls(limit: 10, batch: nil)
+            let claimedBy = StoreClock.millis()
             #expect(Set(claims.map(\.jobID)) == Set(ids))
             #expect(claims.allSatisfy { !$0.isFinal && $0.pollCount == 0 })
-            // Claimed polls are not claimed again, nor counted as due.
+            // Claimed polls are not claimed again; they fall due again when the claim lapses.
             #expect(try await store.claimDuePolls(limit: 10, batch: nil).isEmpty)
-            #expect(try await store.nextDuePoll(batch: nil) == nil)
+            let lapse = try #require(try await store.nextDuePoll(batch: nil))
+            #expect(lapse >= claimedFrom + PollClaim.lapse && lapse <= claimedBy + PollClaim.lapse)
 
             let later = StoreClock.millis() + 3_600_000
             let results = [

@@ -24,9 +24,7 @@ extension PostgresJobStore {
         let logger = logger
         do {
             try await withLeasedConnection { connection in
-                try await connection.withTransaction(logger: logger) { connection in
-                    try await connection.query(
-                        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+                try await connection.inSnapshot(logger: logger) { connection in
                     var page: [StoreRecord] = []
                     page.reserveCapacity(pageSize)
                     func add(_ record: StoreRecord) async throws {
@@ -37,34 +35,29 @@ extension PostgresJobStore {
                             try await sink(full)
                         }
                     }
-                    for try await (key, value) in try await connection.query(
-                        "SELECT key, value FROM meta ORDER BY key", logger: logger
-                    ).decode((String, String).self) {
+                    for row in try await connection.allRows("SELECT key, value FROM meta ORDER BY key", logger: logger) {
+                        let (key, value) = try row.decode((String, String).self)
                         try await add(.meta(key: key, value: value))
                     }
-                    for try await (id, name, sourceFile, importedAt) in try await connection.query(
+                    try await connection.forEachRow(
                         "SELECT id, name, source_file, imported_at FROM batches ORDER BY id", logger: logger
-                    ).decode((Int64, String, String, String).self) {
+                    ) { row in
+                        let (id, name, sourceFile, importedAt) = try row.decode((Int64, String, String, String).self)
                         try await add(.batch(.init(id: id, name: name, sourceFile: sourceFile, importedAt: importedAt)))
                     }
                     let jobs = Self.jobCopyColumns.joined(separator: ", ")
-                    for try await row in try await connection.query(
-                        "SELECT \(unescaped: jobs) FROM jobs ORDER BY id", logger: logger)
-                    {
+                    try await connection.forEachRow("SELECT \(unescaped: jobs) FROM jobs ORDER BY id", logger: logger) { row in
                         try await add(.job(try Self.jobRow(row.makeRandomAccess())))
                     }
                     let attempts = Self.attemptCopyColumns.joined(separator: ", ")
-                    for try await row in try await connection.query(
-                        "SELECT \(unescaped: attempts) FROM job_attempts ORDER BY id", logger: logger)
-                    {
+                    try await connection.forEachRow(
+                        "SELECT \(unescaped: attempts) FROM job_attempts ORDER BY id", logger: logger
+                    ) { row in
                         try await add(.attempt(try Self.attemptRow(row.makeRandomAccess())))
                     }
                     if !page.isEmpty { try await sink(page) }
                 }
             }
-        } catch let error as PostgresTransactionError {
-            if let inner = error.closureError, !Self.isPostgresError(inner) { throw inner }
-            throw translate(error)
         } catch {
             if !Self.isPostgresError(error) { throw error }
             throw translate(error)
@@ -135,14 +128,10 @@ extension PostgresJobStore {
         let logger = logger
         do {
             return try await withLeasedConnection { [self] connection in
-                try await connection.withTransaction(logger: logger) { connection in
+                try await connection.inTransaction(logger: logger) { connection in
                     try await importStore(records, on: connection)
                 }
             }
-        } catch let error as PostgresTransactionError {
-            if let failure = error.closureError as? SourceFailure { throw failure.error }
-            if let failure = error.closureError as? StoreCopyError { throw failure }
-            throw translate(error)
         } catch let failure as SourceFailure {
             throw failure.error
         } catch let failure as StoreCopyError {

@@ -11,8 +11,8 @@ extension PostgresJobStore {
         j.id, b.name, j.url, j.mode, j.state, j.request_id, j.cost, j.result_url, j.error, j.attempts, j.possible_duplicate
         """
 
-    /// Streams the rows as the server sends them (postgres-nio reads on as the loop asks for
-    /// more), so a million jobs list in flat memory. One statement: one snapshot.
+    /// Pages through the rows with a cursor in one snapshot, so a million jobs list in flat
+    /// memory.
     public func forEachJob(_ filter: JobFilter, _ body: @Sendable (Job) throws -> Void) async throws {
         do {
             let limit = filter.limit.map(Int64.init)
@@ -25,9 +25,11 @@ extension PostgresJobStore {
                 """
             try await withoutActuallyEscaping(body) { body in
                 try await withLeasedConnection { [self] connection in
-                    for try await row in try await connection.query(query, logger: logger) {
-                        let job = try makeJob(row)
-                        do { try body(job) } catch { throw BodyFailure(error: error) }
+                    try await connection.inSnapshot(logger: logger) { connection in
+                        try await connection.forEachRow(query, logger: logger) { row in
+                            let job = try makeJob(row)
+                            do { try body(job) } catch { throw BodyFailure(error: error) }
+                        }
                     }
                 }
             }

@@ -139,22 +139,28 @@ extension PostgresJobStore {
             try await rows(
                 """
                 SELECT min(next_poll_at) FROM jobs
-                WHERE next_poll_at IS NOT NULL AND NOT polling AND \(batch: batch, column: "batch_id")
+                WHERE next_poll_at IS NOT NULL AND \(batch: batch, column: "batch_id")
                 """, on: connection
             ).first?.decode(Int64?.self) ?? nil
         }
     }
 
+    /// Claims the due polls: `polling` set and `next_poll_at` moved to the claim's lapse
+    /// (`PollClaim.lapse` says why), `FOR UPDATE SKIP LOCKED` so two pollers never wait on each
+    /// other nor take the same job. Sorted by the time each job was due, which the CTE keeps
+    /// (RETURNING sees the new value).
     public func claimDuePolls(limit: Int, batch: String?) async throws(StoreError) -> [PollClaim] {
         let now = StoreClock.millis()
         return try await write(durable: false) { [self] connection in
             try await rows(
                 """
-                UPDATE jobs SET polling = true
-                WHERE id IN (SELECT id FROM jobs
-                             WHERE next_poll_at <= \(now) AND NOT polling AND \(batch: batch, column: "batch_id")
-                             ORDER BY next_poll_at LIMIT \(Int64(limit)) FOR UPDATE SKIP LOCKED)
-                RETURNING id, request_id, poll_count, state IN \(unescaped: PGSQL.finalStates), next_poll_at
+                WITH due AS (
+                    SELECT id, next_poll_at FROM jobs
+                    WHERE next_poll_at <= \(now) AND \(batch: batch, column: "batch_id")
+                    ORDER BY next_poll_at LIMIT \(Int64(limit)) FOR UPDATE SKIP LOCKED)
+                UPDATE jobs AS j SET polling = true, next_poll_at = \(now + PollClaim.lapse)
+                FROM due WHERE j.id = due.id
+                RETURNING j.id, j.request_id, j.poll_count, j.state IN \(unescaped: PGSQL.finalStates), due.next_poll_at
                 """, on: connection
             ).compactMap { row -> (PollClaim, Int64)? in
                 let (id, requestID, pollCount, final, due) = try row.decode((Int64, String?, Int, Bool, Int64).self)

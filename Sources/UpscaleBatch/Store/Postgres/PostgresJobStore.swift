@@ -27,6 +27,8 @@ public final class PostgresJobStore: Sendable {
     let logger: Logger
     /// Runs `client.run()`; cancelling it closes every connection.
     private let service: Task<Void, Never>
+    /// Whether the last call found the server gone (no connection, or one that broke).
+    private let serverSeemsDown = Mutex(false)
 
     /// The schema that holds the store's tables.
     public static let schema = "upscale_batch"
@@ -109,11 +111,7 @@ public final class PostgresJobStore: Sendable {
         let logger = logger
         do {
             return try await withLeasedConnection { connection in
-                try await connection.withTransaction(logger: logger) { connection in
-                    try await connection.query(
-                        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-                    return try await body(connection)
-                }
+                try await connection.inSnapshot(logger: logger) { connection in try await body(connection) }
             }
         } catch {
             throw translate(error)
@@ -129,9 +127,9 @@ public final class PostgresJobStore: Sendable {
         let logger = logger
         do {
             return try await withLeasedConnection { connection in
-                try await connection.withTransaction(logger: logger) { connection in
+                try await connection.inTransaction(logger: logger) { connection in
                     // Durable is every connection's setting (PostgresSettings.startupParameters).
-                    if !durable { try await connection.query("SET LOCAL synchronous_commit = off", logger: logger) }
+                    if !durable { _ = try await connection.allRows("SET LOCAL synchronous_commit = off", logger: logger) }
                     return try await body(connection)
                 }
             }
@@ -142,6 +140,10 @@ public final class PostgresJobStore: Sendable {
 
     /// How long a call may wait for a connection before the store counts as unreachable.
     static let leaseDeadline: Duration = .seconds(15)
+    /// The same while the last call found the server gone: a run that waits out an outage
+    /// then tries every few seconds rather than every 15 (and sees the server back as soon),
+    /// and a run past its store grace stops within seconds.
+    static let leaseDeadlineWhileDown: Duration = .seconds(2)
 
     /// Runs `body` on a pooled connection, waiting at most `leaseDeadline` for one: the pool
     /// retries a lost server for ever, so without this bound a command would hang. Once `body`
@@ -151,8 +153,9 @@ public final class PostgresJobStore: Sendable {
     ) async throws -> T {
         let client = client
         let leased = LeaseFlag()
+        let deadline = serverSeemsDown.withLock { $0 } ? Self.leaseDeadlineWhileDown : Self.leaseDeadline
         do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
+            let value = try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask {
                     try await client.withConnection { connection in
                         leased.value.withLock { $0 = true }
@@ -160,7 +163,7 @@ public final class PostgresJobStore: Sendable {
                     }
                 }
                 group.addTask {
-                    try await Task.sleep(for: Self.leaseDeadline)
+                    try await Task.sleep(for: deadline)
                     if leased.value.withLock({ $0 }) { return nil }
                     throw PostgresDeadline.Expired()
                 }
@@ -170,8 +173,15 @@ public final class PostgresJobStore: Sendable {
                 }
                 throw PostgresDeadline.Expired()
             }
+            serverSeemsDown.withLock { $0 = false }
+            return value
         } catch is PostgresDeadline.Expired {
-            throw StoreError.unreachable(endpoint: location.endpoint, reason: "no connection could be had within 15 s")
+            serverSeemsDown.withLock { $0 = true }
+            throw StoreError.unreachable(
+                endpoint: location.endpoint, reason: "no connection could be had within \(deadline.components.seconds) s")
+        } catch {
+            if case .unreachable = translate(error) { serverSeemsDown.withLock { $0 = true } }
+            throw error
         }
     }
 

@@ -36,12 +36,12 @@ extension PostgresQuery.StringInterpolation {
 extension PostgresJobStore {
     /// Every row of `query` on `connection` (small results only: lists of claims, groups).
     func rows(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [PostgresRow] {
-        try await connection.query(query, logger: logger).collect()
+        try await connection.allRows(query, logger: logger)
     }
 
     /// Runs `query` for its effect, draining any rows.
     func execute(_ query: PostgresQuery, on connection: PostgresConnection) async throws {
-        _ = try await connection.query(query, logger: logger).collect()
+        _ = try await connection.allRows(query, logger: logger)
     }
 
     /// A stored enum's text as `T`, or the same error the SQLite engine gives for an unknown value.

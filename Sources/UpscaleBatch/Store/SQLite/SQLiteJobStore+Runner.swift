@@ -159,24 +159,24 @@ extension SQLiteJobStore {
         try await read { db in
             let batchCondition = batch == nil ? "" : " AND batch_id = \(StoreSQL.batchNamed)"
             return try Int64.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT min(next_poll_at) FROM jobs WHERE next_poll_at IS NOT NULL AND polling = 0\(batchCondition)"),
+                db.cachedStatement(sql: "SELECT min(next_poll_at) FROM jobs WHERE next_poll_at IS NOT NULL\(batchCondition)"),
                 arguments: StatementArguments(batch.map { [$0] } ?? []))
         }
     }
 
-    /// Claims up to `limit` jobs whose status call is due, marking them `polling` so they are
-    /// not claimed twice while their call is in flight; the answer clears it and sets the next time.
+    /// Claims up to `limit` jobs whose status call is due, marking them `polling` and moving
+    /// their due time to the claim's lapse (`PollClaim.lapse`), so they are not claimed again
+    /// while their call is in flight; the answer clears both and sets the next time.
     public func claimDuePolls(limit: Int, batch: String?) async throws(StoreError) -> [PollClaim] {
         let now = StoreClock.millis()
         return try await write { db in
             let batchCondition = batch == nil ? "" : " AND batch_id = \(StoreSQL.batchNamed)"
-            let arguments: StatementArguments = [now] + (batch.map { [$0] } ?? []) + [limit]
+            let arguments: StatementArguments = [now + PollClaim.lapse, now] + (batch.map { [$0] } ?? []) + [limit]
             return try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        UPDATE jobs SET polling = 1
-                        WHERE id IN (SELECT id FROM jobs WHERE next_poll_at <= ? AND polling = 0\(batchCondition)
+                        UPDATE jobs SET polling = 1, next_poll_at = ?
+                        WHERE id IN (SELECT id FROM jobs WHERE next_poll_at <= ?\(batchCondition)
                                      ORDER BY next_poll_at LIMIT ?)
                         RETURNING id, request_id, poll_count, state IN \(StoreSQL.finalStates) AS final
                         """), arguments: arguments
