@@ -54,6 +54,28 @@ import Testing
         }
     }
 
+    /// A webhook that finishes a job whose status poll is in flight leaves the claim alone:
+    /// the poll's answer sets the next time, and no second poll of the job starts meanwhile.
+    @Test(arguments: StoreEngine.allCases) func aWebhookDuringAPollDoesNotMakeTheJobDueTwice(
+        _ engine: StoreEngine
+    ) async throws {
+        try await EngineStore.with(engine) { harness in
+            let store = harness.store
+            let (run, ids) = try await store.importAndBeginRun(["https://x.test/polled.jpg"])
+            try await store.submit(ids[0], runID: run.runID, requestID: "req-0")
+            let claims = try await store.claimDuePolls(limit: 10, batch: nil)
+            #expect(claims.map(\.jobID) == ids)
+            let outcome = try await store.recordWebhook(
+                jobID: ids[0], requestID: "req-0", status: "success", resultURL: "https://r/0", busyTimeout: 5)
+            #expect(outcome == .completed(jobID: ids[0]))
+            #expect(try await store.claimDuePolls(limit: 10, batch: nil).isEmpty, "the poll in flight still holds the job")
+            // The poll answers (the job is final, its cost still unknown): due again when it says.
+            let soon = StoreClock.millis() - 1
+            _ = try await store.recordPollResults([PollResult(claim: claims[0], answer: nil, nextPollAt: soon)])
+            #expect(try await store.claimDuePolls(limit: 10, batch: nil).map(\.jobID) == ids)
+        }
+    }
+
     @Test(arguments: StoreEngine.allCases) func aSecondSubmissionAnswerAfterAWebhookSettledIsKeptAsADuplicate(
         _ engine: StoreEngine
     ) async throws {

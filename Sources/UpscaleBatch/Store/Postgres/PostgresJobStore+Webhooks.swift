@@ -84,7 +84,7 @@ extension PostgresJobStore {
                 """
                 UPDATE jobs SET state = 'COMPLETED', result_url = coalesce(result_url, \(resultURL)),
                        finished_at = \(unescaped: PGSQL.now), finished_by = 'webhook',
-                       next_poll_at = CASE WHEN cost IS NULL THEN \(now) ELSE NULL END,
+                       next_poll_at = CASE WHEN polling THEN next_poll_at WHEN cost IS NULL THEN \(now) ELSE NULL END,
                        updated_at = \(unescaped: PGSQL.now)
                 WHERE id = \(job.id) AND state IN (\(unescaped: states))
                 RETURNING id

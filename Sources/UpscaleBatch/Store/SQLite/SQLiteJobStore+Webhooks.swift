@@ -138,11 +138,13 @@ extension SQLiteJobStore {
         if from.contains(job.state) {
             let states = from.map { "'\($0.rawValue)'" }.joined(separator: ", ")
             // One statement checks and writes, so a poll that finished the job meanwhile wins.
+            // A poll in flight keeps its claim's lapse: its answer sets the next time, and the
+            // job is not claimed a second time meanwhile.
             try db.execute(
                 sql: """
                     UPDATE jobs SET state = 'COMPLETED', result_url = COALESCE(result_url, ?),
                            finished_at = \(StoreSQL.now), finished_by = 'webhook',
-                           next_poll_at = CASE WHEN cost IS NULL THEN ? ELSE NULL END,
+                           next_poll_at = CASE WHEN polling = 1 THEN next_poll_at WHEN cost IS NULL THEN ? ELSE NULL END,
                            updated_at = \(StoreSQL.now)
                     WHERE id = ? AND state IN (\(states))
                     """,
