@@ -95,8 +95,7 @@ struct RunSession {
 
         var run = BatchRun(
             store: store, client: client, configuration: configuration(webhookBase: webhookBase, limits: limits),
-            apiKey: apiKey,
-            baseURL: baseURL, logger: logger)
+            apiKey: apiKey, baseURL: baseURL, logger: logger)
         run.downloader = downloader
         run.listener = listener.map { server in
             BatchRun.Listener(
