@@ -15,7 +15,7 @@ struct UpscaleBatchCommand: AsyncParsableCommand {
         version: UpscaleBatchVersion.current,
         subcommands: [
             ImportCommand.self, RunCommand.self, StatusCommand.self, ListCommand.self,
-            ReportCommand.self, RetryCommand.self, WebhookCommand.self, SimulateCommand.self,
+            ReportCommand.self, RetryCommand.self, LimitsCommand.self, WebhookCommand.self, SimulateCommand.self,
             DemoCommand.self, DownloadCommand.self, EstimateCommand.self, BackupCommand.self, CopyStoreCommand.self,
         ]
     )

@@ -64,6 +64,10 @@ struct ReadOnlyStoreEndToEndTests {
         let retry = try await UnprivilegedUser.run(["retry"], in: setup.directory, environment: setup.environment)
         #expect(retry.code == 2, "\(retry.stderr)")
         #expect(retry.stderr.contains("needs write permission on the file"), "\(retry.stderr)")
+        let limits = try await UnprivilegedUser.run(
+            ["limits", "--concurrency", "2"], in: setup.directory, environment: setup.environment)
+        #expect(limits.code == 2, "\(limits.stderr)")
+        #expect(limits.stderr.contains("needs write permission on the file"), "\(limits.stderr)")
     }
 
     /// Here with a store as an earlier version left it (no application id, no record of that

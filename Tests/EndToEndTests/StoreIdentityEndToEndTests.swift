@@ -10,7 +10,8 @@ import Testing
     /// Every command that opens an existing store, with what it needs to get that far.
     static func commands(_ directory: String) -> [[String]] {
         [
-            ["status"], ["list"], ["report"], ["estimate"], ["retry"], ["download", "--out", directory + "/results"],
+            ["status"], ["list"], ["report"], ["estimate"], ["retry"], ["limits", "--concurrency", "2"],
+            ["download", "--out", directory + "/results"],
             ["run", "--poll-only", "--base-url", "http://127.0.0.1:9/v1"], ["webhook", "serve", "--listen", "127.0.0.1:0"],
             ["import", directory + "/more.csv"],
         ]

@@ -97,7 +97,9 @@ public struct BatchRun {
         }
 
         let started = Date()
-        let concurrency = configuration.concurrency
+        let limits =
+            configuration.limits?.description(naming: configuration.naming)
+            ?? "at most \(configuration.concurrency) requests in flight"
         let runner = JobRunner(store: store, client: client, configuration: configuration, logger: logger)
         hooks.runnerMade(runner)
         let outcome: RunOutcome
@@ -106,7 +108,7 @@ public struct BatchRun {
                 if announces {
                     let listening = listener.map { " receiving webhooks on port \($0.port)," } ?? ""
                     logger.info(
-                        "run started: \(scope) job(s) in scope,\(listening) at most \(concurrency) requests in flight"
+                        "run started: \(scope) job(s) in scope,\(listening) \(limits)"
                     )
                 }
                 hooks.started(runner, scope)

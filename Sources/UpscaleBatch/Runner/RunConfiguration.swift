@@ -39,6 +39,9 @@ public struct RunConfiguration: Sendable {
     public var costHistory: [Mode: CostHistory] = [:]
     /// At most this many requests per second across the pool.
     public var requestsPerSecond: Double?
+    /// The run's own limits combined with the store's, when the caller read them
+    /// (`apply(_:)`): the start line says where `concurrency` and `requestsPerSecond` came from.
+    public private(set) var limits: RunLimits?
     /// Told each job a status answer finished as COMPLETED, once its answer is committed
     /// (a run that downloads starts keeping the result at once: result URLs expire).
     public var onJobCompleted: (@Sendable (Int64) -> Void)?
@@ -53,6 +56,13 @@ public struct RunConfiguration: Sendable {
     public init(webhookBaseURL: String) {
         self.webhookBaseURL = webhookBaseURL
         self.webhookOfOurs = webhookBaseURL != Self.pollOnlyWebhookURL
+    }
+
+    /// Works under `limits`: its concurrency and rate become the run's.
+    public mutating func apply(_ limits: RunLimits) {
+        self.limits = limits
+        concurrency = limits.concurrency
+        requestsPerSecond = limits.rate
     }
 
     /// The history the spending cap starts from, from the store's estimate.

@@ -3,6 +3,10 @@
 /// names the settings through `RunSummary.render(naming:)`, `RunConfiguration.naming` and the
 /// clients' configurations.
 public enum RunSetting: Sendable, Hashable, CaseIterable {
+    /// Most API requests in flight at once.
+    case concurrency
+    /// Most API requests started per second.
+    case rate
     /// How long a run may last before it stops, to resume later.
     case maxWait
     /// The cap on credits a run may commit to.

@@ -31,6 +31,18 @@ public protocol JobStore: Sendable {
     /// How many jobs in flight or in doubt were submitted under another account than `fingerprint`.
     func jobsInFlightOfAnotherAccount(_ fingerprint: String) async throws(StoreError) -> Int
 
+    // MARK: Store-wide limits (`limits`)
+
+    /// The store-wide limits; nil where none is set. A meta row that holds no limit is an error
+    /// naming it (never a guess).
+    func limits() async throws(StoreError) -> StoreLimits
+    /// Changes the store-wide limits, each as its `LimitChange` says (a limit kept is left as
+    /// it is), in one transaction, and returns them as they are after it. Needs the writer: a
+    /// store opened read-only refuses with `StoreError.permission`. A value set is within
+    /// `StoreLimits`' bounds (parse it with `StoreLimits.concurrencyChange(parsing:)` or
+    /// `rateChange(parsing:)`).
+    func changeLimits(concurrency: LimitChange<Int>, rate: LimitChange<Double>) async throws(StoreError) -> StoreLimits
+
     // MARK: Import
 
     /// Imports `rows` into batch `batchName` (created, or added to) in ONE transaction: all of

@@ -4,8 +4,12 @@ import UpscaleBatch
 
 /// The options of `run` that `demo` shares.
 struct RunOptions: ParsableArguments {
-    @Option(help: "Most API requests in flight at once (submissions and polls together).")
-    var concurrency: Int = 8
+    /// nil: the store's limit (`limits --concurrency`), else 8 (`RunLimits`).
+    @Option(
+        help: ArgumentHelp(
+            "Most API requests in flight at once (submissions and polls together).",
+            discussion: "Default: the store's limit (upscale-batch limits), else 8; never above the store's limit."))
+    var concurrency: Int?
     @Option(help: "Longest wait between polls of a job (seconds, or 90s / 30m / 6h).")
     var pollInterval: DurationArgument = DurationArgument(seconds: 5)
     @Option(help: "Poll interval for jobs whose cost is known once webhooks finish jobs.")
@@ -18,7 +22,10 @@ struct RunOptions: ParsableArguments {
     var batch: String?
     @Option(help: "Stop submitting before this run's spend (quoted plus expected credits) would pass this.")
     var maxSpend: Int64?
-    @Option(help: "At most this many API requests per second across the pool (besides --concurrency).")
+    @Option(
+        help: ArgumentHelp(
+            "At most this many API requests per second across the pool (besides --concurrency).",
+            discussion: "Default: the store's limit (upscale-batch limits), else none; never above the store's limit."))
     var rate: Double?
     @Option(help: "Keep the results: download each completed job's image into DIR as the run goes.")
     var download: String?
@@ -44,7 +51,9 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "Log every request and state change.") var verbose = false
 
     func validate() throws {
-        guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency must be 1...1024") }
+        if let concurrency, !StoreLimits.concurrencyRange.contains(concurrency) {
+            throw ValidationError("--concurrency must be 1...1024")
+        }
         guard pollInterval.seconds > 0 else { throw ValidationError("--poll-interval must be above 0") }
         guard connectTimeout.seconds > 0, requestTimeout.seconds > 0 else {
             throw ValidationError("--connect-timeout and --request-timeout must be above 0")

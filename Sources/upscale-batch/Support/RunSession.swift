@@ -54,6 +54,8 @@ struct RunSession {
             throw Self.failure(error)
         }
 
+        let limits = try await readLimits()
+
         let downloader = try makeDownloader(logger: logger)
         // Metrics only when someone can read them: a listener's GET /metrics or --metrics-file.
         let exporter = metricsFile != nil || hasListener ? MetricsExporter(store: store) : nil
@@ -65,7 +67,7 @@ struct RunSession {
         let client: EnhancorHTTPClient
         do {
             var clientConfiguration = EnhancorClientConfiguration(
-                baseURL: baseURL, apiKey: apiKey, maxConnections: options.concurrency,
+                baseURL: baseURL, apiKey: apiKey, maxConnections: limits.concurrency,
                 connectTimeout: options.connectTimeout.seconds, requestTimeout: options.requestTimeout.seconds,
                 caFilePath: caFile)
             clientConfiguration.metrics = exporter?.metrics
@@ -92,8 +94,8 @@ struct RunSession {
         }
 
         var run = BatchRun(
-            store: store, client: client, configuration: configuration(webhookBase: webhookBase), apiKey: apiKey,
-            baseURL: baseURL, logger: logger)
+            store: store, client: client, configuration: configuration(webhookBase: webhookBase, limits: limits),
+            apiKey: apiKey, baseURL: baseURL, logger: logger)
         run.downloader = downloader
         run.listener = listener.map { server in
             BatchRun.Listener(
@@ -127,16 +129,27 @@ struct RunSession {
         return report.outcome.exitCode
     }
 
-    /// The run's settings from the flags.
-    private func configuration(webhookBase: String) -> RunConfiguration {
+    /// The run's limits: its own flags within the store's (`limits`), read once as the run
+    /// starts. Re-reading them at every heartbeat, so that a change reaches runs under way,
+    /// comes with several runners on one store (issue 13); with one runner per store, a change
+    /// applies to the next run.
+    private func readLimits() async throws -> RunLimits {
+        do {
+            return try await RunLimits.read(from: store, ownConcurrency: options.concurrency, ownRate: options.rate)
+        } catch {
+            throw CommandFailure.exit(for: error)
+        }
+    }
+
+    /// The run's settings from the flags, and the limits from the flags and the store.
+    private func configuration(webhookBase: String, limits: RunLimits) -> RunConfiguration {
         var configuration = RunConfiguration(webhookBaseURL: webhookBase)
-        configuration.concurrency = options.concurrency
+        configuration.apply(limits)
         configuration.pollInterval = options.pollInterval.seconds
         configuration.fallbackPollInterval = options.fallbackPollInterval.seconds
         configuration.maxWait = options.maxWait?.seconds
         configuration.jobTimeout = options.jobTimeout.seconds
         configuration.batch = options.batch
-        configuration.requestsPerSecond = options.rate
         configuration.maxSpend = options.maxSpend
         configuration.doubtWait = options.doubtWait.seconds
         configuration.unknownRequestAfter = options.unknownRequestAfter.seconds

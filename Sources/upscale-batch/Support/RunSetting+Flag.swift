@@ -5,6 +5,8 @@ extension RunSetting {
     /// words come from the core (which knows no flags).
     var flag: String {
         switch self {
+        case .concurrency: "--concurrency"
+        case .rate: "--rate"
         case .maxWait: "--max-wait"
         case .maxSpend: "--max-spend"
         case .webhookURL: "--webhook-url"

@@ -21,6 +21,10 @@ final class CountingStore: JobStore {
     func jobsInFlightOfAnotherAccount(_ fingerprint: String) async throws(StoreError) -> Int {
         try await base.jobsInFlightOfAnotherAccount(fingerprint)
     }
+    func limits() async throws(StoreError) -> StoreLimits { try await base.limits() }
+    func changeLimits(concurrency: LimitChange<Int>, rate: LimitChange<Double>) async throws(StoreError) -> StoreLimits {
+        try await base.changeLimits(concurrency: concurrency, rate: rate)
+    }
     func importJobs(
         batchName: String, sourceFile: String, timestamp: String, rows: any ImportRowSource
     ) async throws -> ImportedRows {
