@@ -83,7 +83,7 @@ import Testing
     static func makeKey() -> String { "kf-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() }
 
     static func writeKeyFile(_ path: String, _ contents: String, mode: Int) throws {
-        FileManager.default.createFile(atPath: path, contents: Data(contents.utf8))
+        try Data(contents.utf8).write(to: URL(fileURLWithPath: path))
         try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
     }
 }

@@ -47,7 +47,7 @@ import Testing
         #expect(result.code == 0, "\(result.stderr)")
         #expect(result.stdout.contains("imported 50001, skipped 0 duplicates, rejected 1"), "\(result.stdout)")
         #expect(result.stderr.contains("-:50003: URL is not an absolute http(s) URL: not a url"), "\(result.stderr)")
-        let counts = try await DatabaseQueue(path: directory + "/store.sqlite3").read { db in
+        let counts = try DatabaseQueue(path: directory + "/store.sqlite3").read { db in
             try Row.fetchAll(
                 db,
                 sql:

@@ -37,7 +37,7 @@ import Testing
             #expect(try Self.journalMode(path) == "delete")
         }
         let empty = directory + "/empty.db"
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        try Data().write(to: URL(fileURLWithPath: empty))
 
         let binary = BinaryRunner(directory: directory)
         for path in [marked, unmarked, empty] {

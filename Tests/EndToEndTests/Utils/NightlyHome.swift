@@ -35,7 +35,7 @@ struct NightlyHome {
         }
         let keyFile = simulator.directory + "/secrets/key"
         try FileManager.default.createDirectory(atPath: simulator.directory + "/secrets", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: keyFile, contents: Data((key + "\n").utf8))
+        try Data((key + "\n").utf8).write(to: URL(fileURLWithPath: keyFile))
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyFile)
         environment = [
             "PATH": "/usr/bin:/bin",

@@ -138,7 +138,7 @@ import Testing
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                 let remaining = Atomic<Int>(total)
                 DispatchQueue(label: "feeder").async {
-                    for index in 0..<total {
+                    for _ in 0..<total {
                         semaphore.wait()
                         client.status(requestID: id) { result in
                             if case .failure = result { failures.add(1, ordering: .relaxed) }

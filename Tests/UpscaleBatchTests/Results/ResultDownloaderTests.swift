@@ -208,7 +208,7 @@ struct ResultDownloaderTests {
         let created = try OutputDirectory.prepare(temporary.file("new"))
         #expect(created == temporary.file("new"))
         #expect(throws: DownloadSetupError.self) { try OutputDirectory.prepare(temporary.file("missing/new")) }
-        FileManager.default.createFile(atPath: temporary.file("plain"), contents: Data())
+        try Data().write(to: URL(fileURLWithPath: temporary.file("plain")))
         #expect(throws: DownloadSetupError.self) { try OutputDirectory.prepare(temporary.file("plain")) }
     }
 }
