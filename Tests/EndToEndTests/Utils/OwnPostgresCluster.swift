@@ -20,8 +20,6 @@ struct OwnPostgresCluster {
         return OwnPostgresCluster(url: started.trimmingCharacters(in: .whitespacesAndNewlines), script: script)
     }
 
-    /// `pg_ctl restart -m immediate`: the server crashes and comes back on the same port.
-    func crashAndRestart() async throws { _ = try await call("restart") }
     /// `pg_ctl stop -m immediate`: the server is gone until `up()`.
     func down() async throws { _ = try await call("down") }
     func up() async throws { _ = try await call("up") }
