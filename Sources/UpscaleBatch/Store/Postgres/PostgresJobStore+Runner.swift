@@ -2,12 +2,12 @@ import Foundation
 import PostgresNIO
 
 /// A run's submissions and polls, as on SQLite (`SQLiteJobStore+Runner`, whose doc comments
-/// state the rules). What differs is how they are made safe between processes: each claim is
-/// one conditional UPDATE (PostgreSQL re-checks its WHERE on the row it waited for, so only one
-/// of two racing claims wins), polls are claimed with `FOR UPDATE SKIP LOCKED` (two pollers
-/// never wait on each other nor take the same job), and what keeps money from being spent twice
-/// (a claim before its POST, the request id after it) commits with `synchronous_commit` on,
-/// while poll answers, which can be asked again, do not wait for the disk.
+/// state the rules). What differs is how they are made safe between processes: submission
+/// claims lock their rows before judging them (`PostgresJobStore+SubmissionBatch`), polls are
+/// claimed with `FOR UPDATE SKIP LOCKED` (two pollers never wait on each other nor take the
+/// same job), and what keeps money from being spent twice (a claim before its POST, the request
+/// id after it) commits with `synchronous_commit` on, while poll answers, which can be asked
+/// again, do not wait for the disk.
 extension PostgresJobStore {
     public func unsubmittedJobs(runID: String, afterID: Int64, limit: Int) async throws(StoreError) -> [SubmissionClaim] {
         try await read { [self] connection in
@@ -25,90 +25,27 @@ extension PostgresJobStore {
         }
     }
 
+    /// The claims of the slots free together, in one statement (`claimSubmissionBatch`).
     public func claimSubmissions(
         jobIDs: [Int64], runID: String, webhookOfOurs: Bool, doubtWait: Double, account: String?
     ) async throws(StoreError) -> [SubmissionClaimResult] {
+        guard !jobIDs.isEmpty else { return [] }
         let now = StoreClock.millis()
         return try await write(durable: true) { [self] connection in
-            var results: [SubmissionClaimResult] = []
-            results.reserveCapacity(jobIDs.count)
-            for jobID in jobIDs {
-                results.append(
-                    try await claimSubmission(
-                        jobID: jobID, runID: runID, webhookOfOurs: webhookOfOurs, doubtWait: doubtWait, account: account,
-                        now: now, on: connection))
-            }
-            return results
+            try await claimSubmissionBatch(
+                jobIDs: jobIDs, runID: runID, webhookOfOurs: webhookOfOurs, doubtWait: doubtWait, account: account,
+                now: now, on: connection)
         }
     }
 
-    private func claimSubmission(
-        jobID: Int64, runID: String, webhookOfOurs: Bool, doubtWait: Double, account: String?, now: Int64,
-        on connection: PostgresConnection
-    ) async throws -> SubmissionClaimResult {
-        // Locks the row, so the check and the claim below see the same job.
-        let found = try await rows(
-            """
-            SELECT submitting, attempt_webhook, attempt_sent_at FROM jobs
-            WHERE id = \(jobID) AND state = 'PENDING' AND request_id IS NULL
-              AND (submitting_run IS NULL OR submitting_run = \(runID)
-                   OR NOT EXISTS (SELECT 1 FROM runs WHERE runs.id = jobs.submitting_run AND runs.ended_at IS NULL))
-            FOR UPDATE
-            """, on: connection)
-        guard let row = found.first else { return SubmissionClaimResult.gone }
-        let (inDoubt, sentWithWebhook, sentAt) = try row.decode((Bool, Bool, Int64?).self)
-        if inDoubt && sentWithWebhook, let sentAt {
-            let until = sentAt + Int64(doubtWait * 1000)
-            if until > now { return .waitForWebhook(until: until) }
-        }
-        let claimed = try await rows(
-            """
-            UPDATE jobs SET submitting = true, submitting_run = \(runID), attempts = attempts + 1,
-                   possible_duplicate = (possible_duplicate OR submitting),
-                   attempt_webhook = \(webhookOfOurs), attempt_sent_at = \(now), account = coalesce(\(account), account),
-                   updated_at = \(unescaped: PGSQL.now)
-            WHERE id = \(jobID) AND state = 'PENDING' AND request_id IS NULL
-            RETURNING possible_duplicate
-            """, on: connection)
-        guard let duplicate = try claimed.first?.decode(Bool.self) else { return .gone }
-        return .claimed(possibleDuplicate: duplicate)
-    }
-
+    /// The request ids that arrived together, in one statement per run of distinct jobs
+    /// (`recordSubmittedBatch`): an UPDATE ... FROM changes a row once.
     public func recordSubmitted(_ requests: [SubmittedRequest]) async throws(StoreError) {
         guard !requests.isEmpty else { return }
+        let segments = Self.segmentsNamingEachJobOnce(requests, jobID: \.jobID)
         try await write(durable: true) { [self] connection in
-            for request in requests { try await recordSubmitted(request, on: connection) }
+            for segment in segments { try await recordSubmittedBatch(segment, on: connection) }
         }
-    }
-
-    private func recordSubmitted(_ request: SubmittedRequest, on connection: PostgresConnection) async throws {
-        let (jobID, requestID, firstPollAt) = (request.jobID, request.requestID, request.firstPollAt)
-        let current =
-            try await rows("SELECT request_id FROM jobs WHERE id = \(jobID) FOR UPDATE", on: connection)
-            .first?.decode(String?.self) ?? nil
-        if let current, current != requestID {
-            try await execute(
-                """
-                INSERT INTO job_attempts (job_id, request_id, state, possible_duplicate, submitted_at,
-                                          archived_at, reason, next_poll_at)
-                VALUES (\(jobID), \(requestID), 'PENDING', true, \(unescaped: PGSQL.now), \(unescaped: PGSQL.now),
-                        'duplicate', \(firstPollAt))
-                """, on: connection)
-            try await execute(
-                """
-                UPDATE jobs SET possible_duplicate = true, submitting = false, submitting_run = NULL,
-                       updated_at = \(unescaped: PGSQL.now)
-                WHERE id = \(jobID)
-                """, on: connection)
-            return
-        }
-        try await execute(
-            """
-            UPDATE jobs SET request_id = coalesce(request_id, \(requestID)), submitting = false, submitting_run = NULL,
-                   error = NULL, submitted_at = \(unescaped: PGSQL.now), next_poll_at = \(firstPollAt), poll_count = 0,
-                   updated_at = \(unescaped: PGSQL.now)
-            WHERE id = \(jobID)
-            """, on: connection)
     }
 
     public func recordSubmissionUnresolved(jobID: Int64, error: String, keepInDoubt: Bool) async throws(StoreError) {
@@ -176,7 +113,7 @@ extension PostgresJobStore {
     /// segments, in order, each naming a job once.
     public func recordPollResults(_ results: [PollResult]) async throws(StoreError) -> [Int64] {
         guard !results.isEmpty else { return [] }
-        let segments = Self.segmentsNamingEachJobOnce(results)
+        let segments = Self.segmentsNamingEachJobOnce(results, jobID: \.claim.jobID)
         return try await write(durable: false) { [self] connection in
             var failedUnknown: [Int64] = []
             for segment in segments { failedUnknown += try await record(segment, on: connection) }
@@ -184,16 +121,16 @@ extension PostgresJobStore {
         }
     }
 
-    /// `results` cut, in order, into runs in which no job appears twice.
-    static func segmentsNamingEachJobOnce(_ results: [PollResult]) -> [[PollResult]] {
-        var segments: [[PollResult]] = [[]]
+    /// `items` cut, in order, into runs in which no job appears twice.
+    static func segmentsNamingEachJobOnce<Item>(_ items: [Item], jobID: (Item) -> Int64) -> [[Item]] {
+        var segments: [[Item]] = [[]]
         var seen = Set<Int64>()
-        for result in results {
-            if !seen.insert(result.claim.jobID).inserted {
+        for item in items {
+            if !seen.insert(jobID(item)).inserted {
                 segments.append([])
-                seen = [result.claim.jobID]
+                seen = [jobID(item)]
             }
-            segments[segments.count - 1].append(result)
+            segments[segments.count - 1].append(item)
         }
         return segments
     }
