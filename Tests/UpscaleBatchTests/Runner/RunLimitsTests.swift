@@ -6,13 +6,8 @@ import Testing
 /// A run's limits: its own within the store's, the default without either, and what the start
 /// line says of where each came from.
 @Suite(.bounded) struct RunLimitsTests {
-    static func flags(_ setting: RunSetting) -> String? {
-        switch setting {
-        case .concurrency: "--concurrency"
-        case .rate: "--rate"
-        default: nil
-        }
-    }
+    /// Settings named by flag, as the executable names them.
+    static func flags(_ setting: RunSetting) -> String? { RunSummaryTests.flags(setting) }
 
     @Test func withoutEitherLimitARunHas8InFlightAndNoRate() {
         let limits = RunLimits(ownConcurrency: nil, ownRate: nil, store: StoreLimits())

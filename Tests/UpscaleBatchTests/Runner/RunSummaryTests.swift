@@ -12,6 +12,8 @@ import Testing
         case .maxWait: "--max-wait"
         case .maxSpend: "--max-spend"
         case .webhookURL: "--webhook-url"
+        case .concurrency: "--concurrency"
+        case .rate: "--rate"
         default: nil
         }
     }
