@@ -4,8 +4,9 @@
 # one run:
 #   1. `upscale-batch import` of ROWS rows (the CSV of scripts/bench-import.sh) into a fresh
 #      store, beside psql's `\copy` of the same file into a table with the same unique index
-#      (target <= 1.5x), and the floor of our design measured with psql alone: COPY into a
-#      temporary staging table plus the one INSERT ... SELECT ... ON CONFLICT DO NOTHING move.
+#      (target <= 1.5x), and the floor of our design measured with psql alone: COPY of the rows
+#      with their place in the file into a temporary staging table, plus the one INSERT ...
+#      SELECT move that leaves out the store's duplicates and numbers the ids from those places.
 #   2. `report --by mode` on that store beside psql running the same GROUP BY (target <= 1.5x).
 #   3. a whole `run` of JOBS jobs at 64 in flight on PostgreSQL beside the same on SQLite, each
 #      at the product's own settings (printed): target >= 0.9 of SQLite's requests/s.
@@ -92,19 +93,22 @@ for round in $(seq 1 "$ROUNDS"); do
     echo "re-import:     $(cat "$TMP/again.stdout")"
 
     # 1c. The floor of the design, psql alone: a fresh store's jobs table filled as the import
-    #     fills it (COPY into a temporary staging table, then the one INSERT ... SELECT ... ON
-    #     CONFLICT DO NOTHING move; no CSV parsing of ours).
+    #     fills it (COPY of each row with its place in the file into a temporary staging table,
+    #     then the one move: ids numbered from those places, the store's duplicates left out by
+    #     an anti-join; PostgresJobStore+Import.swift). No CSV parsing of ours.
     printf 'url\n' > "$TMP/header.csv"
+    [ -f "$TMP/jobs-ord.csv" ] || awk -F, 'NR > 1 { print NR - 1 "," $0 }' "$TMP/jobs.csv" > "$TMP/jobs-ord.csv"
     FLOOR_DB=$(database bench_floor)
     "$BIN" import "$TMP/header.csv" --db "$FLOOR_DB" > /dev/null
     cat > "$TMP/floor.sql" <<EOF
 BEGIN;
 INSERT INTO upscale_batch.batches (name, source_file, imported_at) VALUES ('floor', 'x', 'x');
-CREATE TEMP TABLE import_staging (ord bigint GENERATED ALWAYS AS IDENTITY, url text NOT NULL, mode text NOT NULL) ON COMMIT DROP;
-\\copy import_staging (url, mode) FROM '$TMP/jobs.csv' WITH (FORMAT csv, HEADER true)
-INSERT INTO upscale_batch.jobs (batch_id, url, mode, created_at, updated_at)
-SELECT currval('upscale_batch.batches_id_seq'), url, mode, '2026-11-25T00:00:00.000Z', '2026-11-25T00:00:00.000Z'
-FROM import_staging ORDER BY ord ON CONFLICT (url, mode) DO NOTHING;
+CREATE TEMP TABLE import_staging (ord bigint NOT NULL, url text NOT NULL, mode text NOT NULL) ON COMMIT DROP;
+\\copy import_staging (ord, url, mode) FROM '$TMP/jobs-ord.csv' WITH (FORMAT csv)
+INSERT INTO upscale_batch.jobs (id, batch_id, url, mode, created_at, updated_at)
+SELECT (SELECT coalesce(max(id), 0) FROM upscale_batch.jobs) + s.ord, currval('upscale_batch.batches_id_seq'), s.url, s.mode,
+       '2026-11-25T00:00:00.000Z', '2026-11-25T00:00:00.000Z'
+FROM import_staging s WHERE NOT EXISTS (SELECT 1 FROM upscale_batch.jobs j WHERE j.url = s.url AND j.mode = s.mode);
 COMMIT;
 EOF
     measure_on_server "psql floor" "$TMP/floor" psql -X -q -v ON_ERROR_STOP=1 -d "$FLOOR_DB" -f "$TMP/floor.sql"
