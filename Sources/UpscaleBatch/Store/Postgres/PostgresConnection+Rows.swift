@@ -11,7 +11,8 @@ import PostgresNIO
 /// path (`PostgresConnection.query(_:logger:) -> EventLoopFuture`) gathers the rows on the
 /// event loop and fails with a connection error instead, which the runner waits out as a
 /// lost store. Reads that may return many rows page through a cursor (`forEachRow`), so the
-/// memory stays flat without the async sequence.
+/// memory stays flat without the async sequence. (The schema check when a store opens still
+/// uses postgres-nio's own API: it runs before any work, so a server lost then fails the open.)
 extension PostgresConnection {
     /// Every row of `query`, gathered on the event loop.
     func allRows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {

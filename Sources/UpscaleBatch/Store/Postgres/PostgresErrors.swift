@@ -33,6 +33,8 @@ enum PostgresErrors {
             return translate(error, location: location)
         case let error as NIOSSLError:
             return .loginRefused(store: store, detail: "TLS failed: \(error)")
+        case let error as PostgresConnectionLost:
+            return .unreachable(endpoint: location.endpoint, reason: error.description)
         case is CancellationError:
             return .unavailable(store: store, detail: "the work was cancelled")
         default:

@@ -20,14 +20,11 @@ extension PostgresJobStore {
         let logger = logger
         do {
             return try await withLeasedConnection { [self] connection in
-                try await connection.withTransaction(logger: logger) { connection in
+                try await connection.inTransaction(logger: logger) { connection in
                     try await importJobs(
                         on: connection, batchName: batchName, sourceFile: sourceFile, timestamp: timestamp, source: source)
                 }
             }
-        } catch let error as PostgresTransactionError {
-            if let failure = error.closureError as? SourceFailure { throw failure.error }
-            throw translate(error)
         } catch let failure as SourceFailure {
             throw failure.error
         } catch {

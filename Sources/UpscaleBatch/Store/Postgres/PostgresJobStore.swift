@@ -147,32 +147,14 @@ public final class PostgresJobStore: Sendable {
 
     /// Runs `body` on a pooled connection, waiting at most `leaseDeadline` for one: the pool
     /// retries a lost server for ever, so without this bound a command would hang. Once `body`
-    /// has its connection it runs as long as it needs (an import, a long list).
+    /// has its connection it runs as long as it needs (an import, a long list), unless the
+    /// connection closes under it (`LeasedCall`).
     func withLeasedConnection<T: Sendable>(
         _ body: @Sendable @escaping (PostgresConnection) async throws -> T
     ) async throws -> T {
-        let client = client
-        let leased = LeaseFlag()
         let deadline = serverSeemsDown.withLock { $0 } ? Self.leaseDeadlineWhileDown : Self.leaseDeadline
         do {
-            let value = try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask {
-                    try await client.withConnection { connection in
-                        leased.value.withLock { $0 = true }
-                        return try await body(connection)
-                    }
-                }
-                group.addTask {
-                    try await Task.sleep(for: deadline)
-                    if leased.value.withLock({ $0 }) { return nil }
-                    throw PostgresDeadline.Expired()
-                }
-                defer { group.cancelAll() }
-                while let next = try await group.next() {
-                    if let value = next { return value }
-                }
-                throw PostgresDeadline.Expired()
-            }
+            let value = try await LeasedCall.run(on: client, leaseDeadline: deadline, body)
             serverSeemsDown.withLock { $0 = false }
             return value
         } catch is PostgresDeadline.Expired {
@@ -189,9 +171,4 @@ public final class PostgresJobStore: Sendable {
     func translate(_ error: any Error) -> StoreError {
         PostgresErrors.translate(error, location: location)
     }
-}
-
-/// Whether a call got its connection (shared by the call and its deadline's timer).
-private final class LeaseFlag: Sendable {
-    let value = Mutex(false)
 }
