@@ -7,10 +7,17 @@ import Testing
 /// Issue 14, point 2: request ids the API does not know (404 to their polls) end, instead of
 /// being polled until --max-wait; a wrong --base-url (every poll 404) fails nothing.
 @Suite(.serialized, .bounded) struct UnknownRequestEndToEndTests {
-    /// Leaves `count` jobs in flight: a first run stopped by --max-wait before they finish.
+    /// Leaves `count` jobs in flight: a first run stopped with SIGTERM once it has submitted
+    /// them all (an ordering: a fixed --max-wait was too short on a busy machine).
     private func jobsInFlight(_ fixture: EndToEndFixture, _ count: Int) async throws -> [String] {
         try await fixture.importJobs(count)
-        let first = try await fixture.run(["--poll-only", "--max-wait", "2"])
+        let running = try fixture.startRun(["--poll-only"])
+        try await waitUntil("the first run to submit every job", timeout: 120, every: .milliseconds(50)) {
+            let submitted = (try? fixture.jobs().compactMap { $0["request_id"] as String? }.count) ?? 0
+            return !running.process.isRunning || submitted == count
+        }
+        running.process.signal(SIGTERM)
+        let first = await running.wait(timeout: 60)
         #expect(first.code == 75, "\(first.stdout)\n\(first.stderr)")
         let ids = try fixture.jobs().compactMap { $0["request_id"] as String? }
         #expect(ids.count == count, "every job was submitted by the first run")

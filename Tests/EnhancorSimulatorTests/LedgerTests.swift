@@ -34,7 +34,9 @@ import Testing
     }
 
     @Test func adminLedgerIsSnakeCaseJSONOfTheSameSnapshot() async throws {
-        try await withSimulator({ $0.fastDuration = 60 }) { sim in
+        // PENDING for the first tenth of a job's duration: long enough that the two snapshots
+        // compared below see the same state however slow the machine (60 s was not).
+        try await withSimulator({ $0.fastDuration = 3600 }) { sim in
             _ = try await sim.queue()
             let answer = try await HTTPAnswer.send(sim.client, .GET, sim.server.origin + "/__admin/ledger", apiKey: nil)
             #expect(answer.status == 200)

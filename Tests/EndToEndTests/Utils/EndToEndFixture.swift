@@ -20,6 +20,10 @@ final class EndToEndFixture: Sendable {
         var configuration = SimulatorConfiguration()
         configuration.fastDuration = 0.6
         configuration.professionalDuration = 1.0
+        // The simulator gives a webhook up after its attempts (1 s to connect each); on a busy
+        // machine a receiver may miss a few, and these tests are about what webhooks do, not
+        // about losing them (a test that loses them says so).
+        configuration.webhookAttempts = 10
         configure(&configuration)
         var logger = Logger(label: "e2e-simulator")
         logger.logLevel = .critical

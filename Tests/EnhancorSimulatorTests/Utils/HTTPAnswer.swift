@@ -30,7 +30,7 @@ struct HTTPAnswer: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
         }
-        let response = try await client.execute(request, timeout: .seconds(10))
+        let response = try await client.execute(request, timeout: .seconds(60))
         var buffer = try await response.body.collect(upTo: 1 << 20)
         return HTTPAnswer(
             status: Int(response.status.code), headers: response.headers,

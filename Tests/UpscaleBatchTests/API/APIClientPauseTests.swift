@@ -109,9 +109,10 @@ import Testing
             // Without the CA the handshake fails before anything is sent (not ambiguous), and no
             // retry can help: it is a configuration error the runner stops on. AsyncHTTPClient
             // retries the handshake until the connect timeout, then reports the last error; the
-            // timeout only has to let one handshake finish on a busy machine (0.5 s did not).
+            // timeout only has to let one handshake finish on a busy machine (0.5 s did not, nor
+            // did 5 s with every core busy and a build beside).
             var untrusting = EnhancorClientConfiguration(
-                baseURL: server.baseURL, apiKey: "sim-key", connectTimeout: 5, environment: [:], retry: Harness.fastPolicy)
+                baseURL: server.baseURL, apiKey: "sim-key", connectTimeout: 15, environment: [:], retry: Harness.fastPolicy)
             untrusting.retry.maxAttempts = 1
             let plain = try EnhancorHTTPClient(configuration: untrusting, logger: Harness.quietLogger)
             let refused = await Harness.result {
