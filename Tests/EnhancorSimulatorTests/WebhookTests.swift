@@ -43,13 +43,14 @@ import Testing
     @Test func failedDeliveriesAreRetried() async throws {
         let sink = try await WebhookSink.start(failFirst: 1)
         do {
-            try await withSimulator({ $0.webhookAttempts = 3 }) { sim in
+            try await withSimulator({ $0.webhookAttempts = 6 }) { sim in
                 _ = try await sim.queue(webhookURL: sink.origin + "/hook")
                 #expect(await eventually { sim.server.ledger().webhooksSent == 1 })
                 let ledger = sim.server.ledger()
-                // On a busy machine an attempt may also time out before the sink sees it: one
-                // more failure, never a lost or a second delivery.
-                #expect((1...2).contains(ledger.webhooksFailed))
+                // On a busy machine attempts may also time out before the sink sees them (two
+                // did with every core busy and a build beside): more failures, never a lost or a
+                // second delivery.
+                #expect((1...5).contains(ledger.webhooksFailed))
                 #expect(ledger.webhooksNotDelivered == 0)
                 #expect(sink.attempts >= 2, "the sink refused the first attempt it saw, then took one")
                 #expect(sink.deliveries.count == 1)

@@ -11,7 +11,9 @@ import Testing
 
     @Test func submitThenStatusUntilCompleted() async throws {
         try await Harness.with(simulator: {
-            $0.fastDuration = 5  // long enough that the first status comes before the end, even under load
+            // Long enough that the first status comes before the end, even under load (5 s was
+            // not, with every core busy and a build beside).
+            $0.fastDuration = 20
             $0.durationJitter = 0
         }) { client, server in
             let id = try await client.submit(imageURL: "https://img.example/a.png", webhookURL: Harness.webhookURL, mode: .fast)
@@ -20,7 +22,7 @@ import Testing
             #expect(first.cost == 240)
             #expect(first.state != nil && first.state != .completed)
             var answer = first
-            try await waitUntil("the job to complete", every: .milliseconds(100)) {
+            try await waitUntil("the job to complete", timeout: 120, every: .milliseconds(250)) {
                 answer = try await client.status(requestID: id)
                 return answer.state == .completed
             }

@@ -1,12 +1,13 @@
 import PostgresNIO
+import Synchronization
+
+/// An error thrown by `forEachJob`'s body, carried out unchanged.
+private struct BodyFailure: Error {
+    var error: any Error
+}
 
 /// Reading jobs: `list` streamed in flat memory, one job, the status counts, batch names.
 extension PostgresJobStore {
-    /// An error thrown by the caller's body, carried out unchanged.
-    private struct BodyFailure: Error {
-        var error: any Error
-    }
-
     static let jobColumns = """
         j.id, b.name, j.url, j.mode, j.state, j.request_id, j.cost, j.result_url, j.error, j.attempts, j.possible_duplicate
         """
@@ -24,11 +25,14 @@ extension PostgresJobStore {
                 ORDER BY j.id LIMIT \(limit)
                 """
             try await withoutActuallyEscaping(body) { body in
+                // The call's work is a task that may outlive the call (`LeasedCall`), so it
+                // reaches `body` through a relay that lets go of it before this block ends.
+                let relay = JobRelay(body)
+                defer { relay.close() }
                 try await withLeasedConnection { [self] connection in
                     try await connection.inSnapshot(logger: logger) { connection in
                         try await connection.forEachRow(query, logger: logger) { row in
-                            let job = try makeJob(row)
-                            do { try body(job) } catch { throw BodyFailure(error: error) }
+                            try relay.deliver(try makeJob(row))
                         }
                     }
                 }
@@ -104,5 +108,27 @@ extension PostgresJobStore {
             try await rows("SELECT EXISTS (SELECT 1 FROM batches WHERE name = \(name))", on: connection).first?.decode(
                 Bool.self) ?? false
         }
+    }
+}
+
+/// Hands jobs to `forEachJob`'s caller until closed. `body` runs under the lock, so once
+/// `close()` returns nothing holds it or is running it (`withoutActuallyEscaping` checks that
+/// the closure did not escape), and a late delivery from a call that was given up fails.
+private final class JobRelay: Sendable {
+    private let body: Mutex<(@Sendable (Job) throws -> Void)?>
+
+    init(_ body: @escaping @Sendable (Job) throws -> Void) {
+        self.body = Mutex(body)
+    }
+
+    func deliver(_ job: Job) throws {
+        try body.withLock { body throws(any Error) in
+            guard let body else { throw CancellationError() }
+            do { try body(job) } catch { throw BodyFailure(error: error) }
+        }
+    }
+
+    func close() {
+        body.withLock { $0 = nil }
     }
 }
