@@ -48,3 +48,12 @@ extension TestPostgres {
         public var description: String { message }
     }
 }
+
+/// A database of `TestPostgres.withDatabase`, for tests that name it `database.url`.
+public struct FreshDatabase: Sendable {
+    public let url: String
+
+    public init(url: String) {
+        self.url = url
+    }
+}

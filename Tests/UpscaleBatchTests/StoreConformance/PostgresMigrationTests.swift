@@ -10,19 +10,9 @@ import Testing
 /// an older schema up to date; a newer one is refused), and the import that the second
 /// migration serves: ids after the store's highest, duplicates of racing imports skipped.
 @Suite(.bounded) struct PostgresMigrationTests {
-    /// Runs `body` with a fresh, empty database, or says loudly why it cannot.
-    func withDatabase(_ body: (TestPostgres.Database) async throws -> Void) async throws {
-        switch TestPostgres.availability {
-        case .skipped(let message): print("*** PostgreSQL migration test \(message) ***")
-        case .missingInCI(let message): Issue.record(Comment(rawValue: message))
-        case .available(let server):
-            let database = try await TestPostgres.freshDatabase(serverURL: server)
-            do { try await body(database) } catch {
-                await database.drop()
-                throw error
-            }
-            await database.drop()
-        }
+    /// Runs `body` with a fresh, empty database (`TestPostgres.withDatabase`: loud when skipped).
+    func withDatabase(_ body: (FreshDatabase) async throws -> Void) async throws {
+        try await TestPostgres.withDatabase("schema migration") { url in try await body(FreshDatabase(url: url)) }
     }
 
     /// The values of a one-column query, run on a connection of its own.

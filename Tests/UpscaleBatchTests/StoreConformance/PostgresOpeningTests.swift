@@ -8,19 +8,9 @@ import Testing
 
 /// Opening a PostgreSQL store: what is refused, and how, on the test server.
 @Suite(.bounded) struct PostgresOpeningTests {
-    /// Runs `body` with a fresh, empty database URL, or says loudly why it cannot.
-    func withDatabase(_ body: (TestPostgres.Database) async throws -> Void) async throws {
-        switch TestPostgres.availability {
-        case .skipped(let message): print("*** PostgreSQL opening test \(message) ***")
-        case .missingInCI(let message): Issue.record(Comment(rawValue: message))
-        case .available(let server):
-            let database = try await TestPostgres.freshDatabase(serverURL: server)
-            do { try await body(database) } catch {
-                await database.drop()
-                throw error
-            }
-            await database.drop()
-        }
+    /// Runs `body` with a fresh, empty database (`TestPostgres.withDatabase`: loud when skipped).
+    func withDatabase(_ body: (FreshDatabase) async throws -> Void) async throws {
+        try await TestPostgres.withDatabase("store opening") { url in try await body(FreshDatabase(url: url)) }
     }
 
     /// The `StoreError` that `body` throws, or nil (with an issue) when it throws none.

@@ -12,8 +12,12 @@ public final class PostgresRunLock: Sendable {
         self.connection = connection
     }
 
-    /// Releases the lock (closing its session).
+    /// Releases the lock, then closes its session. The unlock comes first because a closed
+    /// session lets go of its locks only when its server process has exited, a moment later:
+    /// a run that starts right after this one ends must find the lock free.
     public func release() async {
+        _ = try? await connection.allRows(
+            "SELECT pg_advisory_unlock(\(PostgresJobStore.runLockKey))", logger: Logger(label: "upscale-batch.run-lock"))
         try? await connection.close()
     }
 
@@ -37,8 +41,8 @@ extension PostgresJobStore {
         let connection = try await settings.connect(logger: logger, id: 2)
         do {
             let taken =
-                try await connection.query("SELECT pg_try_advisory_lock(\(Self.runLockKey))", logger: logger)
-                .collect().first?.decode(Bool.self) ?? false
+                try await connection.allRows("SELECT pg_try_advisory_lock(\(Self.runLockKey))", logger: logger)
+                .first?.decode(Bool.self) ?? false
             if taken { return PostgresRunLock(connection: connection) }
             try? await connection.close()
             return nil
