@@ -47,13 +47,15 @@ import Testing
                 _ = try await sim.queue(webhookURL: sink.origin + "/hook")
                 #expect(await eventually { sim.server.ledger().webhooksSent == 1 })
                 let ledger = sim.server.ledger()
-                // On a busy machine attempts may also time out before the sink sees them (two
-                // did with every core busy and a build beside): more failures, never a lost or a
-                // second delivery.
+                // On a busy machine attempts may also time out (two did with every core busy and
+                // a build beside): more failures, and an attempt that timed out on the sender's
+                // side may still have reached the sink (at-least-once, as real senders are), but
+                // never a lost delivery.
                 #expect((1...5).contains(ledger.webhooksFailed))
                 #expect(ledger.webhooksNotDelivered == 0)
                 #expect(sink.attempts >= 2, "the sink refused the first attempt it saw, then took one")
-                #expect(sink.deliveries.count == 1)
+                #expect(sink.deliveries.count >= 1)
+                #expect(Set(sink.deliveries.map(\.body)).count == 1, "every delivery is the same webhook")
             }
         } catch {
             await sink.stop()
