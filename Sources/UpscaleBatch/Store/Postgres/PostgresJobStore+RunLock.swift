@@ -16,8 +16,12 @@ public final class PostgresRunLock: Sendable {
     /// session lets go of its locks only when its server process has exited, a moment later:
     /// a run that starts right after this one ends must find the lock free.
     public func release() async {
-        _ = try? await connection.allRows(
-            "SELECT pg_advisory_unlock(\(PostgresJobStore.runLockKey))", logger: Logger(label: "upscale-batch.run-lock"))
+        // A session the server dropped (a restart during the run) holds no lock, and a query
+        // on it may never be answered: close it without asking.
+        if !connection.isClosed {
+            _ = try? await connection.allRows(
+                "SELECT pg_advisory_unlock(\(PostgresJobStore.runLockKey))", logger: Logger(label: "upscale-batch.run-lock"))
+        }
         try? await connection.close()
     }
 
