@@ -89,9 +89,19 @@ struct CopyStoreCommand: AsyncParsableCommand {
                 "a run is working on \(source.displayName); copy the store when it has ended (stop webhook serve too)")
         }
         if let postgres = source as? PostgresJobStore {
+            // The lock keeps runs from beginning (`beginRun` takes it shared); runs already
+            // under way are seen by their leases.
             let lock: PostgresRunLock?
-            do { lock = try await postgres.acquireRunLock() } catch { throw CommandFailure.exit(for: error) }
+            let runners: [RunnerRecord]
+            do {
+                lock = try await postgres.acquireRunLock()
+                runners = lock == nil ? [] : try await postgres.liveRunners()
+            } catch { throw CommandFailure.exit(for: error) }
             guard let lock else { throw busy() }
+            guard runners.isEmpty else {
+                await lock.release()
+                throw busy()
+            }
             return lock
         }
         do {

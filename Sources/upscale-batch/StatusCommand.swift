@@ -18,9 +18,15 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let jobStore = try await store.open(for: .read)
         let snapshot: StatusSnapshot
-        do { snapshot = try await jobStore.statusSnapshot(batch: nil, runID: nil) } catch {
+        let runners: [RunnerRecord]
+        do {
+            snapshot = try await jobStore.statusSnapshot(batch: nil, runID: nil)
+            runners = try await jobStore.liveRunners()
+        } catch {
             throw CommandFailure.exit(for: error)
         }
-        StandardOutput.print(format == .json ? StatusRenderer.json(snapshot) : StatusRenderer.table(snapshot))
+        StandardOutput.print(
+            format == .json
+                ? StatusRenderer.json(snapshot, runners: runners) : StatusRenderer.table(snapshot, runners: runners))
     }
 }

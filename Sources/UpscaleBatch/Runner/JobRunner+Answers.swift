@@ -21,7 +21,7 @@ extension JobRunner {
         let firstPoll = StoreClock.millis() + Int64(schedule.firstDelay * 1000)
         let accepted = answers.compactMap { answer -> SubmittedRequest? in
             guard case .success(let requestID) = answer.result else { return nil }
-            return SubmittedRequest(jobID: answer.claim.jobID, requestID: requestID, firstPollAt: firstPoll)
+            return SubmittedRequest(jobID: answer.claim.jobID, requestID: requestID, firstPollAt: firstPoll, runID: runID)
         }
         do throws(StoreError) {
             if !accepted.isEmpty {

@@ -22,6 +22,8 @@ extension JobRunner {
         while true {
             slots.wait()
             load.withLock { $0.looking() }
+            // Between claims: every job taken so far is claimed (see `applyRescan`).
+            submissions.withLock { $0.applyRescan() }
             let work = nextWork()
             switch work {
             case .submit(let first) where configuration.requestsPerSecond == nil:
@@ -49,12 +51,14 @@ extension JobRunner {
     /// Polls first (they finish jobs and bring costs), then resubmissions, then new jobs.
     func nextWork() -> Work {
         if isStopping { return .stop }
+        // A lapsed lease starts nothing: the heartbeat wakes the feeder when it is renewed.
+        guard leaseAllowsRequests() else { return .idle(until: nil) }
         let now = StoreClock.millis()
         if polls.withLock({ $0.shouldAsk(now: now) }) {
             polls.withLock { $0.asking() }
             do throws(StoreError) {
-                let (limit, batch) = (configuration.concurrency, configuration.batch)
-                let claims = try wait { store in try await store.claimDuePolls(limit: limit, batch: batch) }
+                let (limit, batch, runID) = (configuration.concurrency, configuration.batch, runID)
+                let claims = try wait { store in try await store.claimDuePolls(limit: limit, batch: batch, runID: runID) }
                 if claims.isEmpty {
                     // Nothing due: ask again when the next one is, not on a tick.
                     let next = try wait { store in try await store.nextDuePoll(batch: batch) }

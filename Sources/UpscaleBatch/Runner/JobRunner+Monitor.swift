@@ -95,12 +95,26 @@ extension JobRunner {
         }
     }
 
-    /// Nothing of the scope is in flight and no poll is owed (costs of final jobs included).
+    /// Nothing of the scope is in flight and no poll is owed (costs of final jobs included),
+    /// and no other runner holds a job of it still to submit: a run on a shared store ends
+    /// when its whole scope is final, whoever finished it. Jobs that a runner whose lease
+    /// lapsed held are taken over (a rescan, at most once per heartbeat period).
     private func isOver() -> Bool {
         do throws(StoreError) {
             let runID = runID
             let outstanding = try wait { store in try await store.runOutstanding(runID: runID) }
-            return outstanding.inFlight == 0 && outstanding.awaitingPoll == 0
+            guard outstanding.inFlight == 0 && outstanding.awaitingPoll == 0 else { return false }
+            if stop.withLock({ $0.submissionsOver }) { return true }
+            let heldElsewhere = try wait { store in try await store.unsubmittedHeldByOthers(runID: runID) }
+            if heldElsewhere > 0 {
+                let now = Date()
+                if now.timeIntervalSince(monitorTimes.withLock { $0.rescan }) >= heartbeatPeriod {
+                    monitorTimes.withLock { $0.rescan = now }
+                    takeOverLeftWork()
+                }
+                return false
+            }
+            return true
         } catch {
             storeFailed(error, while: "checking progress")
             return false
@@ -122,6 +136,7 @@ extension JobRunner {
         }
         let outcome = stop.withLock { $0 }.outcome(otherwise: naturalOutcome)
         let runID = runID
+        stopHeartbeat()
         do throws(StoreError) { try wait { store in try await store.endRun(runID: runID) } } catch {
             logger.error("job store error while recording the run's end: \(error)")
         }

@@ -46,6 +46,8 @@ public final class JobRunner: Sendable {
     /// Poll answers, committed several per transaction.
     let pollCommitQueue = DispatchQueue(label: "upscale-batch.poll-commits")
     let monitorQueue = DispatchQueue(label: "upscale-batch.monitor")
+    /// The lease's renewals (`JobRunner+Heartbeat`): never behind the monitor's store calls.
+    let heartbeatQueue = DispatchQueue(label: "upscale-batch.heartbeat")
     let startedAt = Date()
 
     // The parts of the run's state (see the type comment).
@@ -63,11 +65,15 @@ public final class JobRunner: Sendable {
     let submissionCommits = Mutex(CommitGroup<SubmissionAnswer>())
     let completion = Mutex(RunCompletion())
     /// The monitor's clocks (its queue is serial; the lock only satisfies Sendable).
-    let monitorTimes = Mutex((housekeeping: Date.distantPast, hook: Date()))
+    let monitorTimes = Mutex((housekeeping: Date.distantPast, hook: Date(), rescan: Date()))
     /// The store's webhook secret, read when the run starts.
     let secret = Mutex("")
     /// The store's server lost, shared by every thread that reaches it (see `wait`).
     let outage = Mutex(StoreOutage())
+    /// The run's lease, as it counts it itself; granted when the run begins.
+    let lease: Mutex<RunLease>
+    /// Set (on the heartbeat's queue) before the run records its end: no renewal after it.
+    let ending = Mutex(false)
 
     public init(store: any JobStore, client: any EnhancorClient, configuration: RunConfiguration, logger: Logger) {
         self.store = store
@@ -75,7 +81,8 @@ public final class JobRunner: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.runID = Self.makeRunID()
-        self.identity = RunIdentity(runID: runID)
+        self.identity = RunIdentity(runID: runID, lease: configuration.lease)
+        self.lease = Mutex(RunLease(seconds: configuration.lease, sentAt: DispatchTime.now().uptimeNanoseconds))
         self.schedule = PollSchedule(
             pollInterval: configuration.pollInterval, fallbackPollInterval: configuration.fallbackPollInterval)
         self.slots = DispatchSemaphore(value: configuration.concurrency)
@@ -90,7 +97,9 @@ public final class JobRunner: Sendable {
     /// when the run cannot begin; a store error later ends the run as `.storeUnavailable`.
     public func run(started: (Int) async -> Void = { _ in }) async throws(StoreError) -> RunOutcome {
         let secret = try await store.webhookSecret()
+        let registering = DispatchTime.now().uptimeNanoseconds
         let scope = try await store.beginRun(identity, batch: configuration.batch)
+        lease.withLock { $0 = RunLease(seconds: configuration.lease, sentAt: registering) }
         // Duplicate attempts still owed their cost poll are polled first.
         let attempts = try await store.duplicateAttemptsToPoll(batch: configuration.batch)
         let inFlight = try await store.runOutstanding(runID: runID).inFlight
@@ -102,6 +111,7 @@ public final class JobRunner: Sendable {
             completion.withLock { $0.wait(continuation) }
             feederQueue.async { self.feed() }
             monitorQueue.async { self.monitor() }
+            scheduleHeartbeat()
         }
     }
 

@@ -36,6 +36,14 @@ struct PollSource: Sendable {
         namedDuringAsk = min(namedDuringAsk ?? Int64.max, time)
     }
 
+    /// The run's lease lapsed: the polls claimed and not started may be another runner's by
+    /// now. They are not started; the store is asked again once the lease is renewed (the
+    /// claims this run still holds fall due again when they lapse).
+    mutating func dropClaimed() {
+        claimedPolls = []
+        askAfter = 0
+    }
+
     /// The next claimed poll to start.
     mutating func takeClaimed() -> PollClaim? { claimedPolls.isEmpty ? nil : claimedPolls.removeFirst() }
 

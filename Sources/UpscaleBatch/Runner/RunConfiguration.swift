@@ -29,6 +29,9 @@ public struct RunConfiguration: Sendable {
     /// How long the run waits for a lost store's server (a PostgreSQL restart) before it
     /// stops (exit 75); meanwhile it claims no new work and retries its commits.
     public var storeGrace: Double = 60
+    /// How long the run's claims hold after its last heartbeat (renewed every lease/3): on a
+    /// shared store the other runners take them over once it has passed.
+    public var lease: Double = RunIdentity.defaultLease
     /// How long requests in flight may take to finish after a stop was asked for.
     public var shutdownGrace: Double = 5
     /// This many identical refusals in a row stop submitting (an account problem, not a job's).

@@ -27,6 +27,8 @@ public enum RunSetting: Sendable, Hashable, CaseIterable {
     case caFile
     /// How long a run waits for a lost job store before it stops.
     case storeGrace
+    /// How long a run's claims hold after its last heartbeat.
+    case lease
     /// The size limit of one result.
     case maxBytes
     /// Not a setting: where the user lists the FAILED jobs.

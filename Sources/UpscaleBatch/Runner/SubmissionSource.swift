@@ -20,7 +20,25 @@ struct SubmissionSource: Sendable {
     /// `--max-spend`'s guard, nil without a cap.
     private var spend: SpendGuard?
 
+    /// Another runner's work was left (its lease lapsed): read the scope again from its start
+    /// at the feeder's next look (`applyRescan`), never in the middle of gathering a claim.
+    private var rescanRequested = false
+
     init(spend: SpendGuard?) { self.spend = spend }
+
+    mutating func requestRescan() { rescanRequested = true }
+
+    /// Starts reading the scope again from its start, when asked to. Called by the feeder
+    /// between claims: every job it has taken is claimed by then, so the store (which leaves
+    /// out this run's submissions under way and in doubt) never hands one out twice. The jobs
+    /// read ahead are read again (they are this run's reservations).
+    mutating func applyRescan() {
+        guard rescanRequested else { return }
+        rescanRequested = false
+        readAhead = []
+        cursor = 0
+        exhausted = false
+    }
 
     /// Nothing is left to hand out and nothing more will come from the store.
     var isDrained: Bool { exhausted && readAhead.isEmpty && resubmit.isEmpty && waitingForWebhook.isEmpty }

@@ -88,8 +88,20 @@ public protocol JobStore: Sendable {
 
     /// Records a run and its scope; returns the number of jobs in scope.
     func beginRun(_ run: RunIdentity, batch: String?) async throws(StoreError) -> Int
-    /// Marks the run ended.
+    /// Marks the run ended, and lets go of the unsubmitted jobs it had reserved.
     func endRun(runID: String) async throws(StoreError)
+    /// The run's heartbeat, every lease/3: renews its lease (the database's clock) and records
+    /// its requests in flight; on PostgreSQL one runner at a time also makes the polls claimed
+    /// by runners whose lease lapsed due at once (the take-over). Says whether the run is still
+    /// registered and which runners are live.
+    func renewRun(runID: String, inFlight: Int) async throws(StoreError) -> RunRenewal
+    /// The live runners (`status`), in start order.
+    func liveRunners() async throws(StoreError) -> [RunnerRecord]
+    /// How many unsubmitted jobs of the run's scope another run has reserved or claimed: work
+    /// the run waits for before it ends, and takes over when that run's lease lapses. On
+    /// SQLite (one run at a time) only live runs count; on PostgreSQL lapsed ones too, whose
+    /// jobs a rescan of the scope takes.
+    func unsubmittedHeldByOthers(runID: String) async throws(StoreError) -> Int
     /// Records that a run ended with every job of its scope final (the last-success gauge).
     func recordRunSucceeded(at date: Date) async throws(StoreError)
     /// Credits per mode of the run's scope's jobs that ended (the run's credits counters).
@@ -101,8 +113,11 @@ public protocol JobStore: Sendable {
     /// Fails the run's jobs submitted before `cutoff` and still not final (`--job-timeout`).
     func failTimedOut(runID: String, submittedBefore cutoff: Date, reason: String) async throws(StoreError) -> Int
 
-    /// The next unsubmitted jobs of the run's scope after `afterID`, in id order (a read; the
-    /// claim re-checks each job).
+    /// The next unsubmitted jobs of the run's scope after `afterID`, in id order, leaving out
+    /// this run's own submissions under way and in doubt (the claim re-checks each job). On
+    /// PostgreSQL the jobs returned are reserved for the run (`submitting_run`) so that
+    /// runners sharing the store read different jobs; a run's reservations end with it or its
+    /// lease.
     func unsubmittedJobs(runID: String, afterID: Int64, limit: Int) async throws(StoreError) -> [SubmissionClaim]
     /// Claims jobs for submission, each atomically, in one transaction, and records each
     /// attempt before its POST; one result per job, in the order given. (One transaction for
@@ -120,7 +135,9 @@ public protocol JobStore: Sendable {
     /// Claims up to `limit` jobs whose status poll is due (of `batch`), the earliest due first;
     /// a claimed job falls due again when its claim lapses (`PollClaim.lapse`) unless its
     /// answer is recorded first.
-    func claimDuePolls(limit: Int, batch: String?) async throws(StoreError) -> [PollClaim]
+    /// `runID` owns the claims: on a shared store a runner whose lease lapsed has its claims
+    /// made due again for the others.
+    func claimDuePolls(limit: Int, batch: String?, runID: String) async throws(StoreError) -> [PollClaim]
     /// When the next poll of a job (of `batch`) falls due (Unix ms), a claimed one's at its
     /// lapse; nil when none awaits one: the feeder sleeps until then instead of asking on a
     /// short tick.

@@ -11,13 +11,25 @@ public struct RunIdentity: Sendable, Equatable {
     public var pid: Int32
     public var processStart: String?
     public var host: String
+    /// How long the run's claims hold after its last heartbeat (`--lease`, seconds): on a
+    /// shared store another runner takes them over once the database's clock says it passed.
+    public var lease: Double
 
-    public init(runID: String, pid: Int32 = getpid(), host: String = RunIdentity.localHost) {
+    /// The lease when the run names none (cli.md: 30 s, renewed every lease/3).
+    public static let defaultLease = 30.0
+
+    public init(
+        runID: String, pid: Int32 = getpid(), host: String = RunIdentity.localHost, lease: Double = RunIdentity.defaultLease
+    ) {
         self.runID = runID
         self.pid = pid
         self.processStart = Self.processStart(of: pid)
         self.host = host
+        self.lease = lease
     }
+
+    /// The lease in milliseconds, as the stores keep it.
+    var leaseMillis: Int64 { Int64((lease * 1000).rounded()) }
 
     /// Whether process `pid`, started at `start` (nil: unknown), is still running.
     static func isAlive(pid: Int32, start: String?) -> Bool {

@@ -106,10 +106,14 @@ final class MetricsExporter: Sendable {
         let (runID, runEnded) = state.withLock { ($0.runner?.runID, $0.runEnded) }
         if let runID { await syncCredits(runID: runID) }
         if var snapshot = try? await store.metricsSnapshot(now: now) {
-            // On SQLite a run holds the store's run lock; this process's own ended run does not count.
+            // On SQLite a run holds the store's run lock; this process's own ended run does not
+            // count. On PostgreSQL every runner with a live lease does.
             let location = store.displayName
-            let lockHeld = !JobStores.isDatabaseURL(location) && RunLock.isHeld(storePath: location)
-            snapshot.runnersAlive = !runEnded && lockHeld ? 1 : 0
+            if JobStores.isDatabaseURL(location) {
+                snapshot.runnersAlive = (try? await store.liveRunners().count) ?? 0
+            } else {
+                snapshot.runnersAlive = !runEnded && RunLock.isHeld(storePath: location) ? 1 : 0
+            }
             metrics.record(snapshot)
         }
         return registry.emitToString()

@@ -45,6 +45,11 @@ struct RunOptions: ParsableArguments {
             "When the job store's server is lost during the run, retry its commits this long before stopping (exit 75)."
     )
     var storeGrace: DurationArgument = DurationArgument(seconds: 60)
+    @Option(
+        help:
+            "On a shared PostgreSQL store: other runners take this run's work over this long after its last heartbeat (renewed every lease/3)."
+    )
+    var lease: DurationArgument = DurationArgument(seconds: 30)
     @Option(help: "Without a terminal: print a progress line every this many seconds.")
     var progressEvery: DurationArgument?
     @Flag(help: "Only warnings, errors and the summary.") var quiet = false
@@ -59,6 +64,7 @@ struct RunOptions: ParsableArguments {
             throw ValidationError("--connect-timeout and --request-timeout must be above 0")
         }
         guard storeGrace.seconds >= 0 else { throw ValidationError("--store-grace must be 0 or more") }
+        guard lease.seconds >= 1 else { throw ValidationError("--lease must be 1 s or more") }
         if let maxSpend, maxSpend < 0 { throw ValidationError("--max-spend must be 0 or more") }
         if let rate, !(rate > 0) { throw ValidationError("--rate must be above 0") }
         if quiet && verbose { throw ValidationError("--quiet and --verbose exclude each other") }

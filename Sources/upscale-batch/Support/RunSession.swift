@@ -33,19 +33,11 @@ struct RunSession {
         let stopper = await RunStopper()
         defer { stopper.cancel() }
         let lock = try await takeLock()
-        // PostgreSQL's lock is a session of its own: closed before the process ends (a
-        // connection left open at exit is an assertion failure in postgres-nio's debug builds).
-        do {
-            let code = try await execute(stopper: stopper)
-            await (lock as? PostgresRunLock)?.release()
-            return code
-        } catch {
-            await (lock as? PostgresRunLock)?.release()
-            throw error
-        }
+        defer { withExtendedLifetime(lock) {} }
+        return try await execute(stopper: stopper)
     }
 
-    /// The run itself, while the store's run lock is held.
+    /// The run itself, while the store's run lock (SQLite) is held.
     private func execute(stopper: RunStopper) async throws -> Int32 {
         let logger = Self.makeLogger(options)
         // Another account's jobs in flight end the run before anything is set up (the run
@@ -131,8 +123,8 @@ struct RunSession {
 
     /// The run's limits: its own flags within the store's (`limits`), read once as the run
     /// starts. Re-reading them at every heartbeat, so that a change reaches runs under way,
-    /// comes with several runners on one store (issue 13); with one runner per store, a change
-    /// applies to the next run.
+    /// comes with the store-wide limits across runners (issue 13); until then a change applies
+    /// to the runs that start after it.
     private func readLimits() async throws -> RunLimits {
         do {
             return try await RunLimits.read(from: store, ownConcurrency: options.concurrency, ownRate: options.rate)
@@ -154,22 +146,21 @@ struct RunSession {
         configuration.doubtWait = options.doubtWait.seconds
         configuration.unknownRequestAfter = options.unknownRequestAfter.seconds
         configuration.storeGrace = options.storeGrace.seconds
+        configuration.lease = options.lease.seconds
         configuration.naming = { $0.flag }
         return configuration
     }
 
-    /// One run per store at a time: a SQLite store's lock (its file's device and inode), or on
-    /// PostgreSQL a session advisory lock on a connection of its own. Either dies with the
-    /// process, so a run killed with SIGKILL never blocks the next one. Held until the process ends.
+    /// One run per SQLite store at a time: the store file's lock (its device and inode), which
+    /// dies with the process, so a run killed with SIGKILL never blocks the next one. Held
+    /// until the process ends. Runs on a PostgreSQL store cooperate instead (each under its
+    /// lease, `JobRunner+Heartbeat`): no lock.
     private func takeLock() async throws -> (any Sendable)? {
         let location = store.displayName
-        let held: (any Sendable)?
-        if let postgres = store as? PostgresJobStore {
-            do { held = try await postgres.acquireRunLock() } catch { throw CommandFailure.exit(for: error) }
-        } else {
-            do { held = try RunLock(storePath: location) } catch {
-                throw CommandFailure.exit(ExitCodes.configuration, error.description)
-            }
+        if store is PostgresJobStore { return nil }
+        let held: RunLock?
+        do { held = try RunLock(storePath: location) } catch {
+            throw CommandFailure.exit(ExitCodes.configuration, error.description)
         }
         guard let held else {
             throw CommandFailure.exit(

@@ -17,6 +17,7 @@ extension RunSetting {
         case .baseURL: "--base-url"
         case .caFile: "--ca-file or ENHANCOR_CA_FILE"
         case .storeGrace: "--store-grace"
+        case .lease: "--lease"
         case .maxBytes: "--max-bytes"
         case .failedJobs: "upscale-batch list --state FAILED"
         }

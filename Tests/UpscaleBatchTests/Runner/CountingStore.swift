@@ -57,6 +57,13 @@ final class CountingStore: JobStore {
         try await base.beginRun(run, batch: batch)
     }
     func endRun(runID: String) async throws(StoreError) { try await base.endRun(runID: runID) }
+    func renewRun(runID: String, inFlight: Int) async throws(StoreError) -> RunRenewal {
+        try await base.renewRun(runID: runID, inFlight: inFlight)
+    }
+    func liveRunners() async throws(StoreError) -> [RunnerRecord] { try await base.liveRunners() }
+    func unsubmittedHeldByOthers(runID: String) async throws(StoreError) -> Int {
+        try await base.unsubmittedHeldByOthers(runID: runID)
+    }
     func recordRunSucceeded(at date: Date) async throws(StoreError) { try await base.recordRunSucceeded(at: date) }
     func runCredits(runID: String) async throws(StoreError) -> [String: CostTotals] { try await base.runCredits(runID: runID) }
     func runOutstanding(runID: String) async throws(StoreError) -> (inFlight: Int, awaitingPoll: Int) {
@@ -84,9 +91,9 @@ final class CountingStore: JobStore {
     func recordRefused(jobIDs: [Int64], message: String) async throws(StoreError) {
         try await base.recordRefused(jobIDs: jobIDs, message: message)
     }
-    func claimDuePolls(limit: Int, batch: String?) async throws(StoreError) -> [PollClaim] {
+    func claimDuePolls(limit: Int, batch: String?, runID: String) async throws(StoreError) -> [PollClaim] {
         claimDuePollsCalls.withLock { $0 += 1 }
-        return try await base.claimDuePolls(limit: limit, batch: batch)
+        return try await base.claimDuePolls(limit: limit, batch: batch, runID: runID)
     }
     func nextDuePoll(batch: String?) async throws(StoreError) -> Int64? { try await base.nextDuePoll(batch: batch) }
     func recordPollResults(_ results: [PollResult]) async throws(StoreError) -> [Int64] {

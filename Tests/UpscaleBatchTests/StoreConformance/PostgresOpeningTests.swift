@@ -141,14 +141,18 @@ import Testing
         #expect(error?.description.hasPrefix("cannot reach the job store at 127.0.0.1:\(port.port): ") == true)
     }
 
-    @Test func theRunLockIsHeldByOneProcessAtATime() async throws {
+    /// `copy-store`'s lock: one holder at a time, and no run begins while it is held.
+    @Test func theCopyLockIsHeldByOneProcessAtATimeAndKeepsRunsFromBeginning() async throws {
         try await withDatabase { database in
             let store = try await PostgresJobStore.openOrCreate(database.url)
             let other = try await PostgresJobStore.open(database.url)
             let lock = try await store.acquireRunLock()
             #expect(lock != nil)
             #expect(try await other.acquireRunLock() == nil)
+            await #expect(throws: StoreError.self) { _ = try await other.beginRun(RunIdentity(runID: "run-x"), batch: nil) }
             await lock?.release()
+            #expect(try await other.beginRun(RunIdentity(runID: "run-y"), batch: nil) == 0)
+            try await other.endRun(runID: "run-y")
             let again = try await other.acquireRunLock()
             #expect(again != nil)
             await again?.release()

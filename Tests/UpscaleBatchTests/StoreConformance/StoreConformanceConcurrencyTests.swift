@@ -52,7 +52,7 @@ import Testing
                     group.addTask {
                         var mine: [Int64] = []
                         while true {
-                            let batch = try await store.claimDuePolls(limit: 3, batch: nil)
+                            let batch = try await store.claimDuePolls(limit: 3, batch: nil, runID: "run-test")
                             if batch.isEmpty { return mine }
                             mine += batch.map(\.jobID)
                         }

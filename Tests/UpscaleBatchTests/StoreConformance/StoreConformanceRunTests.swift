@@ -127,12 +127,12 @@ import Testing
             #expect(try await store.nextDuePoll(batch: nil) == 0)
 
             let claimedFrom = StoreClock.millis()
-            let claims = try await store.claimDuePolls(limit: 10, batch: nil)
+            let claims = try await store.claimDuePolls(limit: 10, batch: nil, runID: "run-test")
             let claimedBy = StoreClock.millis()
             #expect(Set(claims.map(\.jobID)) == Set(ids))
             #expect(claims.allSatisfy { !$0.isFinal && $0.pollCount == 0 })
             // Claimed polls are not claimed again; they fall due again when the claim lapses.
-            #expect(try await store.claimDuePolls(limit: 10, batch: nil).isEmpty)
+            #expect(try await store.claimDuePolls(limit: 10, batch: nil, runID: "run-test").isEmpty)
             let lapse = try #require(try await store.nextDuePoll(batch: nil))
             #expect(lapse >= claimedFrom + PollClaim.lapse && lapse <= claimedBy + PollClaim.lapse)
 

@@ -63,16 +63,18 @@ import Testing
             let store = harness.store
             let (run, ids) = try await store.importAndBeginRun(["https://x.test/polled.jpg"])
             try await store.submit(ids[0], runID: run.runID, requestID: "req-0")
-            let claims = try await store.claimDuePolls(limit: 10, batch: nil)
+            let claims = try await store.claimDuePolls(limit: 10, batch: nil, runID: "run-test")
             #expect(claims.map(\.jobID) == ids)
             let outcome = try await store.recordWebhook(
                 jobID: ids[0], requestID: "req-0", status: "success", resultURL: "https://r/0", busyTimeout: 5)
             #expect(outcome == .completed(jobID: ids[0]))
-            #expect(try await store.claimDuePolls(limit: 10, batch: nil).isEmpty, "the poll in flight still holds the job")
+            #expect(
+                try await store.claimDuePolls(limit: 10, batch: nil, runID: "run-test").isEmpty,
+                "the poll in flight still holds the job")
             // The poll answers (the job is final, its cost still unknown): due again when it says.
             let soon = StoreClock.millis() - 1
             _ = try await store.recordPollResults([PollResult(claim: claims[0], answer: nil, nextPollAt: soon)])
-            #expect(try await store.claimDuePolls(limit: 10, batch: nil).map(\.jobID) == ids)
+            #expect(try await store.claimDuePolls(limit: 10, batch: nil, runID: "run-test").map(\.jobID) == ids)
         }
     }
 

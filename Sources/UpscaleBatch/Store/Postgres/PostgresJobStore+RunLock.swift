@@ -1,10 +1,11 @@
 import Logging
 import PostgresNIO
 
-/// The interim run lock on PostgreSQL (issue 12, until runners cooperate): a session advisory
-/// lock held on a connection of its own, outside the pool, for the whole run. It dies with the
-/// session, so a run killed with SIGKILL (its connection closed by the kernel) or a server
-/// restart never leaves it behind.
+/// The store's copy lock on PostgreSQL: a session advisory lock that `copy-store` holds on a
+/// connection of its own, outside the pool, for the whole copy, while every run takes it shared
+/// for the moment it begins (`beginRun`), so no run begins during a copy. (Runs themselves
+/// cooperate under leases; until issue 13 this was an exclusive run lock.) It dies with the
+/// session, so a process killed with SIGKILL or a server restart never leaves it behind.
 public final class PostgresRunLock: Sendable {
     private let connection: PostgresConnection
 
@@ -35,11 +36,11 @@ public final class PostgresRunLock: Sendable {
 }
 
 extension PostgresJobStore {
-    /// The advisory lock key of `run` ("UpRn").
+    /// The advisory lock key ("UpRn"; it was the run lock's).
     static let runLockKey: Int64 = 0x5570_526E
 
-    /// Takes the store's run lock, or returns nil when another process holds it (the caller
-    /// exits 75 "already running"). Bounded as opening is: an unreachable server throws.
+    /// Takes the store's copy lock, or returns nil when another copy holds it or a run is
+    /// beginning (the caller exits 75). Bounded as opening is: an unreachable server throws.
     public func acquireRunLock() async throws(StoreError) -> PostgresRunLock? {
         let settings = PostgresSettings(location: location, password: password)
         let connection = try await settings.connect(logger: logger, id: 2)

@@ -2,12 +2,26 @@ import Foundation
 import PostgresNIO
 
 /// A run's scope and progress, as on SQLite (`SQLiteJobStore+RunScope`): the scope is recorded
-/// per run in `run_scope`; runs of this host whose process is gone are marked ended when a run
-/// starts, so their submission claims can be taken over.
+/// per run in `run_scope`. Several runs may work the store at once (cli.md, "Several runners on
+/// one store"): each is registered with its lease, and one whose lease lapsed is no longer live
+/// (`PGSQL.runIsLive`), so its claims are taken over; runs of this host whose process is gone,
+/// and runs whose lease lapsed an hour ago, are marked ended when a run starts.
 extension PostgresJobStore {
+    /// How long after its lease lapsed a run is marked ended (its scope dropped): a runner
+    /// paused for longer finds itself ended at its next heartbeat and stops.
+    static let endLapsedRunsAfter = "interval '1 hour'"
+
     public func beginRun(_ run: RunIdentity, batch: String?) async throws(StoreError) -> Int {
         let now = StoreClock.millis()
+        let store = displayName
         return try await write { [self] connection in
+            // `copy-store` holds the lock exclusively for its whole copy: no run begins meanwhile.
+            let copying =
+                try await rows("SELECT pg_try_advisory_xact_lock_shared(\(Self.runLockKey))", on: connection)
+                .first?.decode(Bool.self) == false
+            if copying {
+                throw StoreError.unavailable(store: store, detail: "copy-store is copying it; run again when it has ended")
+            }
             for row in try await rows(
                 "SELECT id, pid, process_start FROM runs WHERE ended_at IS NULL AND host = \(run.host) FOR UPDATE",
                 on: connection)
@@ -21,11 +35,18 @@ extension PostgresJobStore {
                 }
             }
             try await execute(
+                """
+                UPDATE runs SET ended_at = \(unescaped: PGSQL.now)
+                WHERE ended_at IS NULL AND greatest(last_seen, pg_postmaster_start_time())
+                      + lease_ms * interval '1 millisecond' + \(unescaped: Self.endLapsedRunsAfter) < clock_timestamp()
+                """, on: connection)
+            try await execute(
                 "DELETE FROM run_scope WHERE run_id IN (SELECT id FROM runs WHERE ended_at IS NOT NULL)", on: connection)
             try await execute(
                 """
-                INSERT INTO runs (id, pid, process_start, host, batch, started_at)
-                VALUES (\(run.runID), \(Int64(run.pid)), \(run.processStart), \(run.host), \(batch), \(unescaped: PGSQL.now))
+                INSERT INTO runs (id, pid, process_start, host, batch, started_at, last_seen, lease_ms)
+                VALUES (\(run.runID), \(Int64(run.pid)), \(run.processStart), \(run.host), \(batch), \(unescaped: PGSQL.now),
+                        clock_timestamp(), \(run.leaseMillis))
                 """, on: connection)
             let scope =
                 try await rows(
@@ -45,9 +66,14 @@ extension PostgresJobStore {
                 WHERE state IN \(unescaped: PGSQL.finalStates) AND request_id IS NOT NULL AND cost IS NULL
                   AND NOT cost_unknown AND \(batch: batch, column: "batch_id")
                 """, on: connection)
-            // Status calls left in flight by a run that died are owed again now.
+            // Status calls left in flight by a run that died are owed again now (a live run's
+            // stay its own).
             try await execute(
-                "UPDATE jobs SET polling = false, next_poll_at = LEAST(next_poll_at, \(now)) WHERE polling", on: connection)
+                """
+                UPDATE jobs SET polling = false, polling_run = NULL, next_poll_at = LEAST(next_poll_at, \(now))
+                WHERE polling AND NOT EXISTS (
+                    SELECT 1 FROM runs r WHERE r.id = jobs.polling_run AND \(unescaped: PGSQL.runIsLive("r")))
+                """, on: connection)
             try await execute(
                 """
                 UPDATE jobs SET next_poll_at = \(now)
@@ -58,9 +84,22 @@ extension PostgresJobStore {
         }
     }
 
+    /// Marks the run ended, and hands back what it held and no longer works: its reserved
+    /// submissions (to the other runners) and its poll claims (due at once).
     public func endRun(runID: String) async throws(StoreError) {
+        let now = StoreClock.millis()
         try await write { [self] connection in
             try await execute("UPDATE runs SET ended_at = \(unescaped: PGSQL.now) WHERE id = \(runID)", on: connection)
+            try await execute(
+                """
+                UPDATE jobs SET submitting_run = NULL
+                WHERE submitting_run = \(runID) AND NOT submitting AND request_id IS NULL
+                """, on: connection)
+            try await execute(
+                """
+                UPDATE jobs SET polling = false, polling_run = NULL, next_poll_at = LEAST(next_poll_at, \(now))
+                WHERE polling AND polling_run = \(runID)
+                """, on: connection)
         }
     }
 

@@ -9,19 +9,33 @@ import PostgresNIO
 /// id after it) commits with `synchronous_commit` on, while poll answers, which can be asked
 /// again, do not wait for the disk.
 extension PostgresJobStore {
+    /// Reserves the next unsubmitted jobs of the run's scope for this run (`submitting_run`)
+    /// and returns them in id order: the jobs no live run of another holds, this run's own
+    /// reservations, and those a runner whose lease lapsed left (in doubt or not), skipping
+    /// rows another runner is reserving right now (`SKIP LOCKED`). Runners that share the store
+    /// thus read different jobs instead of racing for the same ones at their claims, which
+    /// re-check each job. A reservation is lost with the run's lease or given back by `endRun`;
+    /// it commits without waiting for the disk (a lost one is only read again).
     public func unsubmittedJobs(runID: String, afterID: Int64, limit: Int) async throws(StoreError) -> [SubmissionClaim] {
-        try await read { [self] connection in
+        try await write(durable: false) { [self] connection in
             try await rows(
                 """
-                SELECT j.id, j.url, j.mode FROM run_scope s JOIN jobs j ON j.id = s.job_id
-                WHERE s.run_id = \(runID) AND NOT s.cost_only AND j.id > \(afterID) AND j.state = 'PENDING'
-                  AND j.request_id IS NULL
-                ORDER BY j.id LIMIT \(Int64(limit))
+                WITH picked AS (
+                    SELECT j.id FROM run_scope s JOIN jobs j ON j.id = s.job_id
+                    WHERE s.run_id = \(runID) AND NOT s.cost_only AND j.id > \(afterID) AND j.state = 'PENDING'
+                      AND j.request_id IS NULL
+                      AND (j.submitting_run IS NULL OR (j.submitting_run = \(runID) AND NOT j.submitting)
+                           OR (j.submitting_run <> \(runID) AND NOT EXISTS (
+                               SELECT 1 FROM runs r WHERE r.id = j.submitting_run AND \(unescaped: PGSQL.runIsLive("r")))))
+                    ORDER BY j.id LIMIT \(Int64(limit))
+                    FOR UPDATE OF j SKIP LOCKED)
+                UPDATE jobs AS j SET submitting_run = \(runID) FROM picked WHERE j.id = picked.id
+                RETURNING j.id, j.url, j.mode
                 """, on: connection
             ).map { row in
                 let (id, url, mode) = try row.decode((Int64, String, String).self)
                 return SubmissionClaim(jobID: id, url: url, mode: try decode(Mode.self, mode, column: "mode", jobID: id))
-            }
+            }.sorted { $0.jobID < $1.jobID }
         }
     }
 
@@ -86,7 +100,11 @@ extension PostgresJobStore {
     /// (`PollClaim.lapse` says why), `FOR UPDATE SKIP LOCKED` so two pollers never wait on each
     /// other nor take the same job. Sorted by the time each job was due, which the CTE keeps
     /// (RETURNING sees the new value).
-    public func claimDuePolls(limit: Int, batch: String?) async throws(StoreError) -> [PollClaim] {
+    ///
+    /// Each claim names its owner (`polling_run`), so the heartbeat of a live runner makes the
+    /// claims of one whose lease lapsed due at once (`renewRun`); a claim lapses by itself no
+    /// sooner than the owner's lease.
+    public func claimDuePolls(limit: Int, batch: String?, runID: String) async throws(StoreError) -> [PollClaim] {
         let now = StoreClock.millis()
         return try await write(durable: false) { [self] connection in
             try await rows(
@@ -95,7 +113,9 @@ extension PostgresJobStore {
                     SELECT id, next_poll_at FROM jobs
                     WHERE next_poll_at <= \(now) AND \(batch: batch, column: "batch_id")
                     ORDER BY next_poll_at LIMIT \(Int64(limit)) FOR UPDATE SKIP LOCKED)
-                UPDATE jobs AS j SET polling = true, next_poll_at = \(now + PollClaim.lapse)
+                UPDATE jobs AS j SET polling = true, polling_run = \(runID),
+                       next_poll_at = \(now) + greatest(\(PollClaim.lapse),
+                                                       (SELECT lease_ms FROM runs WHERE id = \(runID)))
                 FROM due WHERE j.id = due.id
                 RETURNING j.id, j.request_id, j.poll_count, j.state IN \(unescaped: PGSQL.finalStates), due.next_poll_at
                 """, on: connection

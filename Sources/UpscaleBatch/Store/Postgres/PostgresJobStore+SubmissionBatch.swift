@@ -7,7 +7,7 @@ import PostgresNIO
 /// locked (`FOR UPDATE`) before it is judged, so a racing claim waits and then sees the winner's
 /// change.
 extension PostgresJobStore {
-    /// Claims each of `jobIDs` still unsubmitted and not held by a live run of another: one
+    /// Claims each of `jobIDs` still unsubmitted and not held by a live run of another (reserved or claimed; a run whose lease lapsed is not live): one
     /// statement that locks the candidates, leaves alone those whose attempt in doubt was sent
     /// with a webhook of ours still within `doubtWait`, and claims the rest. A job missing
     /// from the answer is `.gone`.
@@ -26,7 +26,8 @@ extension PostgresJobStore {
                 FROM jobs
                 WHERE id = ANY(\(jobIDs)) AND state = 'PENDING' AND request_id IS NULL
                   AND (submitting_run IS NULL OR submitting_run = \(runID)
-                       OR NOT EXISTS (SELECT 1 FROM runs WHERE runs.id = jobs.submitting_run AND runs.ended_at IS NULL))
+                       OR NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = jobs.submitting_run
+                                      AND \(unescaped: PGSQL.runIsLive("r"))))
                 FOR UPDATE),
             claimed AS (
                 UPDATE jobs AS j SET submitting = true, submitting_run = \(runID), attempts = j.attempts + 1,
@@ -49,17 +50,20 @@ extension PostgresJobStore {
 
     /// Records request ids that name each job once, in one statement: a job without a request
     /// id (or with this one) takes it and is due for its first poll; a job that follows another
-    /// request already (a webhook adopted one meanwhile) keeps it, and this request is kept
-    /// beside it as a possible duplicate charge, due for its one cost poll.
+    /// request already (a webhook adopted one meanwhile), or whose claim another runner holds
+    /// now (this run's lease lapsed and it was taken over), keeps what it has, and this request
+    /// is kept beside it as a possible duplicate charge, due for its one cost poll.
     func recordSubmittedBatch(_ requests: [SubmittedRequest], on connection: PostgresConnection) async throws {
         let ids = requests.map(\.jobID)
         let requestIDs = requests.map(\.requestID)
         let firstPolls = requests.map(\.firstPollAt)
+        let runs = requests.map { $0.runID ?? "" }
         try await execute(
             """
             WITH v AS (
-                SELECT v.id, v.request_id, v.first_poll_at, j.request_id AS current
-                FROM unnest(\(ids), \(requestIDs), \(firstPolls)) AS v(id, request_id, first_poll_at)
+                SELECT v.id, v.request_id, v.first_poll_at, j.request_id AS current,
+                       (j.request_id IS NULL AND v.run_id <> '' AND j.submitting_run IS DISTINCT FROM v.run_id) AS lost
+                FROM unnest(\(ids), \(requestIDs), \(firstPolls), \(runs)) AS v(id, request_id, first_poll_at, run_id)
                 JOIN jobs j ON j.id = v.id
                 FOR UPDATE OF j),
             other AS (
@@ -67,10 +71,12 @@ extension PostgresJobStore {
                                           reason, next_poll_at)
                 SELECT id, request_id, 'PENDING', true, \(unescaped: PGSQL.now), \(unescaped: PGSQL.now), 'duplicate',
                        first_poll_at
-                FROM v WHERE current IS NOT NULL AND current <> request_id
+                FROM v WHERE (current IS NOT NULL AND current <> request_id) OR lost
                 RETURNING job_id)
             UPDATE jobs AS j SET
-                request_id = coalesce(j.request_id, v.request_id), submitting = false, submitting_run = NULL,
+                request_id = CASE WHEN v.lost THEN j.request_id ELSE coalesce(j.request_id, v.request_id) END,
+                submitting = v.lost AND j.submitting,
+                submitting_run = CASE WHEN v.lost THEN j.submitting_run END,
                 possible_duplicate = j.possible_duplicate OR v.id IN (SELECT job_id FROM other),
                 error = CASE WHEN v.id IN (SELECT job_id FROM other) THEN j.error END,
                 submitted_at = CASE WHEN v.id IN (SELECT job_id FROM other) THEN j.submitted_at

@@ -22,6 +22,7 @@ enum PostgresSchema {
     static let migrations: [(name: String, statements: [String])] = [
         ("pg1", initial),
         ("pg2-import-without-per-row-checks", importWithoutPerRowChecks),
+        ("pg3-runner-leases", runnerLeases),
     ]
 
     /// Checks the database's schema and brings it up to date. Returns whether this role may
@@ -243,10 +244,39 @@ enum PostgresSchema {
     ]
 }
 
+extension PostgresSchema {
+    /// Several runners on one store (issue 13; cli.md, "Several runners on one store"): each
+    /// run's lease (`lease_ms`, renewed by its heartbeat into `last_seen` by the database's
+    /// clock) and requests in flight, and the owner of each poll claim (`polling_run`), so
+    /// that the claims of a runner whose lease lapsed are taken over by the live ones. Adding
+    /// nullable columns rewrites no row: instant on a store of millions of jobs.
+    fileprivate static let runnerLeases: [String] = [
+        "SET LOCAL search_path = \(PostgresJobStore.schema)",
+        "ALTER TABLE runs ADD COLUMN last_seen timestamptz",
+        "ALTER TABLE runs ADD COLUMN lease_ms bigint NOT NULL DEFAULT 30000",
+        "ALTER TABLE runs ADD COLUMN in_flight bigint NOT NULL DEFAULT 0",
+        "ALTER TABLE jobs ADD COLUMN polling_run text",
+        // The polls under way (at most every runner's concurrency): found by owner at take-over.
+        "CREATE INDEX jobs_polling ON jobs(polling_run) WHERE polling",
+        // Reserved and claimed submissions, found by owner when a run ends or dies.
+        "CREATE INDEX jobs_submitting_run ON jobs(submitting_run) WHERE submitting_run IS NOT NULL",
+    ]
+}
+
 /// SQL fragments shared by the PostgreSQL store's queries (the counterparts of `StoreSQL`).
 enum PGSQL {
     /// The current time as the store writes it: ISO-8601 UTC with milliseconds, as on SQLite.
     static let now = #"to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"#
     /// The final states, for `state IN` / `NOT IN` clauses.
     static let finalStates = "('COMPLETED', 'FAILED')"
+
+    /// Whether the run in `runs` row `alias` is live: not ended, and its lease not lapsed by
+    /// the database's clock, counted from the later of its last renewal and the server's own
+    /// start, so a restart of the server never makes every runner look dead (cli.md).
+    static func runIsLive(_ alias: String) -> String {
+        """
+        (\(alias).ended_at IS NULL AND greatest(\(alias).last_seen, pg_postmaster_start_time())
+            + \(alias).lease_ms * interval '1 millisecond' > clock_timestamp())
+        """
+    }
 }

@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 
 extension SQLiteJobStore {
-    /// The next unsubmitted jobs of the run's scope after `afterID`, in id order. A read: the
+    /// The next unsubmitted jobs of the run's scope after `afterID`, in id order, but this
+    /// run's own submissions under way or in doubt (the run holds those itself). A read: the
     /// claim (`claimSubmission`) re-checks each job and is what makes it this run's.
     public func unsubmittedJobs(runID: String, afterID: Int64, limit: Int) async throws(StoreError) -> [SubmissionClaim] {
         try await read { db in
@@ -11,8 +12,9 @@ extension SQLiteJobStore {
                 sql: """
                     SELECT j.id, j.url, j.mode FROM run_scope s JOIN jobs j ON j.id = s.job_id
                     WHERE s.run_id = ? AND s.cost_only = 0 AND j.id > ? AND j.state = 'PENDING' AND j.request_id IS NULL
+                      AND NOT (j.submitting = 1 AND j.submitting_run IS ?)
                     ORDER BY j.id LIMIT ?
-                    """, arguments: [runID, afterID, limit]
+                    """, arguments: [runID, afterID, runID, limit]
             ).map { row in
                 let jobID: Int64 = row["id"]
                 let mode = try UnknownStoredValue.decode(Mode.self, row, "mode", jobID: jobID)
@@ -167,7 +169,8 @@ extension SQLiteJobStore {
     /// Claims up to `limit` jobs whose status call is due, marking them `polling` and moving
     /// their due time to the claim's lapse (`PollClaim.lapse`), so they are not claimed again
     /// while their call is in flight; the answer clears both and sets the next time.
-    public func claimDuePolls(limit: Int, batch: String?) async throws(StoreError) -> [PollClaim] {
+    /// One runner holds a SQLite store (its run lock), so `runID` is not recorded.
+    public func claimDuePolls(limit: Int, batch: String?, runID: String) async throws(StoreError) -> [PollClaim] {
         let now = StoreClock.millis()
         return try await write { db in
             let batchCondition = batch == nil ? "" : " AND batch_id = \(StoreSQL.batchNamed)"

@@ -12,7 +12,9 @@ enum StoreSchema {
 
     /// Migrations a read-only store may lack and still be read (they change nothing a query
     /// reads): a store the user may only read is read as it is.
-    static let optionalForReading: Set<String> = ["v6-application-id", "v7-jobs-state-index"]
+    static let optionalForReading: Set<String> = [
+        "v6-application-id", "v7-jobs-state-index", "v9-runner-heartbeat",
+    ]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -170,6 +172,14 @@ enum StoreSchema {
         // last submission was sent with (SQLiteJobStore+Account).
         migrator.registerMigration("v8-account") { db in
             try db.execute(sql: "ALTER TABLE jobs ADD COLUMN account TEXT")
+        }
+        // Several runners (issue 13): a run's heartbeat, shown by `status` (`runners`). On
+        // SQLite one run holds the store, so nothing is taken over by it; the columns are the
+        // PostgreSQL store's, kept alike. (`status` on a store without them shows the run's
+        // start as its last renewal.)
+        migrator.registerMigration("v9-runner-heartbeat") { db in
+            try db.execute(sql: "ALTER TABLE runs ADD COLUMN last_seen TEXT")
+            try db.execute(sql: "ALTER TABLE runs ADD COLUMN in_flight INTEGER NOT NULL DEFAULT 0")
         }
         return migrator
     }

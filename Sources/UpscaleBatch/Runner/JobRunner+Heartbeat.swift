@@ -1,0 +1,79 @@
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+
+/// The heartbeat: every lease/3, on a queue of its own, the run renews its lease and records its
+/// requests in flight (`status` shows both); the store answers with the live runners, and one
+/// that vanished since the last beat left work that this run now takes over (a rescan of the
+/// scope: its reserved and claimed jobs, by the doubt rule where it had sent them).
+extension JobRunner {
+    /// How often the lease is renewed: a third of it, so two beats may fail before it lapses.
+    var heartbeatPeriod: Double { configuration.lease / 3 }
+
+    func scheduleHeartbeat() {
+        heartbeatQueue.asyncAfter(deadline: .now() + heartbeatPeriod) { self.heartbeat() }
+    }
+
+    func heartbeat() {
+        if ending.withLock({ $0 }) { return }
+        let (runID, inFlight) = (runID, load.withLock { $0.requests })
+        let sent: UInt64
+        let renewal: RunRenewal
+        do {
+            // Each try's own send time: a try that waited out an outage counts from its own start.
+            (sent, renewal) = try wait { store in
+                let sent = DispatchTime.now().uptimeNanoseconds
+                return (sent, try await store.renewRun(runID: runID, inFlight: inFlight))
+            }
+        } catch {
+            storeFailed(error, while: "renewing the run's lease")
+            return
+        }
+        guard renewal.registered else {
+            let message =
+                "the run's lease lapsed over an hour ago and another runner ended it; its jobs are taken over: run again"
+            logger.error("\(message)")
+            requestStop(.storeUnavailable(message: message))
+            return
+        }
+        let (endedLapse, vanished) = lease.withLock { ($0.renewed(sentAt: sent), $0.observe(renewal.liveRunners)) }
+        if endedLapse {
+            logger.warning("the run's lease is renewed: requests start again")
+            wakeFeeder()
+        }
+        if !vanished.isEmpty {
+            logger.warning(
+                "runner(s) \(vanished.sorted().joined(separator: ", ")) stopped renewing their lease: taking over their work")
+            takeOverLeftWork()
+        }
+        scheduleHeartbeat()
+    }
+
+    /// Stops the heartbeat before the run records its end (a renewal after it would find the
+    /// run ended): waits for a renewal under way.
+    func stopHeartbeat() {
+        heartbeatQueue.sync { ending.withLock { $0 = true } }
+    }
+
+    /// Work another runner left (its lease lapsed): the feeder reads the scope again from its
+    /// start, where the store now hands out that runner's jobs.
+    func takeOverLeftWork() {
+        submissions.withLock { $0.requestRescan() }
+        polls.withLock { $0.dueBy(0) }
+        wakeFeeder()
+    }
+
+    /// Whether the run may start a request: its lease holds. When it does not (the first time),
+    /// it says so, and forgets the polls it claimed: another runner may have taken them.
+    func leaseAllowsRequests() -> Bool {
+        if lease.withLock({ $0.isHeld() }) { return true }
+        if lease.withLock({ $0.noticeLapse() }) {
+            logger.warning(
+                "the run's lease lapsed (no heartbeat answered within \(mention("the lease", .lease))): no new request until it is renewed"
+            )
+        }
+        polls.withLock { $0.dropClaimed() }
+        return false
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import UpscaleBatch
+
+/// Runners of a store (issue 13): the heartbeat, the live runners `status` lists, what a run's
+/// reads leave out, and, on PostgreSQL, the take-over of a runner whose lease lapsed, judged
+/// by the database's clock and never before it.
+@Suite(.bounded) struct StoreConformanceRunnersTests {
+    @Test(arguments: StoreEngine.allCases) func aRunIsLiveFromItsStartUntilItsEnd(_ engine: StoreEngine) async throws {
+        try await EngineStore.with(engine) { harness in
+            let store = harness.store
+            let (run, _) = try await store.importAndBeginRun(["https://x.test/1.jpg"])
+            let listed = try #require(try await store.liveRunners().first { $0.id == run.runID })
+            #expect(listed.pid == Int64(getpid()) && listed.host == run.host && listed.inFlight == 0)
+
+            let renewal = try await store.renewRun(runID: run.runID, inFlight: 5)
+            #expect(renewal.registered)
+            #expect(renewal.liveRunners.contains(run.runID))
+            let renewed = try #require(try await store.liveRunners().first { $0.id == run.runID })
+            #expect(renewed.inFlight == 5)
+            #expect(renewed.lastSeen >= renewed.startedAt, "\(renewed)")
+
+            try await store.endRun(runID: run.runID)
+            #expect(try await store.liveRunners().allSatisfy { $0.id != run.runID })
+            #expect(try await store.renewRun(runID: run.runID, inFlight: 0).registered == false)
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases) func theRunsOwnSubmissionsUnderWayAreNotReadAgain(
+        _ engine: StoreEngine
+    ) async throws {
+        try await EngineStore.with(engine) { harness in
+            let store = harness.store
+            let (run, ids) = try await store.importAndBeginRun((1...3).map { "https://x.test/\($0).jpg" })
+            let claimed = try await store.claimSubmissions(
+                jobIDs: [ids[0]], runID: run.runID, webhookOfOurs: false, doubtWait: 0, account: nil)
+            #expect(claimed == [.claimed(possibleDuplicate: false)])
+            let again = try await store.unsubmittedJobs(runID: run.runID, afterID: 0, limit: 10)
+            #expect(again.map(\.jobID) == Array(ids[1...]), "a rescan never hands out a submission under way")
+            #expect(try await store.unsubmittedHeldByOthers(runID: run.runID) == 0)
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases) func anotherLiveRunsClaimKeepsARunGoing(_ engine: StoreEngine) async throws {
+        try await EngineStore.with(engine) { harness in
+            let store = harness.store
+            let (runA, ids) = try await store.importAndBeginRun((1...3).map { "https://x.test/\($0).jpg" })
+            let other = try await harness.reopen()
+            let runB = testRun("run-b")
+            _ = try await other.beginRun(runB, batch: nil)
+            let claimed = try await other.claimSubmissions(
+                jobIDs: [ids[1]], runID: runB.runID, webhookOfOurs: false, doubtWait: 0, account: nil)
+            #expect(claimed == [.claimed(possibleDuplicate: false)])
+            #expect(try await store.unsubmittedHeldByOthers(runID: runA.runID) == 1)
+            #expect(
+                try await store.claimSubmissions(
+                    jobIDs: [ids[1]], runID: runA.runID, webhookOfOurs: false, doubtWait: 0, account: nil) == [.gone],
+                "a live run's claim is its own")
+            (other as? PostgresJobStore)?.close()
+        }
+    }
+
+    /// Runner A (a long lease) and runner C (a short one) reserve and claim; B shares the store.
+    /// Nothing of A's goes to B; once the database says C's lease lapsed, B reads C's reserved
+    /// jobs, claims C's submission in doubt as a possible duplicate, and B's heartbeat makes
+    /// C's poll claims due for B.
+    @Test func aLapsedRunnersWorkIsTakenOverAndALiveOnesIsNot() async throws {
+        try await EngineStore.with(.postgres) { harness in
+            let store = harness.store
+            try await store.importURLs((1...12).map { "https://x.test/\($0).jpg" })
+            let runA = RunIdentity(runID: "run-a", lease: 600)
+            let runC = RunIdentity(runID: "run-c", lease: 1)
+            let runB = RunIdentity(runID: "run-b", lease: 600)
+            for run in [runA, runC, runB] { _ = try await store.beginRun(run, batch: nil) }
+
+            let ofA = try await store.unsubmittedJobs(runID: runA.runID, afterID: 0, limit: 3).map(\.jobID)
+            let ofC = try await store.unsubmittedJobs(runID: runC.runID, afterID: 0, limit: 3).map(\.jobID)
+            #expect(ofA.count == 3 && ofC.count == 3 && Set(ofA).isDisjoint(with: ofC), "reservations are disjoint")
+            // Each holds one submission under way (answered, so due for its poll) and one in doubt.
+            for (run, jobs) in [(runA, ofA), (runC, ofC)] {
+                try await store.submit(jobs[0], runID: run.runID, requestID: "req-\(run.runID)")
+                #expect(
+                    try await store.claimSubmissions(
+                        jobIDs: [jobs[1]], runID: run.runID, webhookOfOurs: false, doubtWait: 0, account: nil)
+                        == [.claimed(possibleDuplicate: false)])
+                #expect(try await store.claimDuePolls(limit: 10, batch: nil, runID: run.runID).map(\.jobID) == [jobs[0]])
+            }
+
+            // Before C's lease lapses by the database's clock, nothing of A's or C's is B's.
+            let early = try await store.unsubmittedJobs(runID: runB.runID, afterID: 0, limit: 100).map(\.jobID)
+            #expect(Set(early).isDisjoint(with: ofA), "a live runner's reservations stay its own")
+            #expect(
+                try await store.claimSubmissions(
+                    jobIDs: [ofA[1]], runID: runB.runID, webhookOfOurs: false, doubtWait: 0, account: nil) == [.gone])
+            _ = try await store.renewRun(runID: runB.runID, inFlight: 0)
+            // (C's lease is short: on a slow machine C may have lapsed already, so its work may
+            // come B's way from here on; A's never does.)
+            let earlyPolls = try await store.claimDuePolls(limit: 10, batch: nil, runID: runB.runID).map(\.jobID)
+            #expect(!earlyPolls.contains(ofA[0]), "a live runner's poll claim stays its own")
+            // A's claim and reservation, and C's unless B has taken them already.
+            #expect((2...4).contains(try await store.unsubmittedHeldByOthers(runID: runB.runID)))
+
+            // C stops renewing; the database's clock decides when it is no longer live.
+            let lapsed = try await eventually { try await store.liveRunners().allSatisfy { $0.id != runC.runID } }
+            #expect(lapsed)
+            let renewal = try await store.renewRun(runID: runB.runID, inFlight: 0)
+            #expect(renewal.liveRunners == [runA.runID, runB.runID])
+
+            let taken = try await early + store.unsubmittedJobs(runID: runB.runID, afterID: 0, limit: 100).map(\.jobID)
+            #expect(taken.contains(ofC[1]) && taken.contains(ofC[2]), "C's reserved and in-doubt jobs are B's to read")
+            #expect(Set(taken).isDisjoint(with: ofA))
+            #expect(
+                try await store.claimSubmissions(
+                    jobIDs: [ofC[1]], runID: runB.runID, webhookOfOurs: false, doubtWait: 0, account: nil)
+                    == [.claimed(possibleDuplicate: true)], "C's submission in doubt is resubmitted, flagged")
+            let polls = try await earlyPolls + store.claimDuePolls(limit: 10, batch: nil, runID: runB.runID).map(\.jobID)
+            #expect(polls == [ofC[0]], "B's heartbeat made C's poll claim due, and A's stays A's")
+
+            // C's answer for the submission B took over arrives late: the job stays B's, and
+            // C's request is kept as an extra attempt, owed its cost poll.
+            try await store.recordSubmitted([
+                SubmittedRequest(jobID: ofC[1], requestID: "late-c", firstPollAt: 0, runID: runC.runID)
+            ])
+            let job = try #require(try await store.job(id: ofC[1]))
+            #expect(job.requestID == nil && job.possibleDuplicate, "\(job)")
+            #expect(try await store.duplicateAttemptsToPoll(batch: nil).map(\.requestID) == ["late-c"])
+            try await store.recordSubmitted([
+                SubmittedRequest(jobID: ofC[1], requestID: "req-b", firstPollAt: 0, runID: runB.runID)
+            ])
+            #expect(try await store.job(id: ofC[1])?.requestID == "req-b", "the holder's own answer is the job's")
+        }
+    }
+}
