@@ -24,7 +24,9 @@ import Testing
             var submittedByRun: [Int] = []
             for running in runs {
                 let ended = await running.wait(timeout: 600)
-                #expect(ended.code == 0, "every run exits 0 once the whole scope is final: \(ended.stderr.suffix(3000))")
+                #expect(
+                    ended.code == 0,
+                    "every run exits 0 once the whole scope is final: \(ended.stdout)\n\(ended.stderr.suffix(3000))")
                 #expect(!ended.stderr.contains("already running"))
                 submittedByRun.append(Self.submissions(in: ended.stdout))
             }
@@ -68,7 +70,9 @@ import Testing
             }
             for running in steady {
                 let ended = await running.wait(timeout: 600)
-                #expect(ended.code == 0, "the live runners finish the killed one's work: \(ended.stderr.suffix(3000))")
+                #expect(
+                    ended.code == 0,
+                    "the live runners finish the killed one's work: \(ended.stdout)\n\(ended.stderr.suffix(3000))")
             }
             let jobs = try await PostgresEndToEnd.expectEveryJobCostsWhatTheLedgerSays(fixture, url, count: 1500)
             let ledger = fixture.simulator.ledger()
@@ -81,6 +85,35 @@ import Testing
             print(
                 "[several runners] \(kills) SIGKILLs of one of three runners: \(inDoubtAtKills) in doubt at the kills "
                     + "(summed), \(extra) duplicate submission(s), \(jobs.filter(\.possibleDuplicate).count) job(s) flagged")
+        }
+    }
+
+    /// `limits --concurrency 8` and three runners each at `--concurrency 8`: the simulator
+    /// never sees more than 8 requests at once, also while one of them is killed and its part
+    /// goes to the others.
+    @Test func threeRunnersKeepTheStoresConcurrencyTogether() async throws {
+        try await PostgresEndToEnd.withFixture("store-wide concurrency across runners") { config in
+            config.fastDuration = 1
+            config.latencySeconds = 0.05
+        } _: { fixture, url in
+            try await fixture.importJobs(600)
+            let limits = try await fixture.binary.run(["limits", "--concurrency", "8"])
+            #expect(limits.code == 0, "\(limits.stderr)")
+            let arguments = ["--poll-only", "--concurrency", "8", "--lease", "3"]
+            let runs = try (0..<3).map { _ in try fixture.startRun(arguments) }
+            try await waitUntil("the runs to submit some jobs", timeout: 120) {
+                try await PostgresEndToEnd.jobs(url).filter { $0.requestID != nil }.count >= 100
+            }
+            runs[2].signal(SIGKILL)
+            _ = await runs[2].wait()
+            for running in runs.prefix(2) {
+                let ended = await running.wait(timeout: 600)
+                #expect(ended.code == 0, "\(ended.stderr.suffix(3000))")
+            }
+            try await PostgresEndToEnd.expectEveryJobCostsWhatTheLedgerSays(fixture, url, count: 600)
+            let most = fixture.simulator.ledger().maxInFlight
+            #expect(most <= 8, "the store's concurrency holds across the runners: at most \(most) in flight")
+            print("[several runners] limits --concurrency 8, three runners at 8 each, one killed: at most \(most) in flight")
         }
     }
 

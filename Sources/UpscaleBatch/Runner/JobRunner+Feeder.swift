@@ -26,7 +26,7 @@ extension JobRunner {
             submissions.withLock { $0.applyRescan() }
             let work = nextWork()
             switch work {
-            case .submit(let first) where configuration.requestsPerSecond == nil:
+            case .submit(let first) where pacer.withLock({ $0 == nil }):
                 startSubmissions(gatherSubmissions(first))
             case .submit, .poll, .pollAttempt:
                 guard pace() else {
@@ -51,8 +51,10 @@ extension JobRunner {
     /// Polls first (they finish jobs and bring costs), then resubmissions, then new jobs.
     func nextWork() -> Work {
         if isStopping { return .stop }
-        // A lapsed lease starts nothing: the heartbeat wakes the feeder when it is renewed.
-        guard leaseAllowsRequests() else { return .idle(until: nil) }
+        // A lapsed lease starts nothing, nor a slot beyond the run's part of the store's limits:
+        // the heartbeat wakes the feeder when it is renewed or the part grows, an answer when
+        // a slot frees.
+        guard leaseAllowsRequests(), withinGrant() else { return .idle(until: nil) }
         let now = StoreClock.millis()
         if polls.withLock({ $0.shouldAsk(now: now) }) {
             polls.withLock { $0.asking() }

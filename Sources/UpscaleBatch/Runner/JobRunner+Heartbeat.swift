@@ -18,13 +18,14 @@ extension JobRunner {
     func heartbeat() {
         if ending.withLock({ $0 }) { return }
         let (runID, inFlight) = (runID, load.withLock { $0.requests })
+        let demand = demand(inFlight: inFlight)
         let sent: UInt64
         let renewal: RunRenewal
         do {
             // Each try's own send time: a try that waited out an outage counts from its own start.
             (sent, renewal) = try wait { store in
                 let sent = DispatchTime.now().uptimeNanoseconds
-                return (sent, try await store.renewRun(runID: runID, inFlight: inFlight))
+                return (sent, try await store.renewRun(runID: runID, inFlight: inFlight, demand: demand))
             }
         } catch {
             storeFailed(error, while: "renewing the run's lease")
@@ -38,6 +39,7 @@ extension JobRunner {
             return
         }
         let (endedLapse, vanished) = lease.withLock { ($0.renewed(sentAt: sent), $0.observe(renewal.liveRunners)) }
+        apply(renewal.grant)
         if endedLapse {
             logger.warning("the run's lease is renewed: requests start again")
             wakeFeeder()
@@ -48,6 +50,47 @@ extension JobRunner {
             takeOverLeftWork()
         }
         scheduleHeartbeat()
+    }
+
+    /// What the run could use now, for its part of the store's limits: its whole cap while it
+    /// has submissions to make, else about what its polls keep in flight (so that a runner
+    /// left with only a few polls gives its slots to runners with work).
+    func demand(inFlight: Int) -> RunnerDemand {
+        let drained = stop.withLock { $0.submissionsOver } || submissions.withLock { $0.isDrained }
+        let concurrency = drained ? min(configuration.concurrency, inFlight + 1) : configuration.concurrency
+        return RunnerDemand(concurrency: concurrency, rate: configuration.requestsPerSecond)
+    }
+
+    /// Takes the run's part of the store's limits, within its own: the feeder holds no more
+    /// slots than that (`withinGrant`), and the pacer spaces starts at that rate. A part that
+    /// grew wakes the feeder.
+    func apply(_ grant: LimitGrant) {
+        let concurrency = min(configuration.concurrency, grant.concurrency ?? configuration.concurrency)
+        let rate: Double? =
+            switch (configuration.requestsPerSecond, grant.rate) {
+            case (nil, nil): nil
+            case (let own?, nil): own
+            case (nil, let part?): part
+            case (let own?, let part?): min(own, part)
+            }
+        let before = granted.withLock { previous in
+            defer { previous = (concurrency, rate) }
+            return previous
+        }
+        if let rate, rate > 0, rate != before.rate {
+            pacer.withLock { pacer in
+                if pacer == nil { pacer = RequestPacer(requestsPerSecond: rate) } else { pacer?.pace(requestsPerSecond: rate) }
+            }
+        }
+        if concurrency > before.concurrency || (rate ?? 1) > (before.rate ?? 0) { wakeFeeder() }
+    }
+
+    /// Whether the feeder may hold the slot it just took: no more than the run's part of the
+    /// store's concurrency, and a part of its rate above nothing.
+    func withinGrant() -> Bool {
+        let (concurrency, rate) = granted.withLock { ($0.concurrency, $0.rate) }
+        if let rate, rate <= 0 { return false }
+        return load.withLock { $0.held } <= concurrency
     }
 
     /// Stops the heartbeat before the run records its end (a renewal after it would find the

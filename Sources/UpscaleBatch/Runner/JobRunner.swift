@@ -74,6 +74,8 @@ public final class JobRunner: Sendable {
     let lease: Mutex<RunLease>
     /// Set (on the heartbeat's queue) before the run records its end: no renewal after it.
     let ending = Mutex(false)
+    /// The run's part of the store-wide limits, within its own (`JobRunner+Heartbeat`).
+    let granted: Mutex<(concurrency: Int, rate: Double?)>
 
     public init(store: any JobStore, client: any EnhancorClient, configuration: RunConfiguration, logger: Logger) {
         self.store = store
@@ -90,6 +92,7 @@ public final class JobRunner: Sendable {
             SubmissionSource(spend: configuration.maxSpend.map { SpendGuard(cap: $0, history: configuration.costHistory) }))
         self.streak = Mutex(RefusalStreak(limit: configuration.refusalStreakLimit))
         self.pacer = Mutex(configuration.requestsPerSecond.map { RequestPacer(requestsPerSecond: $0) })
+        self.granted = Mutex((configuration.concurrency, configuration.requestsPerSecond))
     }
 
     /// Records the run and its scope in the store, tells `started` how many jobs the scope
@@ -100,6 +103,10 @@ public final class JobRunner: Sendable {
         let registering = DispatchTime.now().uptimeNanoseconds
         let scope = try await store.beginRun(identity, batch: configuration.batch)
         lease.withLock { $0 = RunLease(seconds: configuration.lease, sentAt: registering) }
+        // The first beat at once: the run's part of the store's limits before its first request.
+        let first = try await store.renewRun(runID: runID, inFlight: 0, demand: demand(inFlight: 0))
+        _ = lease.withLock { $0.observe(first.liveRunners) }
+        apply(first.grant)
         // Duplicate attempts still owed their cost poll are polled first.
         let attempts = try await store.duplicateAttemptsToPoll(batch: configuration.batch)
         let inFlight = try await store.runOutstanding(runID: runID).inFlight

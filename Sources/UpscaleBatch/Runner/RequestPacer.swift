@@ -13,7 +13,7 @@ import Dispatch
 /// nanoseconds, so that bound is exact: no rounding lets a 21st start into a window of 20.
 struct RequestPacer: Sendable {
     /// Nanoseconds between two starts, rounded up so the spacing is never under 1/N s.
-    let interval: UInt64
+    private(set) var interval: UInt64
     private var next: UInt64 = 0
     /// Start times of the last second, oldest first (at most N of them).
     private var recentStarts: [UInt64] = []
@@ -22,7 +22,17 @@ struct RequestPacer: Sendable {
     private static let second: UInt64 = 1_000_000_000
 
     init(requestsPerSecond: Double) {
-        interval = UInt64((Double(Self.second) / requestsPerSecond).rounded(.up))
+        interval = Self.interval(requestsPerSecond)
+    }
+
+    /// A new pace (the run's part of the store's rate changed at a heartbeat), from the next
+    /// start reserved on: one already reserved keeps its time.
+    mutating func pace(requestsPerSecond: Double) {
+        interval = Self.interval(requestsPerSecond)
+    }
+
+    private static func interval(_ requestsPerSecond: Double) -> UInt64 {
+        UInt64((Double(second) / requestsPerSecond).rounded(.up))
     }
 
     /// Reserves the next start and returns its time (monotonic nanoseconds, as `now`): the

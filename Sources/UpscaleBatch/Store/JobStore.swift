@@ -93,8 +93,9 @@ public protocol JobStore: Sendable {
     /// The run's heartbeat, every lease/3: renews its lease (the database's clock) and records
     /// its requests in flight; on PostgreSQL one runner at a time also makes the polls claimed
     /// by runners whose lease lapsed due at once (the take-over). Says whether the run is still
-    /// registered and which runners are live.
-    func renewRun(runID: String, inFlight: Int) async throws(StoreError) -> RunRenewal
+    /// registered, which runners are live, and the run's part of the store-wide limits for
+    /// `demand` (`LimitShares`; the limits as they are, on SQLite's single runner).
+    func renewRun(runID: String, inFlight: Int, demand: RunnerDemand) async throws(StoreError) -> RunRenewal
     /// The live runners (`status`), in start order.
     func liveRunners() async throws(StoreError) -> [RunnerRecord]
     /// How many unsubmitted jobs of the run's scope another run has reserved or claimed: work

@@ -32,9 +32,12 @@ public struct RunRenewal: Sendable, Equatable {
     /// The ids of the live runners, this one included: a runner that vanished from this list
     /// left work (claims, reserved jobs) that the others now take over.
     public var liveRunners: Set<String>
+    /// The run's part of the store-wide limits until its next heartbeat.
+    public var grant: LimitGrant
 
-    public init(registered: Bool, liveRunners: Set<String>) {
+    public init(registered: Bool, liveRunners: Set<String>, grant: LimitGrant = LimitGrant()) {
         self.registered = registered
         self.liveRunners = liveRunners
+        self.grant = grant
     }
 }

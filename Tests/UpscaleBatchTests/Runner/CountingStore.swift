@@ -57,8 +57,8 @@ final class CountingStore: JobStore {
         try await base.beginRun(run, batch: batch)
     }
     func endRun(runID: String) async throws(StoreError) { try await base.endRun(runID: runID) }
-    func renewRun(runID: String, inFlight: Int) async throws(StoreError) -> RunRenewal {
-        try await base.renewRun(runID: runID, inFlight: inFlight)
+    func renewRun(runID: String, inFlight: Int, demand: RunnerDemand) async throws(StoreError) -> RunRenewal {
+        try await base.renewRun(runID: runID, inFlight: inFlight, demand: demand)
     }
     func liveRunners() async throws(StoreError) -> [RunnerRecord] { try await base.liveRunners() }
     func unsubmittedHeldByOthers(runID: String) async throws(StoreError) -> Int {

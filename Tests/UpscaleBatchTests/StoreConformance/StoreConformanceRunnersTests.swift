@@ -8,6 +8,8 @@ import Testing
 /// reads leave out, and, on PostgreSQL, the take-over of a runner whose lease lapsed, judged
 /// by the database's clock and never before it.
 @Suite(.bounded) struct StoreConformanceRunnersTests {
+    let anyDemand = RunnerDemand(concurrency: 8, rate: nil)
+
     @Test(arguments: StoreEngine.allCases) func aRunIsLiveFromItsStartUntilItsEnd(_ engine: StoreEngine) async throws {
         try await EngineStore.with(engine) { harness in
             let store = harness.store
@@ -15,7 +17,7 @@ import Testing
             let listed = try #require(try await store.liveRunners().first { $0.id == run.runID })
             #expect(listed.pid == Int64(getpid()) && listed.host == run.host && listed.inFlight == 0)
 
-            let renewal = try await store.renewRun(runID: run.runID, inFlight: 5)
+            let renewal = try await store.renewRun(runID: run.runID, inFlight: 5, demand: anyDemand)
             #expect(renewal.registered)
             #expect(renewal.liveRunners.contains(run.runID))
             let renewed = try #require(try await store.liveRunners().first { $0.id == run.runID })
@@ -24,7 +26,7 @@ import Testing
 
             try await store.endRun(runID: run.runID)
             #expect(try await store.liveRunners().allSatisfy { $0.id != run.runID })
-            #expect(try await store.renewRun(runID: run.runID, inFlight: 0).registered == false)
+            #expect(try await store.renewRun(runID: run.runID, inFlight: 0, demand: anyDemand).registered == false)
         }
     }
 
@@ -94,7 +96,7 @@ import Testing
             #expect(
                 try await store.claimSubmissions(
                     jobIDs: [ofA[1]], runID: runB.runID, webhookOfOurs: false, doubtWait: 0, account: nil) == [.gone])
-            _ = try await store.renewRun(runID: runB.runID, inFlight: 0)
+            _ = try await store.renewRun(runID: runB.runID, inFlight: 0, demand: anyDemand)
             // (C's lease is short: on a slow machine C may have lapsed already, so its work may
             // come B's way from here on; A's never does.)
             let earlyPolls = try await store.claimDuePolls(limit: 10, batch: nil, runID: runB.runID).map(\.jobID)
@@ -105,7 +107,7 @@ import Testing
             // C stops renewing; the database's clock decides when it is no longer live.
             let lapsed = try await eventually { try await store.liveRunners().allSatisfy { $0.id != runC.runID } }
             #expect(lapsed)
-            let renewal = try await store.renewRun(runID: runB.runID, inFlight: 0)
+            let renewal = try await store.renewRun(runID: runB.runID, inFlight: 0, demand: anyDemand)
             #expect(renewal.liveRunners == [runA.runID, runB.runID])
 
             let taken = try await early + store.unsubmittedJobs(runID: runB.runID, afterID: 0, limit: 100).map(\.jobID)
@@ -130,6 +132,57 @@ import Testing
                 SubmittedRequest(jobID: ofC[1], requestID: "req-b", firstPollAt: 0, runID: runB.runID)
             ])
             #expect(try await store.job(id: ofC[1])?.requestID == "req-b", "the holder's own answer is the job's")
+        }
+    }
+}
+
+/// The store-wide limits spread over runners (issue 13, point 4): each heartbeat's grant.
+@Suite(.bounded) struct StoreConformanceLimitGrantTests {
+    @Test(arguments: StoreEngine.allCases) func theOneRunnersGrantIsTheStoresLimits(_ engine: StoreEngine) async throws {
+        try await EngineStore.with(engine) { harness in
+            let store = harness.store
+            let (run, _) = try await store.importAndBeginRun(["https://x.test/1.jpg"])
+            let demand = RunnerDemand(concurrency: 16, rate: nil)
+            #expect(try await store.renewRun(runID: run.runID, inFlight: 0, demand: demand).grant == LimitGrant())
+            _ = try await store.changeLimits(concurrency: .set(6), rate: .set(20))
+            let grant = try await store.renewRun(runID: run.runID, inFlight: 0, demand: demand).grant
+            #expect(grant == LimitGrant(concurrency: 6, rate: 20), "re-read at every heartbeat")
+        }
+    }
+
+    /// Three runners under `limits --concurrency 8 --rate 30`: what they hold never adds up to
+    /// more, a runner that joins grows as the others give back, and one that dies frees its part.
+    @Test func runnersSplitTheStoresLimitsAndNeverHoldMore() async throws {
+        try await EngineStore.with(.postgres) { harness in
+            let store = harness.store
+            try await store.importURLs(["https://x.test/1.jpg"])
+            _ = try await store.changeLimits(concurrency: .set(8), rate: .set(30))
+            let demand = RunnerDemand(concurrency: 8, rate: nil)
+            let a = RunIdentity(runID: "run-a", lease: 600)
+            let b = RunIdentity(runID: "run-b", lease: 600)
+            let c = RunIdentity(runID: "run-c", lease: 1)
+            _ = try await store.beginRun(a, batch: nil)
+            let aAlone = try await store.renewRun(runID: a.runID, inFlight: 0, demand: demand).grant
+            #expect(aAlone == LimitGrant(concurrency: 8, rate: 30))
+
+            _ = try await store.beginRun(b, batch: nil)
+            // A holds everything (8 in flight): B gets nothing until A gives back.
+            #expect(try await store.renewRun(runID: a.runID, inFlight: 8, demand: demand).grant.concurrency == 8)
+            let bFirst = try await store.renewRun(runID: b.runID, inFlight: 0, demand: demand).grant
+            #expect(bFirst == LimitGrant(concurrency: 0, rate: 15), "a rate is given back at once, slots as requests end")
+            // A's next beat shrinks its part to its share, but it holds its 8 until they end.
+            #expect(try await store.renewRun(runID: a.runID, inFlight: 8, demand: demand).grant.concurrency == 4)
+            #expect(try await store.renewRun(runID: b.runID, inFlight: 0, demand: demand).grant.concurrency == 0)
+            let aShrunk = try await store.renewRun(runID: a.runID, inFlight: 4, demand: demand).grant
+            #expect(aShrunk == LimitGrant(concurrency: 4, rate: 15))
+            let bGrown = try await store.renewRun(runID: b.runID, inFlight: 0, demand: demand).grant
+            #expect(bGrown == LimitGrant(concurrency: 4, rate: 15))
+
+            // C joins with a short lease and takes nothing; once it lapses it counts no more.
+            _ = try await store.beginRun(c, batch: nil)
+            #expect(try await store.renewRun(runID: c.runID, inFlight: 0, demand: demand).grant.concurrency == 0)
+            #expect(try await eventually { try await store.liveRunners().allSatisfy { $0.id != c.runID } })
+            #expect(try await store.renewRun(runID: a.runID, inFlight: 4, demand: demand).grant.concurrency == 4)
         }
     }
 }

@@ -11,13 +11,19 @@ extension PostgresJobStore {
     /// ("UpSw"); the others skip it rather than wait.
     static let sweepLockKey: Int64 = 0x5570_5377
 
-    public func renewRun(runID: String, inFlight: Int) async throws(StoreError) -> RunRenewal {
+    /// The transaction-level advisory lock under which one heartbeat at a time reads what
+    /// the others hold of the store-wide limits and takes its part ("UpLm").
+    static let limitsLockKey: Int64 = 0x5570_4C6D
+
+    public func renewRun(runID: String, inFlight: Int, demand: RunnerDemand) async throws(StoreError) -> RunRenewal {
         let now = StoreClock.millis()
+        let limits = try await limits()
         return try await write(durable: false) { [self] connection in
             let registered =
                 !(try await rows(
                     """
-                    UPDATE runs SET last_seen = clock_timestamp(), in_flight = \(Int64(inFlight))
+                    UPDATE runs SET last_seen = clock_timestamp(), in_flight = \(Int64(inFlight)),
+                           demand_slots = \(Int64(demand.concurrency)), demand_rate = \(demand.rate)
                     WHERE id = \(runID) AND ended_at IS NULL RETURNING 1
                     """, on: connection
                 ).isEmpty)
@@ -33,10 +39,34 @@ extension PostgresJobStore {
                         SELECT 1 FROM runs r WHERE r.id = jobs.polling_run AND \(unescaped: PGSQL.runIsLive("r")))
                     """, on: connection)
             }
+            if registered && (limits.concurrency != nil || limits.rate != nil) {
+                _ = try await rows("SELECT pg_advisory_xact_lock(\(Self.limitsLockKey))", on: connection)
+            }
             let live = try await rows(
-                "SELECT id FROM runs r WHERE \(unescaped: PGSQL.runIsLive("r"))", on: connection
-            ).map { try $0.decode(String.self) }
-            return RunRenewal(registered: registered, liveRunners: Set(live))
+                """
+                SELECT id, slots, rate_share, demand_slots, demand_rate FROM runs r
+                WHERE \(unescaped: PGSQL.runIsLive("r"))
+                """, on: connection
+            ).map { row in try row.decode((String, Int64, Double, Int64, Double?).self) }
+            var grant = LimitGrant()
+            if registered, let limit = limits.concurrency {
+                let fair = LimitShares.fair(
+                    limit: limit, demands: Dictionary(uniqueKeysWithValues: live.map { ($0.0, Int($0.3)) }))
+                let others = live.filter { $0.0 != runID }.reduce(0) { $0 + Int($1.1) }
+                let granted = LimitShares.grant(fair: fair[runID] ?? 0, limit: limit, heldByOthers: others)
+                grant.concurrency = granted
+                try await execute(
+                    "UPDATE runs SET slots = \(Int64(max(granted, inFlight))) WHERE id = \(runID)", on: connection)
+            }
+            if registered, let limit = limits.rate {
+                let fair = LimitShares.fair(
+                    limit: limit, demands: Dictionary(uniqueKeysWithValues: live.map { ($0.0, $0.4 ?? limit) }))
+                let others = live.filter { $0.0 != runID }.reduce(0) { $0 + $1.2 }
+                let granted = LimitShares.grant(fair: fair[runID] ?? 0, limit: limit, heldByOthers: others)
+                grant.rate = granted
+                try await execute("UPDATE runs SET rate_share = \(granted) WHERE id = \(runID)", on: connection)
+            }
+            return RunRenewal(registered: registered, liveRunners: Set(live.map(\.0)), grant: grant)
         }
     }
 

@@ -247,7 +247,7 @@ enum PostgresSchema {
 extension PostgresSchema {
     /// Several runners on one store (issue 13; cli.md, "Several runners on one store"): each
     /// run's lease (`lease_ms`, renewed by its heartbeat into `last_seen` by the database's
-    /// clock) and requests in flight, and the owner of each poll claim (`polling_run`), so
+    /// clock), requests in flight and part of the store-wide limits, and the owner of each poll claim (`polling_run`), so
     /// that the claims of a runner whose lease lapsed are taken over by the live ones. Adding
     /// nullable columns rewrites no row: instant on a store of millions of jobs.
     fileprivate static let runnerLeases: [String] = [
@@ -255,6 +255,13 @@ extension PostgresSchema {
         "ALTER TABLE runs ADD COLUMN last_seen timestamptz",
         "ALTER TABLE runs ADD COLUMN lease_ms bigint NOT NULL DEFAULT 30000",
         "ALTER TABLE runs ADD COLUMN in_flight bigint NOT NULL DEFAULT 0",
+        // The store-wide limits spread over the runners (`LimitShares`): what each could use
+        // (its demand; a NULL rate: any) and what it holds (`slots` never below its requests
+        // in flight, so the sum held never passes the limit).
+        "ALTER TABLE runs ADD COLUMN demand_slots bigint NOT NULL DEFAULT 0",
+        "ALTER TABLE runs ADD COLUMN demand_rate double precision",
+        "ALTER TABLE runs ADD COLUMN slots bigint NOT NULL DEFAULT 0",
+        "ALTER TABLE runs ADD COLUMN rate_share double precision NOT NULL DEFAULT 0",
         "ALTER TABLE jobs ADD COLUMN polling_run text",
         // The polls under way (at most every runner's concurrency): found by owner at take-over.
         "CREATE INDEX jobs_polling ON jobs(polling_run) WHERE polling",

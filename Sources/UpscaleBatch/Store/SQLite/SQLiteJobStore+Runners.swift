@@ -5,14 +5,18 @@ import GRDB
 /// heartbeat only records when it was last seen and its requests in flight, for `status`;
 /// nothing is taken over, since no other runner can share the file.
 extension SQLiteJobStore {
-    public func renewRun(runID: String, inFlight: Int) async throws(StoreError) -> RunRenewal {
-        try await write { db in
+    /// The one runner's part of the store-wide limits is all of them, re-read at every beat.
+    public func renewRun(runID: String, inFlight: Int, demand: RunnerDemand) async throws(StoreError) -> RunRenewal {
+        let registered = try await write { db in
             try db.execute(
                 sql: "UPDATE runs SET last_seen = \(StoreSQL.now), in_flight = ? WHERE id = ? AND ended_at IS NULL",
                 arguments: [inFlight, runID])
-            let registered = db.changesCount > 0
-            return RunRenewal(registered: registered, liveRunners: registered ? [runID] : [])
+            return db.changesCount > 0
         }
+        let limits = try await limits()
+        return RunRenewal(
+            registered: registered, liveRunners: registered ? [runID] : [],
+            grant: LimitGrant(concurrency: limits.concurrency, rate: limits.rate))
     }
 
     /// The runs not marked ended whose process is alive (a run of another host cannot hold a
