@@ -6,6 +6,8 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "upscale-bench",
         abstract: "Benchmarks of upscale-batch against its simulator and against sqlite3.",
-        subcommands: [ClientBenchmark.self, RunBenchmark.self, RunnersBenchmark.self, WebhookLoadBenchmark.self]
+        subcommands: [
+            ClientBenchmark.self, RunBenchmark.self, RunnersBenchmark.self, ClaimsBenchmark.self, WebhookLoadBenchmark.self,
+        ]
     )
 }

@@ -70,6 +70,19 @@ import Testing
             }
             for running in steady {
                 let ended = await running.wait(timeout: 600)
+                if ended.code != 0 {
+                    let rows = try await TestPostgres.rows(
+                        url,
+                        """
+                        SELECT j.id::text, j.submitting::text, coalesce(j.submitting_run, '-') AS sr, j.attempts::text,
+                               coalesce(j.request_id, '-') AS rq, coalesce(j.error, '-') AS err,
+                               coalesce((SELECT ended_at FROM upscale_batch.runs r WHERE r.id = j.submitting_run), '-') AS ended
+                        FROM upscale_batch.jobs j WHERE state = 'PENDING' ORDER BY id
+                        """)
+                    print("DEBUG pending at exit: \(rows)")
+                    let runs = try await TestPostgres.rows(url, "SELECT id, pid::text, coalesce(ended_at, '-') AS e FROM upscale_batch.runs")
+                    print("DEBUG runs: \(runs)")
+                }
                 #expect(
                     ended.code == 0,
                     "the live runners finish the killed one's work: \(ended.stdout)\n\(ended.stderr.suffix(3000))")

@@ -13,10 +13,14 @@ struct FeederLoad: Sendable {
     private(set) var sleeping = false
     /// A wake-up came since the feeder last looked for work.
     private var woken = false
+    /// How many times the feeder has looked for work: the monitor, which reads the store
+    /// between two looks at the pool, knows from it whether the feeder did anything meanwhile.
+    private(set) var looks = 0
 
     /// The feeder took a slot and looks for work: wake-ups from now on count.
     mutating func looking() {
         held += 1
+        looks &+= 1
         woken = false
     }
 

@@ -57,7 +57,10 @@ extension JobRunner {
 
     /// Marks a submission without a usable answer (see `JobStore.recordSubmissionUnresolved`).
     private func unresolved(_ jobID: Int64, _ error: String, keepInDoubt: Bool) throws(StoreError) {
-        try wait { store in try await store.recordSubmissionUnresolved(jobID: jobID, error: error, keepInDoubt: keepInDoubt) }
+        let runID = runID
+        try wait { store in
+            try await store.recordSubmissionUnresolved(jobID: jobID, error: error, keepInDoubt: keepInDoubt, runID: runID)
+        }
     }
 
     private func handleSubmissionFailure(_ claim: SubmissionClaim, _ error: EnhancorError) throws(StoreError) {

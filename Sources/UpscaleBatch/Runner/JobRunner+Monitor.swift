@@ -18,7 +18,7 @@ extension JobRunner {
         let now = Date()
         if completion.withLock({ $0.finished }) { return }
         let (halted, submissionsOver) = stop.withLock { ($0.halted, $0.submissionsOver) }
-        let (held, inFlight) = load.withLock { ($0.held, $0.requests) }
+        let (held, inFlight, looks) = load.withLock { ($0.held, $0.requests, $0.looks) }
         let submissionsDone = (submissionsOver || submissions.withLock { $0.isDrained }) && polls.withLock { $0.attempts.isEmpty }
         let commitsIdle = pollCommits.withLock { $0.isIdle }
 
@@ -47,7 +47,7 @@ extension JobRunner {
                 monitorTimes.withLock { $0.hook = now }
                 hook()
             }
-            if submissionsDone && held == 0 && commitsIdle && isOver() {
+            if submissionsDone && held == 0 && commitsIdle && isOver(feederLooksBefore: looks) {
                 finish()
                 return
             }
@@ -99,22 +99,32 @@ extension JobRunner {
     /// and no other runner holds a job of it still to submit: a run on a shared store ends
     /// when its whole scope is final, whoever finished it. Jobs that a runner whose lease
     /// lapsed held are taken over (a rescan, at most once per heartbeat period).
-    private func isOver() -> Bool {
+    ///
+    /// The counts are read in the order in which a job moves, so that two reads that are not
+    /// one snapshot never both miss it: held by another runner first, then in flight (a job
+    /// another runner submits between the reads is counted by the second), then whether this
+    /// run's own rescan read new work meanwhile, and whether the feeder looked for work at all
+    /// since the monitor found the pool idle (`feederLooksBefore`): a rescan may have claimed
+    /// jobs during the reads, which neither count while their requests are out.
+    private func isOver(feederLooksBefore: Int) -> Bool {
         do throws(StoreError) {
             let runID = runID
+            let sharing = !stop.withLock { $0.submissionsOver }
+            if sharing {
+                let heldElsewhere = try wait { store in try await store.unsubmittedHeldByOthers(runID: runID) }
+                if heldElsewhere > 0 {
+                    let now = Date()
+                    if now.timeIntervalSince(monitorTimes.withLock { $0.rescan }) >= heartbeatPeriod {
+                        monitorTimes.withLock { $0.rescan = now }
+                        takeOverLeftWork()
+                    }
+                    return false
+                }
+            }
             let outstanding = try wait { store in try await store.runOutstanding(runID: runID) }
             guard outstanding.inFlight == 0 && outstanding.awaitingPoll == 0 else { return false }
-            if stop.withLock({ $0.submissionsOver }) { return true }
-            let heldElsewhere = try wait { store in try await store.unsubmittedHeldByOthers(runID: runID) }
-            if heldElsewhere > 0 {
-                let now = Date()
-                if now.timeIntervalSince(monitorTimes.withLock { $0.rescan }) >= heartbeatPeriod {
-                    monitorTimes.withLock { $0.rescan = now }
-                    takeOverLeftWork()
-                }
-                return false
-            }
-            return true
+            guard load.withLock({ $0.held == 0 && $0.looks == feederLooksBefore }) else { return false }
+            return !sharing || submissions.withLock { $0.isDrained }
         } catch {
             storeFailed(error, while: "checking progress")
             return false

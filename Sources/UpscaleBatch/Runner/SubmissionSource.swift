@@ -40,8 +40,10 @@ struct SubmissionSource: Sendable {
         exhausted = false
     }
 
-    /// Nothing is left to hand out and nothing more will come from the store.
-    var isDrained: Bool { exhausted && readAhead.isEmpty && resubmit.isEmpty && waitingForWebhook.isEmpty }
+    /// Nothing is left to hand out and nothing more will come from the store (no rescan asked).
+    var isDrained: Bool {
+        exhausted && readAhead.isEmpty && resubmit.isEmpty && waitingForWebhook.isEmpty && !rescanRequested
+    }
 
     /// Whether the store must be read before the next submission can be chosen.
     var needsRead: Bool { resubmit.isEmpty && readAhead.isEmpty && !exhausted }

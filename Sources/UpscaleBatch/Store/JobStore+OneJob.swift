@@ -10,6 +10,12 @@ extension JobStore {
         return results[0]
     }
 
+    /// A submission without a usable answer, not checked against a run's claim (see
+    /// `recordSubmissionUnresolved(jobID:error:keepInDoubt:runID:)`).
+    public func recordSubmissionUnresolved(jobID: Int64, error: String, keepInDoubt: Bool) async throws(StoreError) {
+        try await recordSubmissionUnresolved(jobID: jobID, error: error, keepInDoubt: keepInDoubt, runID: nil)
+    }
+
     /// Records one submission's request id (see `recordSubmitted(_:)`).
     public func recordSubmitted(jobID: Int64, requestID: String, firstPollAt: Int64) async throws(StoreError) {
         try await recordSubmitted([SubmittedRequest(jobID: jobID, requestID: requestID, firstPollAt: firstPollAt)])

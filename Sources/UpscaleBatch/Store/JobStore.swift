@@ -129,8 +129,12 @@ public protocol JobStore: Sendable {
     /// Records the request ids the API gave submissions, in one transaction (committed durably:
     /// money hangs on them).
     func recordSubmitted(_ requests: [SubmittedRequest]) async throws(StoreError)
-    /// A submission without a usable answer: left in doubt, or released.
-    func recordSubmissionUnresolved(jobID: Int64, error: String, keepInDoubt: Bool) async throws(StoreError)
+    /// A submission without a usable answer: left in doubt, or released. With `runID`, only
+    /// while that run still holds the claim (on a shared store another runner may have taken
+    /// it over meanwhile: its claim is left alone); nil: not checked.
+    func recordSubmissionUnresolved(
+        jobID: Int64, error: String, keepInDoubt: Bool, runID: String?
+    ) async throws(StoreError)
     /// Jobs the API refused for good (FAILED with `message`).
     func recordRefused(jobIDs: [Int64], message: String) async throws(StoreError)
     /// Claims up to `limit` jobs whose status poll is due (of `batch`), the earliest due first;

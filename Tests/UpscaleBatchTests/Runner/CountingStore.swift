@@ -85,8 +85,10 @@ final class CountingStore: JobStore {
     func recordSubmitted(_ requests: [SubmittedRequest]) async throws(StoreError) {
         try await base.recordSubmitted(requests)
     }
-    func recordSubmissionUnresolved(jobID: Int64, error: String, keepInDoubt: Bool) async throws(StoreError) {
-        try await base.recordSubmissionUnresolved(jobID: jobID, error: error, keepInDoubt: keepInDoubt)
+    func recordSubmissionUnresolved(
+        jobID: Int64, error: String, keepInDoubt: Bool, runID: String?
+    ) async throws(StoreError) {
+        try await base.recordSubmissionUnresolved(jobID: jobID, error: error, keepInDoubt: keepInDoubt, runID: runID)
     }
     func recordRefused(jobIDs: [Int64], message: String) async throws(StoreError) {
         try await base.recordRefused(jobIDs: jobIDs, message: message)

@@ -62,13 +62,16 @@ extension PostgresJobStore {
         }
     }
 
-    public func recordSubmissionUnresolved(jobID: Int64, error: String, keepInDoubt: Bool) async throws(StoreError) {
+    public func recordSubmissionUnresolved(
+        jobID: Int64, error: String, keepInDoubt: Bool, runID: String?
+    ) async throws(StoreError) {
         try await write { [self] connection in
             try await execute(
                 """
                 UPDATE jobs SET submitting = \(keepInDoubt), error = \(error), updated_at = \(unescaped: PGSQL.now),
                        submitting_run = CASE WHEN \(keepInDoubt) THEN submitting_run END
                 WHERE id = \(jobID) AND request_id IS NULL
+                  AND (\(runID)::text IS NULL OR submitting_run IS NOT DISTINCT FROM \(runID))
                 """, on: connection)
         }
     }

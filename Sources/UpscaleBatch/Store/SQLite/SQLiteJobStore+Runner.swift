@@ -129,14 +129,16 @@ extension SQLiteJobStore {
     /// A submission that ended without a request id. `keepInDoubt` keeps `submitting = 1`
     /// (an ambiguous answer: the API may have created a request); otherwise the attempt is
     /// cleared and the job stays unsubmitted with `error` as its last error.
-    public func recordSubmissionUnresolved(jobID: Int64, error: String, keepInDoubt: Bool) async throws(StoreError) {
+    public func recordSubmissionUnresolved(
+        jobID: Int64, error: String, keepInDoubt: Bool, runID: String?
+    ) async throws(StoreError) {
         try await write { db in
             try db.execute(
                 sql: """
                     UPDATE jobs SET submitting = ?, error = ?, updated_at = \(StoreSQL.now),
                            submitting_run = CASE WHEN ? THEN submitting_run END
-                    WHERE id = ? AND request_id IS NULL
-                    """, arguments: [keepInDoubt, error, keepInDoubt, jobID])
+                    WHERE id = ? AND request_id IS NULL AND (? IS NULL OR submitting_run IS ?)
+                    """, arguments: [keepInDoubt, error, keepInDoubt, jobID, runID, runID])
         }
     }
 
