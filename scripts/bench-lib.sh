@@ -1,5 +1,5 @@
 # Shared by the benchmark scripts (sourced, not run): GNU time detection, the CSV of the import
-# benchmarks, and `measure`, `ratio`, `mb`.
+# benchmarks, `measure`, `ratio`, `mb`, and `start_bench_cluster`.
 
 if [ -x /usr/bin/time ]; then
     GNU_TIME=/usr/bin/time
@@ -36,3 +36,13 @@ measure() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f MB", k / 1024 }'; }
+
+# start_bench_cluster: a throwaway PostgreSQL cluster in a new temporary directory ($TMP),
+# stopped and removed when the script exits; sets TMP and SERVER_URL.
+start_bench_cluster() {
+    TMP=$(mktemp -d)
+    chmod 755 "$TMP"
+    export UPSCALE_TEST_POSTGRES_DIR=$TMP/cluster
+    trap 'scripts/test-postgres.sh stop >/dev/null 2>&1 || true; rm -rf "$TMP"' EXIT
+    SERVER_URL=$(scripts/test-postgres.sh start)
+}

@@ -39,15 +39,7 @@ for product in upscale-batch upscale-bench; do
 done
 . scripts/bench-lib.sh
 
-TMP=$(mktemp -d)
-chmod 755 "$TMP"
-export UPSCALE_TEST_POSTGRES_DIR=$TMP/cluster
-cleanup() {
-    scripts/test-postgres.sh stop >/dev/null 2>&1 || true
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-SERVER_URL=$(scripts/test-postgres.sh start)
+start_bench_cluster
 POSTMASTER=$(head -n 1 "$UPSCALE_TEST_POSTGRES_DIR/data/postmaster.pid")
 # database NAME: the URL of a fresh database NAME on the cluster.
 database() {

@@ -34,16 +34,9 @@ for product in upscale-batch upscale-bench; do
     fi
 done
 BENCH=$SCRATCH_PATH/release/upscale-bench
+. scripts/bench-lib.sh
 
-TMP=$(mktemp -d)
-chmod 755 "$TMP"
-export UPSCALE_TEST_POSTGRES_DIR=$TMP/cluster
-cleanup() {
-    scripts/test-postgres.sh stop >/dev/null 2>&1 || true
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-SERVER_URL=$(scripts/test-postgres.sh start)
+start_bench_cluster
 psql -X -q -d "$SERVER_URL" -c "CREATE DATABASE bench_runners"
 DB=$(echo "$SERVER_URL" | sed "s#/postgres?#/bench_runners?#")
 echo "PostgreSQL $(psql -X -A -t -d "$SERVER_URL" -c 'SHOW server_version'), cluster in $UPSCALE_TEST_POSTGRES_DIR (fsync off), $(nproc) cores"

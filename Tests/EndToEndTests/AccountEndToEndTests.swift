@@ -12,7 +12,15 @@ import Testing
         let fixture = try await EndToEndFixture { $0.fastDuration = 3600 }
         defer { Task { await fixture.shutdown() } }
         try await fixture.importJobs(3)
-        let first = try await fixture.run(["--poll-only", "--max-wait", "2"])
+        // The first run is stopped once it has submitted every job (an ordering: a fixed
+        // --max-wait of 2 s was too short on a busy machine).
+        let running = try fixture.startRun(["--poll-only"])
+        try await waitUntil("the first run to submit every job", timeout: 120, every: .milliseconds(50)) {
+            let submitted = (try? fixture.jobs().compactMap { $0["request_id"] as String? }.count) ?? 0
+            return !running.process.isRunning || submitted == 3
+        }
+        running.process.signal(SIGTERM)
+        let first = await running.wait(timeout: 60)
         #expect(first.code == 75, "jobs left in flight: \(first.stderr)")
         #expect(try fixture.jobs().allSatisfy { ($0["request_id"] as String?) != nil })
         let requestsBefore = fixture.simulator.ledger().totalRequests

@@ -24,9 +24,11 @@ import Testing
             var submittedByRun: [Int] = []
             for running in runs {
                 let ended = await running.wait(timeout: 600)
+                let diagnosis = ended.code == 0 ? "" : try await Self.unfinishedJobs(url)
                 #expect(
                     ended.code == 0,
-                    "every run exits 0 once the whole scope is final: \(ended.stdout)\n\(ended.stderr.suffix(3000))")
+                    "every run exits 0 once the whole scope is final: \(ended.stdout)\n\(ended.stderr.suffix(3000))\n\(diagnosis)"
+                )
                 #expect(!ended.stderr.contains("already running"))
                 submittedByRun.append(Self.submissions(in: ended.stdout))
             }
@@ -70,22 +72,10 @@ import Testing
             }
             for running in steady {
                 let ended = await running.wait(timeout: 600)
-                if ended.code != 0 {
-                    let rows = try await TestPostgres.rows(
-                        url,
-                        """
-                        SELECT j.id::text, j.submitting::text, coalesce(j.submitting_run, '-') AS sr, j.attempts::text,
-                               coalesce(j.request_id, '-') AS rq, coalesce(j.error, '-') AS err,
-                               coalesce((SELECT ended_at FROM upscale_batch.runs r WHERE r.id = j.submitting_run), '-') AS ended
-                        FROM upscale_batch.jobs j WHERE state = 'PENDING' ORDER BY id
-                        """)
-                    print("DEBUG pending at exit: \(rows)")
-                    let runs = try await TestPostgres.rows(url, "SELECT id, pid::text, coalesce(ended_at, '-') AS e FROM upscale_batch.runs")
-                    print("DEBUG runs: \(runs)")
-                }
+                let diagnosis = ended.code == 0 ? "" : try await Self.unfinishedJobs(url)
                 #expect(
                     ended.code == 0,
-                    "the live runners finish the killed one's work: \(ended.stdout)\n\(ended.stderr.suffix(3000))")
+                    "the live runners finish the killed one's work: \(ended.stdout)\n\(ended.stderr.suffix(3000))\n\(diagnosis)")
             }
             let jobs = try await PostgresEndToEnd.expectEveryJobCostsWhatTheLedgerSays(fixture, url, count: 1500)
             let ledger = fixture.simulator.ledger()
@@ -153,6 +143,21 @@ import Testing
             let json = try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [String: Any]
             #expect((json?["runners"] as? [Any])?.isEmpty == true, "runs that ended are not listed: \(after.stdout)")
         }
+    }
+
+    /// The jobs not final, with who holds them, and the runs: what a run that ended too soon
+    /// left behind, read at once (the other runners may finish them right after).
+    static func unfinishedJobs(_ url: String) async throws -> String {
+        let jobs = try await TestPostgres.rows(
+            url,
+            """
+            SELECT j.id::text, j.state, j.submitting::text, coalesce(j.submitting_run, '-') AS holder,
+                   j.attempts::text, coalesce(j.request_id, '-') AS request, coalesce(j.error, '-') AS error
+            FROM upscale_batch.jobs j WHERE state NOT IN ('COMPLETED', 'FAILED') ORDER BY id LIMIT 20
+            """)
+        let runs = try await TestPostgres.rows(
+            url, "SELECT id, pid::text, coalesce(ended_at, '-') AS ended FROM upscale_batch.runs ORDER BY started_at")
+        return "unfinished jobs: \(jobs)\nruns: \(runs)"
     }
 
     /// The run's own submissions from its summary ("submissions: N ..."), -1 when absent.

@@ -71,8 +71,9 @@ import Testing
                 _ = try await sim.queue(webhookURL: sink.origin + "/hook")
                 #expect(await eventually { sim.server.ledger().webhooksNotDelivered == 1 })
                 #expect(sim.server.ledger().webhooksFailed == 2)
-                // An attempt that timed out on a busy machine may never have reached the sink.
-                #expect((1...2).contains(sink.attempts), "never more attempts than webhookAttempts")
+                // An attempt that timed out on a busy machine may never have reached the sink
+                // (both did not, once, with every core busy and a build beside).
+                #expect(sink.attempts <= 2, "never more attempts than webhookAttempts")
             }
         } catch {
             await sink.stop()

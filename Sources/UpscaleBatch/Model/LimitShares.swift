@@ -10,55 +10,49 @@
 /// that joins starts small and grows as the others shrink, one heartbeat later.
 public enum LimitShares {
     /// Each runner's fair part of `limit`, by water-filling over `demands` (runner id to
-    /// demand), in id order for what cannot be split evenly.
+    /// demand), in id order for what cannot be split evenly (the first get one more).
     public static func fair(limit: Int, demands: [String: Int]) -> [String: Int] {
-        var shares: [String: Int] = [:]
-        var left = max(0, limit)
-        var open = demands.keys.sorted().filter { demands[$0, default: 0] > 0 }
-        for id in demands.keys where demands[id, default: 0] <= 0 { shares[id] = 0 }
-        while !open.isEmpty && left > 0 {
-            let even = left / open.count
-            let satisfied = open.filter { demands[$0, default: 0] - shares[$0, default: 0] <= even }
-            if satisfied.isEmpty {
-                // Everyone wants more than an even part: split what is left, the remainder to the first.
-                for (index, id) in open.enumerated() { shares[id, default: 0] += even + (index < left % open.count ? 1 : 0) }
-                left = 0
-            } else {
-                for id in satisfied {
-                    let need = demands[id, default: 0] - shares[id, default: 0]
-                    shares[id, default: 0] += need
-                    left -= need
-                }
-                open.removeAll { satisfied.contains($0) }
-            }
+        let filled = waterFill(limit: limit, demands: demands) { $0 / $1 }
+        var (shares, left) = (filled.shares, filled.left)
+        for id in filled.open where left > 0 {
+            shares[id, default: 0] += 1
+            left -= 1
         }
-        for id in open where shares[id] == nil { shares[id] = 0 }
         return shares
     }
 
     /// The same for a rate (requests per second), split without remainder.
     public static func fair(limit: Double, demands: [String: Double]) -> [String: Double] {
-        var shares: [String: Double] = [:]
-        var left = max(0, limit)
-        var open = demands.keys.sorted().filter { demands[$0, default: 0] > 0 }
-        for id in demands.keys where demands[id, default: 0] <= 0 { shares[id] = 0 }
-        while !open.isEmpty && left > 1e-9 {
-            let even = left / Double(open.count)
-            let satisfied = open.filter { demands[$0, default: 0] - shares[$0, default: 0] <= even }
+        waterFill(limit: limit, demands: demands) { $0 / Double($1) }.shares
+    }
+
+    /// Water-filling: while some runners want less than an even part of what is left, they get
+    /// what they want; the others then split the rest evenly (`evenPart`). Returns the shares,
+    /// what is left undivided (an integer split's remainder) and the runners still wanting more.
+    private static func waterFill<Value: Numeric & Comparable>(
+        limit: Value, demands: [String: Value], evenPart: (Value, Int) -> Value
+    ) -> (shares: [String: Value], left: Value, open: [String]) {
+        var shares = demands.mapValues { _ in Value.zero }
+        var left = max(.zero, limit)
+        var open = demands.keys.sorted().filter { demands[$0, default: .zero] > .zero }
+        while !open.isEmpty {
+            let even = evenPart(left, open.count)
+            guard even > .zero else { break }
+            let satisfied = open.filter { demands[$0, default: .zero] - shares[$0, default: .zero] <= even }
             if satisfied.isEmpty {
-                for id in open { shares[id, default: 0] += even }
-                left = 0
-            } else {
-                for id in satisfied {
-                    let need = demands[id, default: 0] - shares[id, default: 0]
-                    shares[id, default: 0] += need
-                    left -= need
+                for id in open {
+                    shares[id, default: .zero] += even
+                    left -= even
                 }
-                open.removeAll { satisfied.contains($0) }
+                break
             }
+            for id in satisfied {
+                left -= demands[id, default: .zero] - shares[id, default: .zero]
+                shares[id] = demands[id]
+            }
+            open.removeAll { satisfied.contains($0) }
         }
-        for id in open where shares[id] == nil { shares[id] = 0 }
-        return shares
+        return (shares, left, open)
     }
 
     /// What a runner may hold: its fair share, within what the others hold now.
