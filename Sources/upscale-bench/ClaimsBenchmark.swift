@@ -134,7 +134,7 @@ struct ClaimsBenchmark: AsyncParsableCommand {
                        OR (j.submitting_run <> \(run) AND NOT EXISTS (
                            SELECT 1 FROM upscale_batch.runs r WHERE r.id = j.submitting_run AND \(live))))
                 ORDER BY j.id LIMIT \(batch)
-                FOR UPDATE OF j SKIP LOCKED),
+                FOR NO KEY UPDATE OF j SKIP LOCKED),
             reserved AS (
                 UPDATE upscale_batch.jobs AS j SET submitting_run = \(run) FROM picked WHERE j.id = picked.id
                 RETURNING j.id, j.url, j.mode)
@@ -150,7 +150,7 @@ struct ClaimsBenchmark: AsyncParsableCommand {
                 WHERE id = ANY(string_to_array(':ids', ',')::bigint[]) AND state = 'PENDING' AND request_id IS NULL
                   AND (submitting_run IS NULL OR submitting_run = \(run)
                        OR NOT EXISTS (SELECT 1 FROM upscale_batch.runs r WHERE r.id = jobs.submitting_run AND \(live)))
-                FOR UPDATE),
+                FOR NO KEY UPDATE),
             claimed AS (
                 UPDATE upscale_batch.jobs AS j SET submitting = true, submitting_run = \(run), attempts = j.attempts + 1,
                        possible_duplicate = (j.possible_duplicate OR j.submitting),
@@ -171,7 +171,7 @@ struct ClaimsBenchmark: AsyncParsableCommand {
                 CROSS JOIN LATERAL (SELECT v0.id, 'r-' || v0.id AS request_id, 4611686018427387903::bigint AS first_poll_at,
                                            \(run) AS run_id) AS v
                 JOIN upscale_batch.jobs j ON j.id = v.id
-                FOR UPDATE OF j),
+                FOR NO KEY UPDATE OF j),
             other AS (
                 INSERT INTO upscale_batch.job_attempts (job_id, request_id, state, possible_duplicate, submitted_at,
                                                         archived_at, reason, next_poll_at)

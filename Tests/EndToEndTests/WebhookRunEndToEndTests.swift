@@ -25,13 +25,15 @@ import Testing
         #expect(result.code == 0, "\(result.stderr)")
         let jobs = try fixture.jobs()
         #expect(jobs.allSatisfy { $0["state"] as String == "COMPLETED" && ($0["cost"] as Int?) == 240 })
-        // The run's own status calls (its summary): the client may send one again after a
-        // connection failed under it (a busy machine), which the simulator counts too.
+        // The run's own status calls (its summary). One for each job's cost; with every core
+        // busy a call sometimes fails (its answer not read in time: the run then took the
+        // poll interval longer) and is asked again at the poll interval: a few more, never a
+        // poll per job on schedule (that would be 80: the polls never say COMPLETED here).
         let statusCalls = Self.statusCalls(in: result.stdout)
         let atTheAPI = fixture.simulator.ledger().requests["status"]?.values.reduce(0, +) ?? 0
         #expect(
-            statusCalls <= jobs.count && statusCalls >= 0,
-            "at most one status call per job, for its cost (\(statusCalls) for \(jobs.count); \(atTheAPI) at the API)")
+            statusCalls > 0 && statusCalls <= jobs.count + 2,
+            "one status call per job, for its cost (\(statusCalls) for \(jobs.count); \(atTheAPI) at the API)")
         // The simulator counts a webhook once it has read our answer, which may come after the
         // run's exit (the run ends at its last commit): wait for the count, do not race it.
         #expect(await eventually { fixture.simulator.ledger().webhooksSent == 40 })

@@ -28,14 +28,15 @@ struct SubmissionSource: Sendable {
 
     mutating func requestRescan() { rescanRequested = true }
 
-    /// Starts reading the scope again from its start, when asked to. Called by the feeder
-    /// between claims: every job it has taken is claimed by then, so the store (which leaves
-    /// out this run's submissions under way and in doubt) never hands one out twice. The jobs
-    /// read ahead are read again (they are this run's reservations).
+    /// Starts reading the scope again from its start, when asked to, once the jobs read ahead
+    /// are all handed out. Called by the feeder between claims: every job it has taken is
+    /// claimed by then, so the store (which leaves out this run's submissions under way and in
+    /// doubt) never hands one out twice. The jobs read ahead are never dropped: one may be a
+    /// lapsed runner's submission in doubt, which the read made this run's, and which no later
+    /// read would hand out again (it counts as this run's own in doubt).
     mutating func applyRescan() {
-        guard rescanRequested else { return }
+        guard rescanRequested, readAhead.isEmpty else { return }
         rescanRequested = false
-        readAhead = []
         cursor = 0
         exhausted = false
     }

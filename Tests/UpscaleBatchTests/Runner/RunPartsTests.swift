@@ -53,6 +53,22 @@ import Testing
         #expect(source.isDrained)
     }
 
+    /// A rescan (another runner's work left) starts the reads again from the scope's start,
+    /// but only once the jobs read ahead are handed out: one of them may be a lapsed runner's
+    /// submission in doubt that no later read would give back.
+    @Test func aRescanWaitsForTheJobsReadAheadAndThenReadsFromTheStart() {
+        var source = SubmissionSource(spend: nil)
+        source.read([claim(5), claim(9)])
+        #expect(source.cursor == 9)
+        source.requestRescan()
+        source.applyRescan()
+        #expect(source.cursor == 9 && !source.isDrained, "nothing read ahead is dropped")
+        #expect(take(&source, 0) == .submit(claim(5)))
+        #expect(take(&source, 0) == .submit(claim(9)))
+        source.applyRescan()
+        #expect(source.cursor == 0 && source.needsRead && !source.isDrained)
+    }
+
     @Test func aSettledDoubtIsNeverResubmitted() {
         var source = SubmissionSource(spend: nil)
         source.read([])

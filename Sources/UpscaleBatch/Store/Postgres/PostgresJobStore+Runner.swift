@@ -4,7 +4,7 @@ import PostgresNIO
 /// A run's submissions and polls, as on SQLite (`SQLiteJobStore+Runner`, whose doc comments
 /// state the rules). What differs is how they are made safe between processes: submission
 /// claims lock their rows before judging them (`PostgresJobStore+SubmissionBatch`), polls are
-/// claimed with `FOR UPDATE SKIP LOCKED` (two pollers never wait on each other nor take the
+/// claimed with `FOR NO KEY UPDATE SKIP LOCKED` (two pollers never wait on each other nor take the
 /// same job), and what keeps money from being spent twice (a claim before its POST, the request
 /// id after it) commits with `synchronous_commit` on, while poll answers, which can be asked
 /// again, do not wait for the disk.
@@ -14,7 +14,10 @@ extension PostgresJobStore {
     /// reservations, and those a runner whose lease lapsed left (in doubt or not), skipping
     /// rows another runner is reserving right now (`SKIP LOCKED`). Runners that share the store
     /// thus read different jobs instead of racing for the same ones at their claims, which
-    /// re-check each job. A reservation is lost with the run's lease or given back by `endRun`;
+    /// re-check each job. The rows are locked `FOR NO KEY UPDATE`, the lock an UPDATE takes:
+    /// `FOR UPDATE` would also conflict with the key-share locks that another run's `beginRun`
+    /// holds on every job of its scope (its `run_scope` rows reference them) until it commits,
+    /// and a read skipping every row would look like a scope with nothing left to submit. A reservation is lost with the run's lease or given back by `endRun`;
     /// it commits without waiting for the disk (a lost one is only read again).
     public func unsubmittedJobs(runID: String, afterID: Int64, limit: Int) async throws(StoreError) -> [SubmissionClaim] {
         try await write(durable: false) { [self] connection in
@@ -28,7 +31,7 @@ extension PostgresJobStore {
                            OR (j.submitting_run <> \(runID) AND NOT EXISTS (
                                SELECT 1 FROM runs r WHERE r.id = j.submitting_run AND \(unescaped: PGSQL.runIsLive("r")))))
                     ORDER BY j.id LIMIT \(Int64(limit))
-                    FOR UPDATE OF j SKIP LOCKED)
+                    FOR NO KEY UPDATE OF j SKIP LOCKED)
                 UPDATE jobs AS j SET submitting_run = \(runID) FROM picked WHERE j.id = picked.id
                 RETURNING j.id, j.url, j.mode
                 """, on: connection
@@ -100,7 +103,7 @@ extension PostgresJobStore {
     }
 
     /// Claims the due polls: `polling` set and `next_poll_at` moved to the claim's lapse
-    /// (`PollClaim.lapse` says why), `FOR UPDATE SKIP LOCKED` so two pollers never wait on each
+    /// (`PollClaim.lapse` says why), `FOR NO KEY UPDATE SKIP LOCKED` so two pollers never wait on each
     /// other nor take the same job. Sorted by the time each job was due, which the CTE keeps
     /// (RETURNING sees the new value).
     ///
@@ -115,7 +118,7 @@ extension PostgresJobStore {
                 WITH due AS (
                     SELECT id, next_poll_at FROM jobs
                     WHERE next_poll_at <= \(now) AND \(batch: batch, column: "batch_id")
-                    ORDER BY next_poll_at LIMIT \(Int64(limit)) FOR UPDATE SKIP LOCKED)
+                    ORDER BY next_poll_at LIMIT \(Int64(limit)) FOR NO KEY UPDATE SKIP LOCKED)
                 UPDATE jobs AS j SET polling = true, polling_run = \(runID),
                        next_poll_at = \(now) + greatest(\(PollClaim.lapse),
                                                        (SELECT lease_ms FROM runs WHERE id = \(runID)))

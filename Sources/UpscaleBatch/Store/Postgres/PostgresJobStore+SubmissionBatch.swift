@@ -4,7 +4,8 @@ import PostgresNIO
 /// per job: the feeder claims the slots free together, and the commit queue records the request
 /// ids that arrived together, so a call of 32 costs one round trip where it cost 64. The rules
 /// are `SQLiteJobStore+Runner`'s; what makes them safe between processes is that every row is
-/// locked (`FOR UPDATE`) before it is judged, so a racing claim waits and then sees the winner's
+/// locked (`FOR NO KEY UPDATE`, which a run's `beginRun` referencing the jobs from `run_scope`
+/// does not block) before it is judged, so a racing claim waits and then sees the winner's
 /// change.
 extension PostgresJobStore {
     /// Claims each of `jobIDs` still unsubmitted and not held by a live run of another (reserved or claimed; a run whose lease lapsed is not live): one
@@ -28,7 +29,7 @@ extension PostgresJobStore {
                   AND (submitting_run IS NULL OR submitting_run = \(runID)
                        OR NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = jobs.submitting_run
                                       AND \(unescaped: PGSQL.runIsLive("r"))))
-                FOR UPDATE),
+                FOR NO KEY UPDATE),
             claimed AS (
                 UPDATE jobs AS j SET submitting = true, submitting_run = \(runID), attempts = j.attempts + 1,
                        possible_duplicate = (j.possible_duplicate OR j.submitting),
@@ -65,7 +66,7 @@ extension PostgresJobStore {
                        (j.request_id IS NULL AND v.run_id <> '' AND j.submitting_run IS DISTINCT FROM v.run_id) AS lost
                 FROM unnest(\(ids), \(requestIDs), \(firstPolls), \(runs)) AS v(id, request_id, first_poll_at, run_id)
                 JOIN jobs j ON j.id = v.id
-                FOR UPDATE OF j),
+                FOR NO KEY UPDATE OF j),
             other AS (
                 INSERT INTO job_attempts (job_id, request_id, state, possible_duplicate, submitted_at, archived_at,
                                           reason, next_poll_at)
