@@ -1,7 +1,7 @@
 /// The store-wide limits that `limits` keeps in the job store, on both engines: at most
 /// `concurrency` API requests in flight, at most `rate` requests started per second; nil is no
-/// limit. With one runner per store they are a run's default and cap (`RunLimits`); several
-/// runners honouring them together come with the runners of issue 13.
+/// limit. They are each run's default and cap (`RunLimits`), and the runners of a store share
+/// them at every heartbeat (`LimitShares`).
 ///
 /// They live in `meta` (two text rows, `limit_concurrency` and `limit_rate`, absent when
 /// cleared) rather than in a table of their own: `copy-store` copies every meta row, so it

@@ -5,9 +5,9 @@
 /// A run without its own concurrency takes the store's, else `defaultConcurrency`; a run with
 /// its own is capped by the store's (the smaller wins). The rate likewise, with no default.
 ///
-/// Read once, when the run starts (`read(from:ownConcurrency:ownRate:)`): with one runner per
-/// store, a change made during a run applies to the next one. Runners that re-read the limits
-/// at every heartbeat, and share them with each other, come with several runners (issue 13).
+/// Read when the run starts (`read(from:ownConcurrency:ownRate:)`): they are the run's caps,
+/// which it never goes above. Its part of the store's limits while it runs is settled at every
+/// heartbeat (`JobRunner.apply(_:)`, `LimitShares`), within these caps.
 public struct RunLimits: Sendable, Equatable {
     /// Most API requests in flight at once.
     public var concurrency: Int

@@ -7,7 +7,8 @@ public struct PollClaim: Sendable, Equatable {
     public var isFinal: Bool = false
 
     /// How long a claim holds, in ms, before the job falls due again (both engines): longer
-    /// than one status call may take with its retries.
+    /// than one status call may take with its retries. On PostgreSQL never shorter than the
+    /// claiming run's lease, so a live runner's claim does not lapse before its lease could.
     ///
     /// Why claims lapse: a PostgreSQL server may commit a claim and die before its answer
     /// reaches the runner, which then asks again and never polls the jobs of the lost answer;

@@ -121,10 +121,9 @@ struct RunSession {
         return report.outcome.exitCode
     }
 
-    /// The run's limits: its own flags within the store's (`limits`), read once as the run
-    /// starts. Re-reading them at every heartbeat, so that a change reaches runs under way,
-    /// comes with the store-wide limits across runners (issue 13); until then a change applies
-    /// to the runs that start after it.
+    /// The run's caps: its own flags within the store's (`limits`) as the run starts (the HTTP
+    /// client's pool is sized by them). Its part of the store's limits is settled at every
+    /// heartbeat within them (`JobRunner+Heartbeat`).
     private func readLimits() async throws -> RunLimits {
         do {
             return try await RunLimits.read(from: store, ownConcurrency: options.concurrency, ownRate: options.rate)
