@@ -4,7 +4,7 @@
 #
 #   scripts/test-postgres.sh start     # prints the URL to export as UPSCALE_TEST_POSTGRES
 #   scripts/test-postgres.sh stop      # stops the cluster and removes its directory
-#   scripts/test-postgres.sh restart   # pg_ctl restart -m immediate (a crash), same port
+#   scripts/test-postgres.sh restart [MODE]  # pg_ctl restart -m MODE (default immediate: a crash), same port
 #   scripts/test-postgres.sh url       # the URL of the running cluster
 #   scripts/test-postgres.sh down      # pg_ctl stop -m immediate, keeping the cluster (an outage)
 #   scripts/test-postgres.sh up        # starts the stopped cluster again, same port
@@ -55,7 +55,9 @@ case "${1:-start}" in
     ;;
   restart)
     running || { echo "no test cluster is running in $dir" >&2; exit 2; }
-    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -m immediate restart >/dev/null
+    mode=${2:-immediate}
+    case "$mode" in smart | fast | immediate) ;; *) echo "restart mode: smart, fast or immediate, not $mode" >&2; exit 2 ;; esac
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -m "$mode" restart >/dev/null
     url
     ;;
   down)

@@ -51,6 +51,33 @@ import Testing
             try await expectNothingLost(fixture, url, count: 300)
         }
     }
+
+    /// `pg_ctl restart -m fast` while three runners work (issue 13): every session is ended,
+    /// each runner waits the server out, and none takes another's work because of it (a lease
+    /// counts from the server's start at the earliest), so nothing is submitted twice.
+    @Test
+    func aFastRestartUnderThreeRunnersMovesNoWorkAndSubmitsNothingTwice() async throws {
+        try await withOwnCluster("the server restarted under three runners") { cluster, fixture, url in
+            try await fixture.importJobs(900)
+            let runs = try (0..<3).map { _ in try fixture.startRun(["--poll-only", "--concurrency", "4", "--lease", "10"]) }
+            try await waitForProgress(url, runs[0])
+            try await cluster.restart(mode: "fast")
+            var sawIt = 0
+            for running in runs {
+                let ended = await running.wait(timeout: 600)
+                #expect(ended.code == 0, "the runs go on: \(ended.stdout)\n\(ended.stderr.suffix(4000))")
+                #expect(
+                    !ended.stderr.contains("taking over their work"), "no take-over for a restart: \(ended.stderr.suffix(2000))")
+                if ended.stderr.contains("job store lost") { sawIt += 1 }
+            }
+            // Three runners always at the store: a restart that none of them saw proves nothing.
+            #expect(sawIt > 0, "a runner saw the server go")
+            print("[several runners] pg_ctl restart -m fast: \(sawIt) of 3 runners saw the server go")
+            let twice = fixture.simulator.ledger().submissionsByURL.filter { $0.value > 1 }
+            #expect(twice.isEmpty, "nothing submitted twice: \(twice.count), e.g. \(twice.prefix(2))")
+            try await expectNothingLost(fixture, url, count: 900)
+        }
+    }
 }
 
 extension PostgresRestartEndToEndTests {

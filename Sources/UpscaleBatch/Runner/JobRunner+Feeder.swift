@@ -18,23 +18,39 @@ extension JobRunner {
     /// asks the store only when a poll is due), a guard against a wake-up that never comes.
     static let longestSleep = 1.0
 
+    /// When the feeder chose a request's work, and in which term of the lease (`RunLease`):
+    /// a poll starts only while that term holds, and `--verbose` logs the time as its start.
+    struct Choice {
+        let at: Date
+        let term: Int
+    }
+
     func feed() {
         while true {
             slots.wait()
             load.withLock { $0.looking() }
             // Between claims: every job taken so far is claimed (see `applyRescan`).
             submissions.withLock { $0.applyRescan() }
+            let choice = choose()
             let work = nextWork()
             switch work {
             case .submit(let first) where pacer.withLock({ $0 == nil }):
-                startSubmissions(gatherSubmissions(first))
+                startSubmissions(gatherSubmissions(first), at: choice.at)
             case .submit, .poll, .pollAttempt:
-                guard pace() else {
+                guard let paced = pace() else {
                     abandon(work)
                     release()
                     return
                 }
-                start(work)
+                // A poll chosen in a term that has ended (the lease lapsed while the pacer
+                // waited, or while the process was paused) may be another runner's now. A
+                // submission needs no such check: its claim in the store is the check.
+                let isSubmission = if case .submit = work { true } else { false }
+                if !isSubmission, !lease.withLock({ $0.holds(term: choice.term) }) {
+                    release()
+                    continue
+                }
+                start(work, at: paced ?? choice.at)
             case .idle(let until):
                 release()
                 sleep(until: until)
@@ -43,6 +59,11 @@ extension JobRunner {
                 return
             }
         }
+    }
+
+    /// Taken before `nextWork` checks the lease, so a choice can only be older than that check.
+    private func choose() -> Choice {
+        Choice(at: Date(), term: lease.withLock { $0.term })
     }
 
     /// The feeder stops: asked to, or the run is over.
@@ -119,10 +140,11 @@ extension JobRunner {
         var batch = [first]
         while batch.count < Self.claimBatch, slots.wait(timeout: .now()) == .success {
             load.withLock { $0.looking() }
+            let choice = choose()
             let work = nextWork()
             switch work {
             case .submit(let claim): batch.append(claim)
-            case .poll, .pollAttempt: start(work)
+            case .poll, .pollAttempt: start(work, at: choice.at)
             case .idle, .stop:
                 release()
                 return batch
@@ -141,14 +163,17 @@ extension JobRunner {
     }
 
     /// `--rate`: holds the feeder until the pacer's slot for the next start, on the wake-up
-    /// semaphore with that deadline, so a stop ends the wait at once. False when the run stops.
-    private func pace() -> Bool {
-        guard let start = pacer.withLock({ $0?.reserveStart() }) else { return true }
+    /// semaphore with that deadline, so a stop ends the wait at once. Nil when the run stops;
+    /// else the slot's time (`.some(nil)` without a pacer).
+    private func pace() -> Date?? {
+        guard let start = pacer.withLock({ $0?.reserveStart() }) else { return .some(nil) }
         while DispatchTime.now().uptimeNanoseconds < start {
-            if isStopping { return false }
+            if isStopping { return nil }
             _ = wakeup.wait(timeout: DispatchTime(uptimeNanoseconds: start))
         }
-        return !isStopping
+        if isStopping { return nil }
+        let late = DispatchTime.now().uptimeNanoseconds - start
+        return .some(Date(timeIntervalSinceNow: -Double(late) / 1e9))
     }
 
     /// The slot goes back without a request.
@@ -162,18 +187,18 @@ extension JobRunner {
         if case .submit(let claim) = work { withdrawFromSpend(claim.jobID) }
     }
 
-    private func start(_ work: Work) {
+    private func start(_ work: Work, at started: Date) {
         switch work {
-        case .submit(let claim): startSubmissions([claim])
-        case .poll(let claim): startPoll(claim)
-        case .pollAttempt(let claim): startAttemptPoll(claim)
+        case .submit(let claim): startSubmissions([claim], at: started)
+        case .poll(let claim): startPoll(claim, at: started)
+        case .pollAttempt(let claim): startAttemptPoll(claim, at: started)
         case .idle, .stop: break
         }
     }
 
     /// Claims `batch` in one transaction (each attempt recorded before its POST), then sends
     /// each claimed job; a job another run or a webhook took meanwhile gives its slot back.
-    private func startSubmissions(_ batch: [SubmissionClaim]) {
+    private func startSubmissions(_ batch: [SubmissionClaim], at started: Date) {
         if isStopping {
             for claim in batch { abandon(.submit(claim)) }
             for _ in batch { release() }
@@ -196,11 +221,11 @@ extension JobRunner {
             }
             return
         }
-        for (claim, result) in zip(batch, results) { send(claim, result) }
+        for (claim, result) in zip(batch, results) { send(claim, result, at: started) }
     }
 
     /// Acts on one job's claim: sends it, or gives its slot back.
-    private func send(_ claim: SubmissionClaim, _ result: SubmissionClaimResult) {
+    private func send(_ claim: SubmissionClaim, _ result: SubmissionClaimResult, at started: Date) {
         let duplicate: Bool
         switch result {
         case .claimed(let possibleDuplicate):
@@ -225,6 +250,7 @@ extension JobRunner {
             statistics.submissions += 1
             if duplicate { statistics.possibleDuplicates += 1 }
         }
+        logStart("submit", jobID: claim.jobID, at: started)
         let webhookURL = WebhookURL.callbackURL(
             base: configuration.webhookBaseURL, jobID: claim.jobID, secret: secret.withLock { $0 })
         client.submit(imageURL: claim.url, webhookURL: webhookURL, mode: claim.mode) { result in
@@ -235,8 +261,9 @@ extension JobRunner {
         }
     }
 
-    private func startAttemptPoll(_ claim: AttemptPollClaim) {
+    private func startAttemptPoll(_ claim: AttemptPollClaim, at started: Date) {
         beginRequest { $0.polls += 1 }
+        logStart("poll-duplicate", jobID: claim.jobID, requestID: claim.requestID, at: started)
         polls.withLock { $0.started(claim) }
         client.status(requestID: claim.requestID) { result in
             self.handleAttemptPoll(claim, result)
@@ -244,8 +271,9 @@ extension JobRunner {
         }
     }
 
-    private func startPoll(_ claim: PollClaim) {
+    private func startPoll(_ claim: PollClaim, at started: Date) {
         beginRequest { $0.polls += 1 }
+        logStart("poll", jobID: claim.jobID, requestID: claim.requestID, at: started)
         client.status(requestID: claim.requestID) { result in
             self.handlePoll(claim, result)
             self.endRequest()
@@ -258,6 +286,18 @@ extension JobRunner {
             statistics.maxInFlight = max(statistics.maxInFlight, inFlight)
             count(&statistics)
         }
+    }
+
+    /// `--verbose`: a line per request with the time the feeder let it go (the pacer's slot
+    /// under `--rate`), so starts can be counted per second, across runners too. Built only
+    /// when that level is on: the run's hot path.
+    private func logStart(_ call: String, jobID: Int64, requestID: String? = nil, at started: Date) {
+        guard logger.logLevel <= .debug else { return }
+        var metadata: Logger.Metadata = [
+            "api.call": "\(call)", "job.id": "\(jobID)", "request.started_at": "\(UTCTime.milliseconds(started))",
+        ]
+        if let requestID { metadata["job.request_id"] = "\(requestID)" }
+        logger.debug("request started", metadata: metadata)
     }
 
     /// A submission that the API did not take will never be quoted.

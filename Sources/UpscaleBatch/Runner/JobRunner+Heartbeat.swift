@@ -38,10 +38,17 @@ extension JobRunner {
             requestStop(.storeUnavailable(message: message))
             return
         }
-        let (endedLapse, vanished) = lease.withLock { ($0.renewed(sentAt: sent), $0.observe(renewal.liveRunners)) }
+        // A lease that lapsed before this answer (a paused process, a slow store): another
+        // runner may have taken the polls claimed before, so they go before the lease holds
+        // again. The feeder checks the lease first, so it can never start one of them.
+        let answered = DispatchTime.now().uptimeNanoseconds
+        if lease.withLock({ !$0.isHeld(at: answered) }) { polls.withLock { $0.dropClaimed() } }
+        let (endedLapse, vanished) = lease.withLock {
+            ($0.renewed(sentAt: sent, answeredAt: answered), $0.observe(renewal.liveRunners))
+        }
         apply(renewal.grant)
         if endedLapse {
-            logger.warning("the run's lease is renewed: requests start again")
+            logger.warning("the run's lease is renewed after a lapse: requests start again")
             wakeFeeder()
         }
         if !vanished.isEmpty {

@@ -8,6 +8,11 @@ import Dispatch
 /// rate assumed). A runner whose lease lapsed (paused, partitioned, a store that does not
 /// answer) starts no request until a renewal is answered.
 ///
+/// Each lapse ends a term: work chosen in an earlier term (a poll claimed, a slot paced) may
+/// have gone to another runner meanwhile, so the feeder starts it only if the term it chose it
+/// in still holds. That closes the gap of a process paused between choosing work and sending
+/// it, or woken by SIGCONT after the heartbeat has already renewed the lease.
+///
 /// It also remembers which runners were live at the last heartbeat: one that vanished left
 /// work to take over.
 struct RunLease: Sendable {
@@ -15,6 +20,8 @@ struct RunLease: Sendable {
     private var validUntil: UInt64
     private var lapseNoticed = false
     private var knownRunners: Set<String> = []
+    /// Bumped by each renewal that ends a lapse.
+    private(set) var term = 0
 
     /// A lease of `seconds`, first granted by a write sent at `sentAt` (uptime ns).
     init(seconds: Double, sentAt: UInt64) {
@@ -31,11 +38,19 @@ struct RunLease: Sendable {
         return !lapseNoticed
     }
 
-    /// A renewal sent at `sentAt` was answered. True when it ends a lapse the feeder noticed.
-    mutating func renewed(sentAt: UInt64) -> Bool {
+    /// Whether the lease holds at `now` in the given term: work chosen then may start.
+    func holds(term chosenIn: Int, at now: UInt64 = DispatchTime.now().uptimeNanoseconds) -> Bool {
+        term == chosenIn && isHeld(at: now)
+    }
+
+    /// A renewal sent at `sentAt` was answered at `answeredAt`. True when it ends a lapse
+    /// (noticed by the feeder or not: a paused process notices nothing), which ends the term.
+    mutating func renewed(sentAt: UInt64, answeredAt: UInt64) -> Bool {
+        let lapsed = lapseNoticed || !isHeld(at: answeredAt)
         validUntil = max(validUntil, sentAt + duration)
-        defer { lapseNoticed = false }
-        return lapseNoticed
+        lapseNoticed = false
+        if lapsed { term += 1 }
+        return lapsed
     }
 
     /// The live runners now; returns those live at the last look that are gone.

@@ -5,6 +5,11 @@ public struct PollClaim: Sendable, Equatable {
     public var pollCount: Int
     /// The job is final already: this is its one poll for its cost.
     public var isFinal: Bool = false
+    /// The run that claimed it, where claims name their owner (PostgreSQL): the answer's
+    /// facts are recorded whoever holds the job now, but only the owner's answer ends the
+    /// claim and schedules the next poll, so a runner that lapsed and woke up late never
+    /// clears the claim of the runner that took its poll over.
+    public var owner: String? = nil
 
     /// How long a claim holds, in ms, before the job falls due again (both engines): longer
     /// than one status call may take with its retries. On PostgreSQL never shorter than the

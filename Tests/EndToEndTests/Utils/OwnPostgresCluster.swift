@@ -23,6 +23,8 @@ struct OwnPostgresCluster {
     /// `pg_ctl stop -m immediate`: the server is gone until `up()`.
     func down() async throws { _ = try await call("down") }
     func up() async throws { _ = try await call("up") }
+    /// `pg_ctl restart -m MODE` (`fast`: every session ended, a clean shutdown, and up again).
+    func restart(mode: String) async throws { _ = try await call("restart", mode) }
 
     /// Stops the cluster and removes its directory.
     func stop() async {
@@ -30,9 +32,9 @@ struct OwnPostgresCluster {
         try? FileManager.default.removeItem(atPath: script.directory)
     }
 
-    private func call(_ command: String) async throws -> String {
+    private func call(_ command: String, _ arguments: String...) async throws -> String {
         let result = try await script.runExecutable(
-            "/bin/bash", [BinaryRunner.packageRoot + "/scripts/test-postgres.sh", command], timeout: 180)
+            "/bin/bash", [BinaryRunner.packageRoot + "/scripts/test-postgres.sh", command] + arguments, timeout: 180)
         guard result.code == 0 else { throw ScriptFailed(command: command, code: result.code, stderr: result.stderr) }
         return result.stdout
     }

@@ -120,6 +120,22 @@ import Testing
             let polls = try await earlyPolls + store.claimDuePolls(limit: 10, batch: nil, runID: runB.runID).map(\.jobID)
             #expect(polls == [ofC[0]], "B's heartbeat made C's poll claim due, and A's stays A's")
 
+            // C's answer to the poll B took over arrives late: its facts count, B's claim stays
+            // (C's "ask again at once" is not applied); B's own answer ends B's claim.
+            let inProgress = StatusAnswer(state: .inProgress, rawStatus: "IN_PROGRESS")
+            func answer(by run: RunIdentity) -> PollResult {
+                PollResult(
+                    claim: PollClaim(jobID: ofC[0], requestID: "req-run-c", pollCount: 0, owner: run.runID),
+                    answer: inProgress, nextPollAt: 0)
+            }
+            _ = try await store.recordPollResults([answer(by: runC)])
+            #expect(try await store.job(id: ofC[0])?.state == .inProgress, "the late answer's facts are recorded")
+            #expect(
+                try await store.claimDuePolls(limit: 10, batch: nil, runID: runB.runID).isEmpty,
+                "a late answer leaves the new owner's claim alone")
+            _ = try await store.recordPollResults([answer(by: runB)])
+            #expect(try await store.claimDuePolls(limit: 10, batch: nil, runID: runB.runID).map(\.jobID) == [ofC[0]])
+
             // C's answer for the submission B took over arrives late: the job stays B's, and
             // C's request is kept as an extra attempt, owed its cost poll.
             try await store.recordSubmitted([

@@ -23,9 +23,12 @@ extension PostgresJobStore {
         var errors: [String] = []
         var hasError: [Bool] = []
         var nextPollAt: [Int64] = []
+        /// The claim's owner, "" when it names none (then the answer ends any claim).
+        var owners: [String] = []
 
         mutating func append(_ result: PollResult, answer: StatusAnswer) {
             ids.append(result.claim.jobID)
+            owners.append(result.claim.owner ?? "")
             requestIDs.append(result.claim.requestID)
             if let state = answer.state, state != .pending {
                 states.append(state.rawValue)
@@ -42,7 +45,17 @@ extension PostgresJobStore {
             hasError.append(answer.error != nil)
             nextPollAt.append(result.nextPollAt)
         }
+
+        /// A poll that brought no usable answer: only its schedule (the rest stays empty).
+        mutating func appendUnanswered(_ result: PollResult) {
+            ids.append(result.claim.jobID)
+            owners.append(result.claim.owner ?? "")
+            nextPollAt.append(result.nextPollAt)
+        }
     }
+
+    /// Whether the answer's claim is the job's current one (`PollClaim.owner`).
+    static let claimHeld = "(v.owner = '' OR j.polling_run IS NOT DISTINCT FROM v.owner)"
 
     /// Applies every answer in `columns` with one statement, on `connection`'s transaction.
     func applyPollAnswers(_ columns: PollAnswerColumns, on connection: PostgresConnection) async throws {
@@ -63,27 +76,29 @@ extension PostgresJobStore {
                 error = CASE WHEN \(unescaped: newState) = 'FAILED'
                              THEN coalesce(CASE WHEN v.has_error THEN v.error END, j.error, 'the API reported FAILED')
                              ELSE j.error END,
-                poll_count = j.poll_count + 1, polling = false, not_found_polls = 0, not_found_since = NULL,
+                poll_count = j.poll_count + 1, not_found_polls = 0, not_found_since = NULL,
+                polling = CASE WHEN \(unescaped: Self.claimHeld) THEN false ELSE j.polling END,
                 next_poll_at = CASE WHEN \(unescaped: newState) IN \(unescaped: PGSQL.finalStates) THEN NULL
-                                    ELSE v.next_poll_at END,
+                                    WHEN \(unescaped: Self.claimHeld) THEN v.next_poll_at ELSE j.next_poll_at END,
                 updated_at = \(unescaped: PGSQL.now)
             FROM unnest(\(columns.ids), \(columns.requestIDs), \(columns.states), \(columns.allowed),
                         \(columns.costs), \(columns.hasCost), \(columns.resultURLs), \(columns.hasResultURL),
-                        \(columns.errors), \(columns.hasError), \(columns.nextPollAt))
+                        \(columns.errors), \(columns.hasError), \(columns.nextPollAt), \(columns.owners))
                  AS v(id, request_id, state, allowed, cost, has_cost, result_url, has_result_url, error, has_error,
-                      next_poll_at)
+                      next_poll_at, owner)
             WHERE j.id = v.id AND j.request_id = v.request_id
             """, on: connection)
     }
 
-    /// Reschedules the polls that brought no usable answer, with one statement.
-    func reschedulePolls(ids: [Int64], nextPollAt: [Int64], on connection: PostgresConnection) async throws {
-        guard !ids.isEmpty else { return }
+    /// Reschedules the polls that brought no usable answer, with one statement: those whose
+    /// claim is still the job's.
+    func reschedulePolls(_ columns: PollAnswerColumns, on connection: PostgresConnection) async throws {
+        guard !columns.ids.isEmpty else { return }
         try await execute(
             """
             UPDATE jobs AS j SET polling = false, next_poll_at = v.next_poll_at
-            FROM unnest(\(ids), \(nextPollAt)) AS v(id, next_poll_at)
-            WHERE j.id = v.id AND j.next_poll_at IS NOT NULL
+            FROM unnest(\(columns.ids), \(columns.nextPollAt), \(columns.owners)) AS v(id, next_poll_at, owner)
+            WHERE j.id = v.id AND j.next_poll_at IS NOT NULL AND \(unescaped: Self.claimHeld)
             """, on: connection)
     }
 }

@@ -128,7 +128,8 @@ extension PostgresJobStore {
             ).compactMap { row -> (PollClaim, Int64)? in
                 let (id, requestID, pollCount, final, due) = try row.decode((Int64, String?, Int, Bool, Int64).self)
                 guard let requestID else { return nil }
-                return (PollClaim(jobID: id, requestID: requestID, pollCount: pollCount, isFinal: final), due)
+                let claim = PollClaim(jobID: id, requestID: requestID, pollCount: pollCount, isFinal: final, owner: runID)
+                return (claim, due)
             }.sorted { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0.jobID < $1.0.jobID) }.map(\.0)
         }
     }
@@ -164,8 +165,7 @@ extension PostgresJobStore {
     /// Applies answers that name each job once; returns the jobs failed as unknown requests.
     private func record(_ results: [PollResult], on connection: PostgresConnection) async throws -> [Int64] {
         var answered = PollAnswerColumns()
-        var unansweredIDs: [Int64] = []
-        var unansweredNext: [Int64] = []
+        var unanswered = PollAnswerColumns()
         var notFound: [PollResult] = []
         for result in results {
             if result.notFound {
@@ -173,12 +173,11 @@ extension PostgresJobStore {
             } else if let answer = result.answer {
                 answered.append(result, answer: answer)
             } else {
-                unansweredIDs.append(result.claim.jobID)
-                unansweredNext.append(result.nextPollAt)
+                unanswered.appendUnanswered(result)
             }
         }
         try await applyPollAnswers(answered, on: connection)
-        try await reschedulePolls(ids: unansweredIDs, nextPollAt: unansweredNext, on: connection)
+        try await reschedulePolls(unanswered, on: connection)
         var failedUnknown: [Int64] = []
         for result in notFound {
             if try await recordNotFound(result, on: connection) { failedUnknown.append(result.claim.jobID) }
@@ -191,13 +190,16 @@ extension PostgresJobStore {
         let now = StoreClock.millis()
         let jobID = result.claim.jobID
         let requestID = result.claim.requestID
+        let owner = result.claim.owner ?? ""
         guard
             let row = try await rows(
                 """
                 UPDATE jobs SET not_found_polls = not_found_polls + 1, not_found_since = coalesce(not_found_since, \(now)),
-                       polling = false, poll_count = poll_count + 1,
+                       polling = CASE WHEN \(owner) = '' OR polling_run IS NOT DISTINCT FROM \(owner) THEN false ELSE polling END,
+                       poll_count = poll_count + 1,
                        next_poll_at = CASE WHEN state IN \(unescaped: PGSQL.finalStates) THEN NULL
-                                           ELSE \(result.nextPollAt) END,
+                                           WHEN \(owner) = '' OR polling_run IS NOT DISTINCT FROM \(owner)
+                                           THEN \(result.nextPollAt) ELSE next_poll_at END,
                        updated_at = \(unescaped: PGSQL.now)
                 WHERE id = \(jobID) AND request_id = \(requestID)
                 RETURNING not_found_polls, not_found_since, state
