@@ -241,6 +241,20 @@ import Testing
         }
     }
 
+    /// A session paused inside a transaction is ended by the server, locks and all, after
+    /// `PostgresSettings.idleInTransactionTimeout` (the paused-runner case).
+    @Test func theStoresConnectionsEndASessionLeftIdleInATransaction() async throws {
+        try await withDatabase { database in
+            let store = try await PostgresJobStore.openOrCreate(database.url)
+            defer { store.close() }
+            let setting = try await store.client.withConnection { connection in
+                try await connection.query("SHOW idle_in_transaction_session_timeout", logger: store.logger).collect().first?
+                    .decode(String.self)
+            }
+            #expect(setting == "\(PostgresSettings.idleInTransactionTimeout)s")
+        }
+    }
+
     @Test func aRoleThatMayOnlyReadReadsAndACommandThatWritesNamesThePermission() async throws {
         try await withDatabase { database in
             let store = try await JobStores.openOrCreate(database.url)

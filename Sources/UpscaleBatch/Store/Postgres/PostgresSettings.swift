@@ -16,12 +16,22 @@ struct PostgresSettings: Sendable {
     /// whatever the server's default (`synchronous_commit` on: what keeps money from being
     /// spent twice must survive a server crash); writes that may be lost opt out per
     /// transaction. Set at connect, it costs no round trip per write.
+    ///
+    /// A session left idle inside a transaction is ended by the server after
+    /// `idleInTransactionTimeout`: a runner paused (SIGSTOP) or cut off between two statements
+    /// of a transaction would otherwise keep its row locks, and with them every other runner's
+    /// writes to those jobs, until it came back.
     var startupParameters: [(String, String)] {
         [
             ("search_path", PostgresJobStore.schema), ("application_name", "upscale-batch"),
             ("synchronous_commit", "on"),
+            ("idle_in_transaction_session_timeout", "\(Self.idleInTransactionTimeout * 1000)"),
         ]
     }
+
+    /// Seconds; far longer than any of the tool's transactions waits on its client between
+    /// statements (microseconds: they are sent back to back), and under the default lease.
+    static let idleInTransactionTimeout = 15
 
     /// TLS as libpq's `sslmode` means it: `prefer` and `require` encrypt without verifying the
     /// certificate; `verify-full` verifies it against `sslrootcert` (else the system's roots)
