@@ -119,7 +119,7 @@ struct RunnersBenchmark: AsyncParsableCommand {
                     url: db,
                     """
                     SELECT count(*) FROM upscale_batch.jobs
-                    WHERE polling_run = '\(run)'
+                    WHERE (polling AND polling_run = '\(run)')
                        OR (submitting AND submitting_run = '\(run)' AND request_id IS NULL AND state = 'PENDING')
                     """
                 ).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
