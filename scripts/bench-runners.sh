@@ -18,7 +18,7 @@
 # (scripts/test-postgres.sh): the figures compare our work with PostgreSQL's own, not the disk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-JOBS=${JOBS:-5000}
+JOBS=${JOBS:-10000}
 CLAIM_JOBS=${CLAIM_JOBS:-300000}
 SECONDS_EACH=${SECONDS_EACH:-30}
 LOOPS=${LOOPS:-3}

@@ -19,7 +19,7 @@ struct RunnersBenchmark: AsyncParsableCommand {
         commandName: "runners", abstract: "Several runners on one PostgreSQL store: requests/s and take-over time.")
 
     @Option(help: "A PostgreSQL URL (its upscale_batch schema is dropped before each measurement).") var db: String
-    @Option(help: "Jobs per measurement.") var jobs = 5_000
+    @Option(help: "Jobs per measurement.") var jobs = 10_000
     @Option(help: "The store's concurrency (limits --concurrency), and each runner's own.") var concurrency = 64
     @Option(help: "Simulated API latency, seconds.") var latency = 0.020
     @Option(help: "Simulated job duration, seconds.") var jobDuration = 0.05

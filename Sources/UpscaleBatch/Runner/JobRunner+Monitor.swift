@@ -124,7 +124,9 @@ extension JobRunner {
             let outstanding = try wait { store in try await store.runOutstanding(runID: runID) }
             guard outstanding.inFlight == 0 && outstanding.awaitingPoll == 0 else { return false }
             guard load.withLock({ $0.held == 0 && $0.looks == feederLooksBefore }) else { return false }
-            return !sharing || submissions.withLock { $0.isDrained }
+            // Nothing unsubmitted left in the scope (others did it all) ends a run whose feeder
+            // never read: one that had no part of the store's limits yet, say.
+            return !sharing || outstanding.unsubmitted == 0 || submissions.withLock { $0.isDrained }
         } catch {
             storeFailed(error, while: "checking progress")
             return false

@@ -107,8 +107,9 @@ public protocol JobStore: Sendable {
     func recordRunSucceeded(at date: Date) async throws(StoreError)
     /// Credits per mode of the run's scope's jobs that ended (the run's credits counters).
     func runCredits(runID: String) async throws(StoreError) -> [String: CostTotals]
-    /// Jobs of the run's scope still in flight, and final ones still owed their cost poll.
-    func runOutstanding(runID: String) async throws(StoreError) -> (inFlight: Int, awaitingPoll: Int)
+    /// Jobs of the run's scope still in flight, final ones still owed their cost poll, and
+    /// unsubmitted ones (whoever holds them).
+    func runOutstanding(runID: String) async throws(StoreError) -> RunOutstanding
     /// How many of the run's scope were finished by a webhook.
     func webhookCompletions(runID: String) async throws(StoreError) -> Int
     /// Fails the run's jobs submitted before `cutoff` and still not final (`--job-timeout`).

@@ -66,7 +66,7 @@ final class CountingStore: JobStore {
     }
     func recordRunSucceeded(at date: Date) async throws(StoreError) { try await base.recordRunSucceeded(at: date) }
     func runCredits(runID: String) async throws(StoreError) -> [String: CostTotals] { try await base.runCredits(runID: runID) }
-    func runOutstanding(runID: String) async throws(StoreError) -> (inFlight: Int, awaitingPoll: Int) {
+    func runOutstanding(runID: String) async throws(StoreError) -> RunOutstanding {
         try await base.runOutstanding(runID: runID)
     }
     func webhookCompletions(runID: String) async throws(StoreError) -> Int { try await base.webhookCompletions(runID: runID) }

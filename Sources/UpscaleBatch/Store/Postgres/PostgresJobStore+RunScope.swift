@@ -123,20 +123,21 @@ extension PostgresJobStore {
         }
     }
 
-    public func runOutstanding(runID: String) async throws(StoreError) -> (inFlight: Int, awaitingPoll: Int) {
+    public func runOutstanding(runID: String) async throws(StoreError) -> RunOutstanding {
         let counts = try await read { [self] connection in
             let row = try await rows(
                 """
                 SELECT count(*) FILTER (WHERE j.request_id IS NOT NULL AND j.state NOT IN \(unescaped: PGSQL.finalStates)),
-                       count(*) FILTER (WHERE j.next_poll_at IS NOT NULL)
+                       count(*) FILTER (WHERE j.next_poll_at IS NOT NULL),
+                       count(*) FILTER (WHERE j.state = 'PENDING' AND j.request_id IS NULL)
                 FROM run_scope s JOIN jobs j ON j.id = s.job_id
                 WHERE s.run_id = \(runID)
                 """, on: connection
             ).first
-            let (inFlight, awaiting) = try row?.decode((Int, Int).self) ?? (0, 0)
-            return [inFlight, awaiting]
+            let (inFlight, awaiting, unsubmitted) = try row?.decode((Int, Int, Int).self) ?? (0, 0, 0)
+            return [inFlight, awaiting, unsubmitted]
         }
-        return (counts[0], counts[1])
+        return RunOutstanding(inFlight: counts[0], awaitingPoll: counts[1], unsubmitted: counts[2])
     }
 
     public func webhookCompletions(runID: String) async throws(StoreError) -> Int {

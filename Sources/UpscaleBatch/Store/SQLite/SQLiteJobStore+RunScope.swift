@@ -93,17 +93,19 @@ extension SQLiteJobStore {
 
     /// What still keeps a run going: jobs of its scope in flight, and jobs of its scope (or
     /// owed their one cost poll by it) still waiting for a poll. Nothing outside the scope.
-    public func runOutstanding(runID: String) async throws(StoreError) -> (inFlight: Int, awaitingPoll: Int) {
+    public func runOutstanding(runID: String) async throws(StoreError) -> RunOutstanding {
         try await read { db in
             let row = try Row.fetchOne(
                 db,
                 sql: """
                     SELECT coalesce(sum(j.request_id IS NOT NULL AND j.state NOT IN \(StoreSQL.finalStates)), 0) AS in_flight,
-                           coalesce(sum(j.next_poll_at IS NOT NULL), 0) AS awaiting
+                           coalesce(sum(j.next_poll_at IS NOT NULL), 0) AS awaiting,
+                           coalesce(sum(j.state = 'PENDING' AND j.request_id IS NULL), 0) AS unsubmitted
                     FROM run_scope s JOIN jobs j ON j.id = s.job_id
                     WHERE s.run_id = ?
                     """, arguments: [runID])
-            return (row?["in_flight"] ?? 0, row?["awaiting"] ?? 0)
+            return RunOutstanding(
+                inFlight: row?["in_flight"] ?? 0, awaitingPoll: row?["awaiting"] ?? 0, unsubmitted: row?["unsubmitted"] ?? 0)
         }
     }
 
