@@ -8,7 +8,7 @@
 #      coordinating costs), with the simulator's most requests in flight (never above 64);
 #   2. the take-over time of a runner's claims after SIGKILL (target <= lease + one heartbeat);
 #   3. claims per second through the store (R loops that reserve, claim and record a batch,
-#      no API) beside `pgbench -c R -T S` running the same statements (target >= 0.7).
+#      no API) beside `pgbench -c R -t N` running the same statements, as many batches (target >= 0.7).
 # ROUNDS=3 repeats it (the README's figures, with the machine's noise as the spread).
 #
 #   scripts/bench-runners.sh

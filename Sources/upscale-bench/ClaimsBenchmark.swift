@@ -6,7 +6,7 @@ import UpscaleBatch
 /// 13, point 2), with no API: R loops, each a runner of its own, reserve the next batch of
 /// their scope's unsubmitted jobs, claim them, and record a request id for each (the three
 /// transactions a batch of submissions costs), through the store's contract; beside `pgbench
-/// -c R -T S` running the same three statements in the same transactions on the same store,
+/// -c R -t N` running the same three statements, as many batches, on the same store,
 /// reset between the two. Prints claims per second of each and their ratio (target >= 0.7).
 struct ClaimsBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,26 +28,30 @@ struct ClaimsBenchmark: AsyncParsableCommand {
         try BenchSupport.run(["import", directory + "/jobs.csv"], environment: ["UPSCALE_DB": db], directory: directory)
         print("claims benchmark: \(jobs) pending jobs, \(loops) loop(s) of \(batch) jobs per claim, \(seconds) s each side")
 
-        let ours = try await storeLoops()
+        let (ours, batches) = try await storeLoops()
         print(String(format: "  upscale-batch store: %.0f claims/s", ours))
         try reset()
-        let theirs = try pgbench(directory: directory)
+        // The same number of batches per client as our loops made in their time.
+        let theirs = try pgbench(directory: directory, transactionsPerClient: max(1, batches / loops))
         print(String(format: "  pgbench, same statements: %.0f claims/s", theirs))
         print(String(format: "  ratio store / pgbench: %.2f (target >= 0.7)", ours / theirs))
     }
 
-    /// Claims per second of `loops` runners through the store's contract.
-    private func storeLoops() async throws -> Double {
+    /// Claims per second of `loops` runners through the store's contract, and the batches made.
+    private func storeLoops() async throws -> (Double, Int) {
         let store = try await JobStores.open(db)
         defer { (store as? PostgresJobStore)?.close() }
-        let deadline = Date().addingTimeInterval(Double(seconds))
         let batch = batch
-        let claimed = try await withThrowingTaskGroup(of: Int.self) { group in
-            for loop in 0..<loops {
-                let run = RunIdentity(runID: "claims-\(loop)", lease: 600)
-                _ = try await store.beginRun(run, batch: nil)
+        let runs = (0..<loops).map { RunIdentity(runID: "claims-\($0)", lease: 600) }
+        for run in runs { _ = try await store.beginRun(run, batch: nil) }
+        // The clock starts once every run has recorded its scope, as pgbench's runs are set up
+        // before it starts (`reset`).
+        let started = Date()
+        let deadline = started.addingTimeInterval(Double(seconds))
+        let (claimed, batches) = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+            for run in runs {
                 group.addTask {
-                    var claimed = 0
+                    var (claimed, batches) = (0, 0)
                     var cursor: Int64 = 0
                     while Date() < deadline {
                         let page = try await store.unsubmittedJobs(runID: run.runID, afterID: cursor, limit: batch)
@@ -62,16 +66,18 @@ struct ClaimsBenchmark: AsyncParsableCommand {
                                     jobID: $0.jobID, requestID: "r-\($0.jobID)", firstPollAt: Int64.max / 2, runID: run.runID)
                             })
                         claimed += won.count
+                        batches += 1
                     }
-                    return claimed
+                    return (claimed, batches)
                 }
             }
-            var total = 0
-            for try await count in group { total += count }
+            var total = (0, 0)
+            for try await (claimed, batches) in group { total = (total.0 + claimed, total.1 + batches) }
             return total
         }
-        for loop in 0..<loops { try await store.endRun(runID: "claims-\(loop)") }
-        return Double(claimed) / Double(seconds)
+        let elapsed = Date().timeIntervalSince(started)
+        for run in runs { try await store.endRun(runID: run.runID) }
+        return (Double(claimed) / elapsed, batches)
     }
 
     /// Every job unsubmitted again, and one registered run per pgbench client.
@@ -97,21 +103,25 @@ struct ClaimsBenchmark: AsyncParsableCommand {
         }
     }
 
-    /// Claims per second of `pgbench -c loops -T seconds` running the store's three statements.
-    private func pgbench(directory: String) throws -> Double {
+    /// Claims per second of `pgbench -c loops -t N` running the store's three statements, over
+    /// its wall time. A count, not `-T`: pgbench ends `-T` with SIGALRM, which a child of this
+    /// process may never see (it ran for minutes, ignoring SIGINT too).
+    private func pgbench(directory: String, transactionsPerClient: Int) throws -> Double {
         let script = directory + "/claims.pgbench"
+        let started = Date()
         try Self.script(batch: batch).write(toFile: script, atomically: true, encoding: .utf8)
         let (status, output) = try BenchSupport.run(
             [
-                "pgbench", "-n", "-c", "\(loops)", "-j", "\(loops)", "-T", "\(seconds)", "-D", "cursor=0", "-f", script,
-                BenchSupport.psqlURL(db),
+                "pgbench", "-n", "-c", "\(loops)", "-j", "\(loops)", "-t", "\(transactionsPerClient)", "-D", "cursor=0",
+                "-f", script, BenchSupport.psqlURL(db),
             ], directory: directory, binary: "/usr/bin/env")
+        let elapsed = Date().timeIntervalSince(started)
         guard status == 0 else { throw BenchError("pgbench failed:\n\(output)") }
         let claimed =
             Int(
                 try BenchSupport.psql(url: db, "SELECT count(*) FROM upscale_batch.jobs WHERE request_id IS NOT NULL")
                     .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-        return Double(claimed) / Double(seconds)
+        return Double(claimed) / elapsed
     }
 
     /// The store's statements of a batch, as `PostgresJobStore` sends them (reserve, claim,

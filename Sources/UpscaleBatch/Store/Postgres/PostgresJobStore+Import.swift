@@ -19,12 +19,14 @@ extension PostgresJobStore {
     ) async throws -> ImportedRows {
         let logger = logger
         do {
-            return try await withLeasedConnection { [self] connection in
+            let imported = try await withLeasedConnection { [self] connection in
                 try await connection.inTransaction(logger: logger) { connection in
                     try await importJobs(
                         on: connection, batchName: batchName, sourceFile: sourceFile, timestamp: timestamp, source: source)
                 }
             }
+            if imported.inserted >= Self.rowsWorthStatistics { await refreshStatistics("jobs") }
+            return imported
         } catch let failure as SourceFailure {
             throw failure.error
         } catch {

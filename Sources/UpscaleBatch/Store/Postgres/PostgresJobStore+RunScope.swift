@@ -12,6 +12,12 @@ extension PostgresJobStore {
     static let endLapsedRunsAfter = "interval '1 hour'"
 
     public func beginRun(_ run: RunIdentity, batch: String?) async throws(StoreError) -> Int {
+        let scope = try await recordRun(run, batch: batch)
+        if scope >= Self.rowsWorthStatistics { await refreshStatistics("run_scope") }
+        return scope
+    }
+
+    private func recordRun(_ run: RunIdentity, batch: String?) async throws(StoreError) -> Int {
         let now = StoreClock.millis()
         let store = displayName
         return try await write { [self] connection in
