@@ -112,7 +112,10 @@ struct RunnersBenchmark: AsyncParsableCommand {
         let extra = ["--lease", "\(lease)"]
         let survivor = try startRun(baseURL, directory, environment, extra: extra)
         let victim = try startRun(baseURL, directory, environment, extra: extra)
-        defer { survivor.terminate() }
+        defer {
+            survivor.terminate()
+            survivor.waitUntilExit()  // before the next measurement drops the store under it
+        }
         let held = { (run: String) throws -> Int in
             Int(
                 try BenchSupport.psql(

@@ -11,21 +11,8 @@ extension JobRunner {
     /// How often the lease is renewed: a third of it, so two beats may fail before it lapses.
     var heartbeatPeriod: Double { configuration.lease / 3 }
 
-    /// The beat while the run shares store-wide limits with other live runners: shares move
-    /// at heartbeats (a runner gives back only at its own), so with a beat of lease/3 a
-    /// runner that joins would wait two of them (20 s by default) for its part while the
-    /// limit goes partly unused. One short transaction a second per runner costs little.
-    static let sharingBeat = 1.0
-
     func scheduleHeartbeat() {
-        let period = sharesLimits.withLock { $0 } ? min(heartbeatPeriod, Self.sharingBeat) : heartbeatPeriod
-        heartbeatQueue.asyncAfter(deadline: .now() + period) { self.heartbeat() }
-    }
-
-    /// Whether a renewal says the run shares store-wide limits with other live runners.
-    func noteSharing(_ renewal: RunRenewal) {
-        let limited = renewal.grant.concurrency != nil || renewal.grant.rate != nil
-        sharesLimits.withLock { $0 = limited && renewal.liveRunners.count > 1 }
+        heartbeatQueue.asyncAfter(deadline: .now() + heartbeatPeriod) { self.heartbeat() }
     }
 
     func heartbeat() {
@@ -60,7 +47,6 @@ extension JobRunner {
             ($0.renewed(sentAt: sent, answeredAt: answered), $0.observe(renewal.liveRunners))
         }
         apply(renewal.grant)
-        noteSharing(renewal)
         if endedLapse {
             logger.warning("the run's lease is renewed after a lapse: requests start again")
             wakeFeeder()

@@ -76,8 +76,6 @@ public final class JobRunner: Sendable {
     let ending = Mutex(false)
     /// The run's part of the store-wide limits, within its own (`JobRunner+Heartbeat`).
     let granted: Mutex<(concurrency: Int, rate: Double?)>
-    /// Whether it shares them with other live runners: the heartbeat comes faster then.
-    let sharesLimits = Mutex(false)
 
     public init(store: any JobStore, client: any EnhancorClient, configuration: RunConfiguration, logger: Logger) {
         self.store = store
@@ -109,7 +107,6 @@ public final class JobRunner: Sendable {
         let first = try await store.renewRun(runID: runID, inFlight: 0, demand: demand(inFlight: 0))
         _ = lease.withLock { $0.observe(first.liveRunners) }
         apply(first.grant)
-        noteSharing(first)
         // Duplicate attempts still owed their cost poll are polled first.
         let attempts = try await store.duplicateAttemptsToPoll(batch: configuration.batch)
         let inFlight = try await store.runOutstanding(runID: runID).inFlight
