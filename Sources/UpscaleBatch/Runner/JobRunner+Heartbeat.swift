@@ -52,8 +52,11 @@ extension JobRunner {
             wakeFeeder()
         }
         if !vanished.isEmpty {
-            logger.warning(
-                "runner(s) \(vanished.sorted().joined(separator: ", ")) stopped renewing their lease: taking over their work")
+            // Info, not a warning: a runner that finished its part and ended vanishes too, every
+            // night; one that died shows in the duplicates and in its own host's log.
+            logger.info(
+                "runner(s) \(vanished.sorted().joined(separator: ", ")) no longer live (ended, or lease lapsed): taking over any work left"
+            )
             takeOverLeftWork()
         }
         scheduleHeartbeat()
