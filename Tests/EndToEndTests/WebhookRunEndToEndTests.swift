@@ -26,13 +26,13 @@ import Testing
         let jobs = try fixture.jobs()
         #expect(jobs.allSatisfy { $0["state"] as String == "COMPLETED" && ($0["cost"] as Int?) == 240 })
         // The run's own status calls (its summary). One for each job's cost; with every core
-        // busy a call sometimes fails (its answer not read in time: the run then took the
-        // poll interval longer) and is asked again at the poll interval: a few more, never a
-        // poll per job on schedule (that would be 80: the polls never say COMPLETED here).
+        // busy a few more (41-44 for 40 seen under `under-load`, not traced to one cause: a
+        // call whose answer came too late, a webhook crossing a poll already claimed), never
+        // a second poll per job (80 or more: the polls never say COMPLETED here).
         let statusCalls = Self.statusCalls(in: result.stdout)
         let atTheAPI = fixture.simulator.ledger().requests["status"]?.values.reduce(0, +) ?? 0
         #expect(
-            statusCalls > 0 && statusCalls <= jobs.count + 2,
+            statusCalls > 0 && statusCalls <= jobs.count + jobs.count / 8,
             "one status call per job, for its cost (\(statusCalls) for \(jobs.count); \(atTheAPI) at the API)")
         // The simulator counts a webhook once it has read our answer, which may come after the
         // run's exit (the run ends at its last commit): wait for the count, do not race it.
