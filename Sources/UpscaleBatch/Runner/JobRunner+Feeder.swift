@@ -106,8 +106,12 @@ extension JobRunner {
 
     private func nextSubmission(now: Int64) -> SubmissionClaim? {
         if stop.withLock({ $0.submissionsOver }) { return nil }
-        let (needsRead, cursor) = submissions.withLock { ($0.needsRead, $0.cursor) }
+        let (needsRead, cursor, rescanWaits) = submissions.withLock { ($0.needsRead, $0.cursor, $0.rescanRequested) }
         if needsRead {
+            // A rescan starts from the feeder's next look, once the jobs gathered so far are
+            // claimed (`applyRescan`): the batch goes now, so a lapsed runner's work is taken
+            // within one claim, never after the rest of the scope.
+            if rescanWaits { return nil }
             do throws(StoreError) {
                 let runID = runID
                 let claims = try wait { store in try await store.unsubmittedJobs(runID: runID, afterID: cursor, limit: 256) }

@@ -11,8 +11,26 @@ extension JobRunner {
     /// How often the lease is renewed: a third of it, so two beats may fail before it lapses.
     var heartbeatPeriod: Double { configuration.lease / 3 }
 
-    func scheduleHeartbeat() {
-        heartbeatQueue.asyncAfter(deadline: .now() + heartbeatPeriod) { self.heartbeat() }
+    /// How soon a run beats again while its part of the store-wide limits is moving
+    /// (`RunRenewal.settling`): a runner that gives back does so as its requests end, and one
+    /// that waits takes what was given back, each within a fraction of a second.
+    static let settlingBeat = 0.2
+
+    /// How often a run beats while it shares the store-wide limits with other live runners: a
+    /// runner that joins, runs out of work or dies changes everyone's part, and the others
+    /// learn it only at their own beat. One small transaction a second per runner.
+    static let sharingBeat = 1.0
+
+    /// When the next beat is due after `renewal`: never later than lease/3.
+    func nextBeat(after renewal: RunRenewal?) -> Double {
+        guard let renewal else { return heartbeatPeriod }
+        if renewal.settling { return min(heartbeatPeriod, Self.settlingBeat) }
+        let shares = renewal.grant != LimitGrant() && renewal.liveRunners.count > 1
+        return shares ? min(heartbeatPeriod, Self.sharingBeat) : heartbeatPeriod
+    }
+
+    func scheduleHeartbeat(after renewal: RunRenewal? = nil) {
+        heartbeatQueue.asyncAfter(deadline: .now() + nextBeat(after: renewal)) { self.heartbeat() }
     }
 
     func heartbeat() {
@@ -59,7 +77,7 @@ extension JobRunner {
             )
             takeOverLeftWork()
         }
-        scheduleHeartbeat()
+        scheduleHeartbeat(after: renewal)
     }
 
     /// What the run could use now, for its part of the store's limits: its whole cap while it

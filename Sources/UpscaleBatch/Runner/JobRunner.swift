@@ -118,7 +118,7 @@ public final class JobRunner: Sendable {
             completion.withLock { $0.wait(continuation) }
             feederQueue.async { self.feed() }
             monitorQueue.async { self.monitor() }
-            scheduleHeartbeat()
+            scheduleHeartbeat(after: first)
         }
     }
 

@@ -22,7 +22,7 @@ struct SubmissionSource: Sendable {
 
     /// Another runner's work was left (its lease lapsed): read the scope again from its start
     /// at the feeder's next look (`applyRescan`), never in the middle of gathering a claim.
-    private var rescanRequested = false
+    private(set) var rescanRequested = false
 
     init(spend: SpendGuard?) { self.spend = spend }
 

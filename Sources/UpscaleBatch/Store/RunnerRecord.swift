@@ -34,10 +34,16 @@ public struct RunRenewal: Sendable, Equatable {
     public var liveRunners: Set<String>
     /// The run's part of the store-wide limits until its next heartbeat.
     public var grant: LimitGrant
+    /// The parts of the store-wide limits are still moving for this run: it holds less than
+    /// its fair part (others have yet to give back) or more than its grant (it gives back as
+    /// its requests end). The heartbeat then beats again soon, so parts move in a fraction of
+    /// a second instead of a lease/3 per step (`JobRunner.nextBeat`).
+    public var settling: Bool
 
-    public init(registered: Bool, liveRunners: Set<String>, grant: LimitGrant = LimitGrant()) {
+    public init(registered: Bool, liveRunners: Set<String>, grant: LimitGrant = LimitGrant(), settling: Bool = false) {
         self.registered = registered
         self.liveRunners = liveRunners
         self.grant = grant
+        self.settling = settling
     }
 }

@@ -163,6 +163,7 @@ import Testing
             _ = try await store.changeLimits(concurrency: .set(6), rate: .set(20))
             let grant = try await store.renewRun(runID: run.runID, inFlight: 0, demand: demand).grant
             #expect(grant == LimitGrant(concurrency: 6, rate: 20), "re-read at every heartbeat")
+            #expect(try await !store.renewRun(runID: run.runID, inFlight: 6, demand: demand).settling, "alone: nothing moves")
         }
     }
 
@@ -184,15 +185,20 @@ import Testing
             _ = try await store.beginRun(b, batch: nil)
             // A holds everything (8 in flight): B gets nothing until A gives back.
             #expect(try await store.renewRun(runID: a.runID, inFlight: 8, demand: demand).grant.concurrency == 8)
-            let bFirst = try await store.renewRun(runID: b.runID, inFlight: 0, demand: demand).grant
-            #expect(bFirst == LimitGrant(concurrency: 0, rate: 15), "a rate is given back at once, slots as requests end")
+            let bFirst = try await store.renewRun(runID: b.runID, inFlight: 0, demand: demand)
+            #expect(bFirst.grant == LimitGrant(concurrency: 0, rate: 15), "a rate is given back at once, slots as requests end")
+            #expect(bFirst.settling, "B waits for its part: it asks again soon")
             // A's next beat shrinks its part to its share, but it holds its 8 until they end.
-            #expect(try await store.renewRun(runID: a.runID, inFlight: 8, demand: demand).grant.concurrency == 4)
+            let aOver = try await store.renewRun(runID: a.runID, inFlight: 8, demand: demand)
+            #expect(aOver.grant.concurrency == 4)
+            #expect(aOver.settling, "A holds more than its part: it beats again as its requests end")
             #expect(try await store.renewRun(runID: b.runID, inFlight: 0, demand: demand).grant.concurrency == 0)
-            let aShrunk = try await store.renewRun(runID: a.runID, inFlight: 4, demand: demand).grant
-            #expect(aShrunk == LimitGrant(concurrency: 4, rate: 15))
-            let bGrown = try await store.renewRun(runID: b.runID, inFlight: 0, demand: demand).grant
-            #expect(bGrown == LimitGrant(concurrency: 4, rate: 15))
+            let aShrunk = try await store.renewRun(runID: a.runID, inFlight: 4, demand: demand)
+            #expect(aShrunk.grant == LimitGrant(concurrency: 4, rate: 15))
+            #expect(!aShrunk.settling)
+            let bGrown = try await store.renewRun(runID: b.runID, inFlight: 0, demand: demand)
+            #expect(bGrown.grant == LimitGrant(concurrency: 4, rate: 15))
+            #expect(!bGrown.settling, "the parts are settled: back to the sharing beat")
 
             // C joins with a short lease and takes nothing; once it lapses it counts no more.
             _ = try await store.beginRun(c, batch: nil)

@@ -49,12 +49,14 @@ extension PostgresJobStore {
                 """, on: connection
             ).map { row in try row.decode((String, Int64, Double, Int64, Double?).self) }
             var grant = LimitGrant()
+            var settling = false
             if registered, let limit = limits.concurrency {
                 let fair = LimitShares.fair(
                     limit: limit, demands: Dictionary(uniqueKeysWithValues: live.map { ($0.0, Int($0.3)) }))
                 let others = live.filter { $0.0 != runID }.reduce(0) { $0 + Int($1.1) }
                 let granted = LimitShares.grant(fair: fair[runID] ?? 0, limit: limit, heldByOthers: others)
                 grant.concurrency = granted
+                settling = granted < (fair[runID] ?? 0) || inFlight > granted
                 try await execute(
                     "UPDATE runs SET slots = \(Int64(max(granted, inFlight))) WHERE id = \(runID)", on: connection)
             }
@@ -64,9 +66,11 @@ extension PostgresJobStore {
                 let others = live.filter { $0.0 != runID }.reduce(0) { $0 + $1.2 }
                 let granted = LimitShares.grant(fair: fair[runID] ?? 0, limit: limit, heldByOthers: others)
                 grant.rate = granted
+                settling = settling || granted + 1e-9 < (fair[runID] ?? 0)
                 try await execute("UPDATE runs SET rate_share = \(granted) WHERE id = \(runID)", on: connection)
             }
-            return RunRenewal(registered: registered, liveRunners: Set(live.map(\.0)), grant: grant)
+            return RunRenewal(
+                registered: registered, liveRunners: Set(live.map(\.0)), grant: grant, settling: settling)
         }
     }
 
