@@ -28,6 +28,13 @@ extension PostgresJobStore {
                 return try await complete(job, resultURL: resultURL, now: now, on: connection)
             }
             guard let jobID, var job = try await fetchJob(byID: jobID, on: connection) else { return .unknownJob }
+            // The same webhook delivered twice at once: the look by request id found nothing
+            // before the other delivery committed, and the row lock waited for it. The request
+            // is the job's now, recorded once.
+            if job.requestID == requestID {
+                guard isSuccess else { return .ignored(jobID: job.id) }
+                return try await complete(job, resultURL: resultURL, now: now, on: connection)
+            }
             if job.requestID == nil && !job.submitting { return .noSubmission(jobID: job.id) }
             let known =
                 try await rows(
