@@ -15,14 +15,21 @@ struct StoreOutage: Sendable {
     /// with it rather than waiting for a connection of its own (the run is stopping).
     private(set) var gaveUp: StoreError?
 
+    /// The longest a failing call can have known of the loss before it failed: the longest
+    /// wait for a connection (`PostgresJobStore.leaseDeadline`).
+    static let longestFailingCall = 15.0
+
     /// A call begun at `callStarted` failed at `now`: the pause before trying again, or nil
     /// when `grace` seconds have passed since the outage began (the run gives up). An outage
     /// begins when its first failing call began (a call may wait a while for a connection
-    /// before it fails). `first` says whether this failure began the outage (logged once).
+    /// before it fails), but no earlier than `longestFailingCall` before the failure: a call
+    /// that began long before had its process stopped meanwhile (SIGSTOP, a suspended VM), and
+    /// the time it was stopped says nothing of the store. `first` says whether this failure
+    /// began the outage (logged once).
     mutating func failed(callStarted: Date, at now: Date, grace: Double) -> (pause: Double, first: Bool)? {
         guard gaveUp == nil else { return nil }
         let first = began == nil
-        let start = began ?? callStarted
+        let start = began ?? max(callStarted, now.addingTimeInterval(-Self.longestFailingCall))
         began = start
         failures += 1
         let elapsed = now.timeIntervalSince(start)

@@ -24,6 +24,18 @@ import Testing
         #expect(fourth == nil, "the grace is over")
     }
 
+    /// A call under way when the process was stopped (SIGSTOP for longer than the grace) fails
+    /// on waking, its connection closed meanwhile: the stop is not the store's outage.
+    @Test func aCallThatBeganBeforeAStopCountsOnlyItsLastFifteenSeconds() {
+        var outage = StoreOutage()
+        let woke = start + 120
+        let failure = outage.failed(callStarted: start, at: woke, grace: 60)
+        #expect(failure != nil, "the run waits for the store")
+        #expect(outage.began == woke - StoreOutage.longestFailingCall)
+        #expect(outage.failed(callStarted: woke, at: woke + 44, grace: 60) != nil)
+        #expect(outage.failed(callStarted: woke + 44, at: woke + 46, grace: 60) == nil, "the grace counts on from there")
+    }
+
     @Test func pausesGrowButNeverPassTheGracesEnd() throws {
         var outage = StoreOutage()
         var pauses: [Double] = []
