@@ -48,7 +48,7 @@ extension PostgresJobStore {
     ) async throws(StoreError) -> [SubmissionClaimResult] {
         guard !jobIDs.isEmpty else { return [] }
         let now = StoreClock.millis()
-        return try await write(durable: true) { [self] connection in
+        return try await writeOneStatement { [self] connection in
             try await claimSubmissionBatch(
                 jobIDs: jobIDs, runID: runID, webhookOfOurs: webhookOfOurs, doubtWait: doubtWait, account: account,
                 now: now, on: connection)
@@ -60,6 +60,10 @@ extension PostgresJobStore {
     public func recordSubmitted(_ requests: [SubmittedRequest]) async throws(StoreError) {
         guard !requests.isEmpty else { return }
         let segments = Self.segmentsNamingEachJobOnce(requests, jobID: \.jobID)
+        if segments.count == 1 {
+            try await writeOneStatement { [self] connection in try await recordSubmittedBatch(requests, on: connection) }
+            return
+        }
         try await write(durable: true) { [self] connection in
             for segment in segments { try await recordSubmittedBatch(segment, on: connection) }
         }

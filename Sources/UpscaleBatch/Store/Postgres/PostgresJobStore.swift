@@ -138,6 +138,20 @@ public final class PostgresJobStore: Sendable {
         }
     }
 
+    /// Runs `body`, which makes exactly one statement, outside a transaction block: a single
+    /// statement is a transaction of its own, committed durably (every connection's setting),
+    /// without the two round trips of a BEGIN and a COMMIT. For the runner's claims and request
+    /// ids, each one statement per batch.
+    func writeOneStatement<T: Sendable>(
+        _ body: @Sendable @escaping (PostgresConnection) async throws -> T
+    ) async throws(StoreError) -> T {
+        do {
+            return try await withLeasedConnection(body)
+        } catch {
+            throw translate(error)
+        }
+    }
+
     /// How long a call may wait for a connection before the store counts as unreachable.
     static let leaseDeadline: Duration = .seconds(15)
     /// The same while the last call found the server gone: a run that waits out an outage
