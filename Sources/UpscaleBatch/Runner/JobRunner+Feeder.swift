@@ -209,6 +209,7 @@ extension JobRunner {
             return
         }
         let results: [SubmissionClaimResult]
+        let term = lease.withLock { $0.term }
         do {
             let (runID, configuration) = (runID, configuration)
             let jobIDs = batch.map(\.jobID)
@@ -225,7 +226,34 @@ extension JobRunner {
             }
             return
         }
+        // The lease lapsed while the claims were on their way (the process was stopped, say):
+        // another runner may have taken them over since, so none is sent now.
+        if !lease.withLock({ $0.holds(term: term) }) {
+            for (claim, result) in zip(batch, results) { giveBack(claim, result) }
+            return
+        }
         for (claim, result) in zip(batch, results) { send(claim, result, at: started) }
+    }
+
+    /// A claim granted in a term of the lease that has ended goes back unsent: no longer in
+    /// doubt in the store (unless another runner holds it now), and submitted again by this run
+    /// once its lease holds, where the store still lets it (`claimSubmissions`).
+    private func giveBack(_ claim: SubmissionClaim, _ result: SubmissionClaimResult) {
+        withdrawFromSpend(claim.jobID)
+        release()
+        guard case .claimed = result else { return }
+        do {
+            let runID = runID
+            try wait { store in
+                try await store.recordSubmissionUnresolved(
+                    jobID: claim.jobID, error: "not sent: the run's lease lapsed before its POST", keepInDoubt: false,
+                    runID: runID)
+            }
+        } catch {
+            storeFailed(error, while: "giving back a submission not sent")
+            return
+        }
+        if !stop.withLock({ $0.submissionsOver }) { submissions.withLock { $0.resubmitLater(claim) } }
     }
 
     /// Acts on one job's claim: sends it, or gives its slot back.
