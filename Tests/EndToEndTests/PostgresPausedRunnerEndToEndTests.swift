@@ -60,7 +60,13 @@ import Testing
             let jobs = try await PostgresEndToEnd.expectEveryJobCostsWhatTheLedgerSays(fixture, url, count: 900)
             let ledger = fixture.simulator.ledger()
             let extra = ledger.submissionsByURL.values.reduce(0) { $0 + ($1 - 1) }
-            #expect(extra <= held.inDoubt, "extra submissions are at most those in doubt at the pause (\(held.inDoubt))")
+            // On a busy machine any runner may also lose a submission's answer and send it again
+            // (flagged): those are the API's doing, not the pause's, and each runner logs them.
+            let answersLost = logs.reduce(0) { $0 + $1.components(separatedBy: "got no readable answer; resubmitting").count - 1 }
+            #expect(
+                extra <= held.inDoubt + answersLost,
+                "extra submissions are at most those in doubt at the pause (\(held.inDoubt)) and those whose answer was lost (\(answersLost))"
+            )
             for job in jobs where (ledger.submissionsByURL[job.url] ?? 0) > 1 {
                 #expect(job.possibleDuplicate, "job \(job.id), which the API saw twice, is flagged")
             }
