@@ -145,11 +145,8 @@ public final class PostgresJobStore: Sendable {
     func writeOneStatement<T: Sendable>(
         _ body: @Sendable @escaping (PostgresConnection) async throws -> T
     ) async throws(StoreError) -> T {
-        do {
-            return try await withLeasedConnection(body)
-        } catch {
-            throw translate(error)
-        }
+        // The same path as a read: one pooled connection, no transaction block.
+        try await read(body)
     }
 
     /// How long a call may wait for a connection before the store counts as unreachable.
