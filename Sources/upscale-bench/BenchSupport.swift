@@ -11,6 +11,24 @@ enum BenchSupport {
         return me.deletingLastPathComponent().appendingPathComponent("upscale-batch").path
     }
 
+    /// This benchmark's own binary (for the helpers it starts in their own process).
+    static var benchBinary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+    }
+
+    /// Starts `process` and samples it every 50 ms until it exits: its wall time, and its last
+    /// CPU (user + system, seconds) and peak RSS (bytes) read from /proc.
+    static func watch(_ process: Process) async throws -> (wall: Double, last: (cpu: Double, peakRSS: Int)) {
+        let started = Date()
+        try process.run()
+        var last: (cpu: Double, peakRSS: Int) = (0, 0)
+        while process.isRunning {
+            if let sample = sample(pid: process.processIdentifier) { last = sample }
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        return (Date().timeIntervalSince(started), last)
+    }
+
     /// Runs a command to completion and returns its exit code and standard output.
     @discardableResult
     static func run(

@@ -24,6 +24,10 @@ struct RunBenchmark: AsyncParsableCommand {
     @Option(help: "Simulated job duration, seconds.") var jobDuration = 0.05
     @Flag(help: "Receive webhooks (--listen) instead of polling only.") var webhooks = false
     @Option(help: "Pass --rate to the run and compare the achieved request rate with it.") var rate: Double?
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Measure the API client alone on the same jobs first (not with --rate or --compare-with), and print the run against it.")
+    var clientAlone = true
     @Option(help: "Another upscale-batch binary to measure the same way, alternating with this build's.")
     var compareWith: String?
     @Option(help: "Rounds per binary with --compare-with (medians are compared).") var rounds = 3
@@ -52,6 +56,8 @@ struct RunBenchmark: AsyncParsableCommand {
         )
         print("  store: \(try storeSettings())")
         guard let baseline = compareWith else {
+            // The client alone first (not with --rate, which compares with its own target).
+            let alone = clientAlone && rate == nil ? try await measureClientAlone() : nil
             let result = try await measure(binary: BenchSupport.binary)
             print(String(format: "  exit code %d, %.1f s", result.exitCode, result.wall))
             if let target = rate {
@@ -72,6 +78,7 @@ struct RunBenchmark: AsyncParsableCommand {
             }
             print(String(format: "  status calls per job: %.2f", result.statusCallsPerJob))
             print(String(format: "  runner peak RSS: %.1f MB", result.peakRSSMB))
+            if let alone { printAgainst(alone, result, ideal: ideal) }
             return
         }
         var current: [Measurement] = []
@@ -134,14 +141,7 @@ struct RunBenchmark: AsyncParsableCommand {
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.standardOutput = FileHandle.nullDevice
-        let started = Date()
-        try process.run()
-        var last: (cpu: Double, peakRSS: Int) = (0, 0)
-        while process.isRunning {
-            if let sample = BenchSupport.sample(pid: process.processIdentifier) { last = sample }
-            try await Task.sleep(nanoseconds: 50_000_000)
-        }
-        let wall = Date().timeIntervalSince(started)
+        let (wall, last) = try await BenchSupport.watch(process)
         var serverCPU: Double?
         if let pid = serverPid, let before = serverBefore {
             // The run's backends have exited with it; the postmaster reaps them (their CPU then
@@ -158,6 +158,48 @@ struct RunBenchmark: AsyncParsableCommand {
             peakRSSMB: Double(last.peakRSS) / 1_048_576, maxInFlight: ledger["max_in_flight"] as? Int ?? -1,
             busiestSecond: ledger["busiest_second"] as? Int ?? -1,
             serverCPUPerJobMs: serverCPU.map { $0 * 1000 / Double(jobs) })
+    }
+
+    /// What the API client alone (`upscale-bench client-jobs`) did for the same jobs.
+    struct ClientAlone {
+        var requestsPerSecond: Double
+        var cpuPerJobMs: Double
+        var maxInFlight: Int
+    }
+
+    /// The client alone, a job's two requests each, in its own process against a simulator of
+    /// its own with the run's settings, its CPU sampled from outside as the run's is.
+    private func measureClientAlone() async throws -> ClientAlone {
+        let directory = try BenchSupport.temporaryDirectory("client-jobs")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (simulator, baseURL) = try BenchSupport.startSimulator(
+            ["--latency-seconds", "\(latency)", "--fast-duration", "\(jobDuration)", "--duration-jitter", "0"],
+            directory: directory)
+        defer { simulator.terminate() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: BenchSupport.benchBinary)
+        process.arguments = ["client-jobs", "--base-url", baseURL, "--jobs", "\(jobs)", "--concurrency", "\(concurrency)"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["ENHANCOR_API_KEY": "sim-key"]) { _, new in new }
+        process.standardOutput = FileHandle.nullDevice
+        let (wall, last) = try await BenchSupport.watch(process)
+        guard process.terminationStatus == 0 else { throw BenchError("client-jobs exited \(process.terminationStatus)") }
+        let ledger = try await BenchSupport.ledger(baseURL: baseURL)
+        return ClientAlone(
+            requestsPerSecond: Double(ledger["total_requests"] as? Int ?? 0) / wall, cpuPerJobMs: last.cpu * 1000 / Double(jobs),
+            maxInFlight: ledger["max_in_flight"] as? Int ?? -1)
+    }
+
+    /// The run beside the client alone: what the store, the schedule and the bookkeeping cost.
+    private func printAgainst(_ alone: ClientAlone, _ run: Measurement, ideal: Double) {
+        print(
+            String(
+                format: "  the client alone (a submission, then a status call, per job; no store): %.0f requests/s = %.2f of the ideal, CPU per job %.3f ms, most in flight %d",
+                alone.requestsPerSecond, alone.requestsPerSecond / ideal, alone.cpuPerJobMs, alone.maxInFlight))
+        let target = webhooks ? ">= 0.9 with webhooks" : ">= 0.95"
+        print(
+            String(
+                format: "  the run against the client alone: requests/s %.2f (target %@), CPU per job %.2fx (target <= 1.3x)",
+                run.requestsPerSecond / alone.requestsPerSecond, target, run.cpuPerJobMs / alone.cpuPerJobMs))
     }
 
     /// The store and its settings as the product sets them, for the printout.

@@ -4,12 +4,24 @@ import Synchronization
 @testable import UpscaleBatch
 
 /// A real store (SQLite in a temporary directory) that counts how often the runner asks it for
-/// due polls: every call goes to the store unchanged.
+/// due polls, and lets a test hold submission claims and lease renewals on their way (a stopped
+/// process, a slow store): every call then goes to the store unchanged.
 final class CountingStore: JobStore {
     let base: SQLiteJobStore
     let claimDuePollsCalls = Mutex(0)
+    /// Awaited before each `claimSubmissions` reaches the store, with the jobs it claims.
+    let beforeClaim: @Sendable ([Int64]) async -> Void
+    /// Awaited before each `renewRun` reaches the store.
+    let beforeRenewal: @Sendable () async -> Void
 
-    init(_ base: SQLiteJobStore) { self.base = base }
+    init(
+        _ base: SQLiteJobStore, beforeClaim: @escaping @Sendable ([Int64]) async -> Void = { _ in },
+        beforeRenewal: @escaping @Sendable () async -> Void = {}
+    ) {
+        self.base = base
+        self.beforeClaim = beforeClaim
+        self.beforeRenewal = beforeRenewal
+    }
 
     var displayName: String { base.displayName }
     var isReadOnly: Bool { base.isReadOnly }
@@ -58,7 +70,8 @@ final class CountingStore: JobStore {
     }
     func endRun(runID: String) async throws(StoreError) { try await base.endRun(runID: runID) }
     func renewRun(runID: String, inFlight: Int, demand: RunnerDemand) async throws(StoreError) -> RunRenewal {
-        try await base.renewRun(runID: runID, inFlight: inFlight, demand: demand)
+        await beforeRenewal()
+        return try await base.renewRun(runID: runID, inFlight: inFlight, demand: demand)
     }
     func liveRunners() async throws(StoreError) -> [RunnerRecord] { try await base.liveRunners() }
     func unsubmittedHeldByOthers(runID: String) async throws(StoreError) -> Int {
@@ -79,7 +92,8 @@ final class CountingStore: JobStore {
     func claimSubmissions(
         jobIDs: [Int64], runID: String, webhookOfOurs: Bool, doubtWait: Double, account: String?
     ) async throws(StoreError) -> [SubmissionClaimResult] {
-        try await base.claimSubmissions(
+        await beforeClaim(jobIDs)
+        return try await base.claimSubmissions(
             jobIDs: jobIDs, runID: runID, webhookOfOurs: webhookOfOurs, doubtWait: doubtWait, account: account)
     }
     func recordSubmitted(_ requests: [SubmittedRequest]) async throws(StoreError) {

@@ -194,25 +194,14 @@ import Testing
             defer { store.close() }
             try await store.importURLs(["https://x.test/1.jpg"])
             let job = try await store.allJobs()[0].id
-            let locked = AsyncStream<Void>.makeStream()
-            let release = AsyncStream<Void>.makeStream()
-            // Another session holds the jobs table in ACCESS EXCLUSIVE mode until told to stop.
-            let holder = Task {
-                try await TestPostgres.admin(try PostgresLocation(parsing: database.url)) { connection, logger in
-                    try await connection.query("BEGIN", logger: logger)
-                    try await connection.query("LOCK TABLE upscale_batch.jobs IN ACCESS EXCLUSIVE MODE", logger: logger)
-                    locked.continuation.yield()
-                    for await _ in release.stream { break }
-                    try await connection.query("ROLLBACK", logger: logger)
-                }
-            }
-            for await _ in locked.stream { break }
+            // Another session holds the jobs table in ACCESS EXCLUSIVE mode until released.
+            let holder = try await TestPostgres.holding(
+                database.url, take: "LOCK TABLE upscale_batch.jobs IN ACCESS EXCLUSIVE MODE")
             let error = await storeError("a webhook on a locked table") { () throws(StoreError) in
                 _ = try await store.recordWebhook(
                     jobID: job, requestID: "req", status: "success", resultURL: "https://r/1", busyTimeout: 0.5)
             }
-            release.continuation.yield()
-            _ = await holder.result
+            try await holder.release()
             guard case .unavailable = error else {
                 Issue.record("expected unavailable (exit 75), got \(String(describing: error))")
                 return

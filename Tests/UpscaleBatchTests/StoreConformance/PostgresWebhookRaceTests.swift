@@ -22,24 +22,16 @@ import Testing
             _ = try await store.claimSubmission(jobID: job, runID: run.runID, webhookOfOurs: true, doubtWait: 60, account: nil)
             try await store.recordSubmissionUnresolved(jobID: job, error: "timeout", keepInDoubt: true)
 
-            let held = AsyncStream<Void>.makeStream()
-            let release = AsyncStream<Void>.makeStream()
-            let first = Task {
-                try await TestPostgres.admin(try PostgresLocation(parsing: harness.location)) { connection, logger in
-                    try await connection.query("BEGIN", logger: logger)
-                    try await connection.query("SELECT 1 FROM upscale_batch.jobs WHERE id = \(job) FOR UPDATE", logger: logger)
-                    held.continuation.yield()
-                    for await _ in release.stream { break }
+            let first = try await TestPostgres.holding(
+                harness.location, take: "SELECT 1 FROM upscale_batch.jobs WHERE id = \(job) FOR UPDATE",
+                finish: [
                     // What the first delivery's adoption writes.
-                    try await connection.query(
-                        """
-                        UPDATE upscale_batch.jobs SET request_id = 'req-twice', submitting = false, submitting_run = NULL
-                        WHERE id = \(job)
-                        """, logger: logger)
-                    try await connection.query("COMMIT", logger: logger)
-                }
-            }
-            for await _ in held.stream { break }
+                    """
+                    UPDATE upscale_batch.jobs SET request_id = 'req-twice', submitting = false, submitting_run = NULL
+                    WHERE id = \(job)
+                    """,
+                    "COMMIT",
+                ])
             let second = Task {
                 try await store.recordWebhook(
                     jobID: job, requestID: "req-twice", status: "success", resultURL: "https://r/1", busyTimeout: 60)
@@ -51,8 +43,7 @@ import Testing
                 return rows.first?["n"].flatMap { $0 } != "0"
             }
             #expect(waiting, "the second delivery reached the row lock")
-            release.continuation.yield()
-            try await first.value
+            try await first.release()
             let outcome = try await second.value
 
             #expect(outcome == .completed(jobID: job), "the request is the job's: it completes it")
