@@ -7,7 +7,8 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "upscale-bench",
         abstract: "Benchmarks of upscale-batch against its simulator and against sqlite3.",
         subcommands: [
-            ClientBenchmark.self, ClientJobsBaseline.self, RunBenchmark.self, RunnersBenchmark.self, ClaimsBenchmark.self, WebhookLoadBenchmark.self,
+            ClientBenchmark.self, ClientJobsBaseline.self, RunBenchmark.self, RunnersBenchmark.self, ClaimsBenchmark.self,
+            WebhookLoadBenchmark.self,
         ]
     )
 }

@@ -26,7 +26,9 @@ struct RunBenchmark: AsyncParsableCommand {
     @Option(help: "Pass --rate to the run and compare the achieved request rate with it.") var rate: Double?
     @Flag(
         inversion: .prefixedNo,
-        help: "Measure the API client alone on the same jobs first (not with --rate or --compare-with), and print the run against it.")
+        help:
+            "Measure the API client alone on the same jobs first (not with --rate or --compare-with), and print the run against it."
+    )
     var clientAlone = true
     @Option(help: "Another upscale-batch binary to measure the same way, alternating with this build's.")
     var compareWith: String?
@@ -193,7 +195,8 @@ struct RunBenchmark: AsyncParsableCommand {
     private func printAgainst(_ alone: ClientAlone, _ run: Measurement, ideal: Double) {
         print(
             String(
-                format: "  the client alone (a submission, then a status call, per job; no store): %.0f requests/s = %.2f of the ideal, CPU per job %.3f ms, most in flight %d",
+                format:
+                    "  the client alone (a submission, then a status call, per job; no store): %.0f requests/s = %.2f of the ideal, CPU per job %.3f ms, most in flight %d",
                 alone.requestsPerSecond, alone.requestsPerSecond / ideal, alone.cpuPerJobMs, alone.maxInFlight))
         let target = webhooks ? ">= 0.9 with webhooks" : ">= 0.95"
         print(
