@@ -22,12 +22,12 @@ struct WebhookResponder: HTTPResponder {
     /// The largest body accepted; the documented payload is a few hundred bytes.
     static let maxBodySize = 64 * 1024
 
-    let store: any JobStore
+    /// Records each webhook with those that arrive meanwhile (one commit for a group), bounding
+    /// the wait for a store another process is writing before answering 503: the API's sender
+    /// gives up long before the store's own minute.
+    let commits: WebhookCommits
     let tokenCheck: TokenCheck
     let counters: WebhookCounters
-    /// The longest wait for a store another process is writing before answering 503: the
-    /// API's sender gives up long before the store's own minute.
-    let busyTimeout: TimeInterval
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let path = request.uri.path
@@ -90,11 +90,12 @@ struct WebhookResponder: HTTPResponder {
         logger[metadataKey: "webhook.status"] = "\(payload.status)"
 
         let outcome: WebhookOutcome
-        do {
-            outcome = try await store.recordWebhook(
-                jobID: jobID, requestID: payload.requestID, status: payload.status, resultURL: payload.result,
-                busyTimeout: busyTimeout)
-        } catch {
+        let webhook = ReceivedWebhook(
+            jobID: jobID, requestID: payload.requestID, status: payload.status, resultURL: payload.result)
+        switch await commits.record(webhook) {
+        case .success(let recorded):
+            outcome = recorded
+        case .failure(let error):
             logger.warning("webhook not recorded, answering 503 so the sender retries", metadata: ["error": "\(error)"])
             var response = Self.text(.serviceUnavailable, "the job store is busy; retry later")
             response.headers[.retryAfter] = "1"

@@ -61,7 +61,8 @@ public final class WebhookServer: Sendable {
         }
         let counters = WebhookCounters()
         let responder = WebhookResponder(
-            store: store, tokenCheck: TokenCheck(secret: secret), counters: counters, busyTimeout: busyTimeout)
+            commits: WebhookCommits(store: store, busyTimeout: busyTimeout), tokenCheck: TokenCheck(secret: secret),
+            counters: counters)
         let deadline = TimeAmount.milliseconds(Int64(requestDeadline * 1000))
         let (bound, boundContinuation) = AsyncStream<Int>.makeStream()
         let app = Application(

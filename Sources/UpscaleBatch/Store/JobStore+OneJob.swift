@@ -1,5 +1,7 @@
-/// The one-job forms of the contract's batched submission writes, for callers that have a
-/// single job in hand (tests, a resubmission).
+import Foundation
+
+/// The one-job forms of the contract's batched writes, for callers that have a single job or
+/// webhook in hand (tests, a resubmission).
 extension JobStore {
     /// Claims one job for submission (see `claimSubmissions`).
     public func claimSubmission(
@@ -14,6 +16,14 @@ extension JobStore {
     /// `recordSubmissionUnresolved(jobID:error:keepInDoubt:runID:)`).
     public func recordSubmissionUnresolved(jobID: Int64, error: String, keepInDoubt: Bool) async throws(StoreError) {
         try await recordSubmissionUnresolved(jobID: jobID, error: error, keepInDoubt: keepInDoubt, runID: nil)
+    }
+
+    /// Records one webhook (see `recordWebhooks(_:busyTimeout:)`).
+    public func recordWebhook(
+        jobID: Int64?, requestID: String, status: String, resultURL: String?, busyTimeout: TimeInterval? = nil
+    ) async throws(StoreError) -> WebhookOutcome {
+        let webhook = ReceivedWebhook(jobID: jobID, requestID: requestID, status: status, resultURL: resultURL)
+        return try await recordWebhooks([webhook], busyTimeout: busyTimeout)[0]
     }
 
     /// Records one submission's request id (see `recordSubmitted(_:)`).

@@ -78,11 +78,12 @@ public protocol JobStore: Sendable {
 
     /// Moves FAILED jobs (of `batch`) back to PENDING; returns how many.
     func retryFailed(batch: String?) async throws(StoreError) -> Int
-    /// Records one webhook in one short transaction and says what it did. `busyTimeout` bounds
+    /// Records webhooks that arrived together, in order, and says what each did (one outcome
+    /// per webhook, in the same order). Each is decided as if recorded alone after the ones
+    /// before it; the engine may commit them together (SQLite: one transaction) or one by one
+    /// (PostgreSQL). An error means none of them may be taken as recorded. `busyTimeout` bounds
     /// the wait for a store another process is writing (a webhook's sender will not wait long).
-    func recordWebhook(
-        jobID: Int64?, requestID: String, status: String, resultURL: String?, busyTimeout: TimeInterval?
-    ) async throws(StoreError) -> WebhookOutcome
+    func recordWebhooks(_ webhooks: [ReceivedWebhook], busyTimeout: TimeInterval?) async throws(StoreError) -> [WebhookOutcome]
 
     // MARK: A run
 

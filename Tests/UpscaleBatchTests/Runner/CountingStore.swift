@@ -59,11 +59,8 @@ final class CountingStore: JobStore {
     func costEstimate(batch: String?) async throws(StoreError) -> CostEstimate { try await base.costEstimate(batch: batch) }
     func metricsSnapshot(now: Date) async throws(StoreError) -> StoreMetricsSnapshot { try await base.metricsSnapshot(now: now) }
     func retryFailed(batch: String?) async throws(StoreError) -> Int { try await base.retryFailed(batch: batch) }
-    func recordWebhook(
-        jobID: Int64?, requestID: String, status: String, resultURL: String?, busyTimeout: TimeInterval?
-    ) async throws(StoreError) -> WebhookOutcome {
-        try await base.recordWebhook(
-            jobID: jobID, requestID: requestID, status: status, resultURL: resultURL, busyTimeout: busyTimeout)
+    func recordWebhooks(_ webhooks: [ReceivedWebhook], busyTimeout: TimeInterval?) async throws(StoreError) -> [WebhookOutcome] {
+        try await base.recordWebhooks(webhooks, busyTimeout: busyTimeout)
     }
     func beginRun(_ run: RunIdentity, batch: String?) async throws(StoreError) -> Int {
         try await base.beginRun(run, batch: batch)

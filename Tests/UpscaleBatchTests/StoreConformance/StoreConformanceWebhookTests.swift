@@ -7,6 +7,35 @@ import Testing
 /// Webhooks (every outcome), duplicate attempts, the account, downloads and the report,
 /// through the contract, on every engine.
 @Suite(.bounded) struct StoreConformanceWebhookTests {
+    /// Webhooks that arrived together (the receiver's group commit): each decided as if recorded
+    /// alone after the ones before it, its outcome in its place.
+    @Test(arguments: StoreEngine.allCases) func webhooksRecordedTogether(_ engine: StoreEngine) async throws {
+        try await EngineStore.with(engine) { harness in
+            let store = harness.store
+            let (run, ids) = try await store.importAndBeginRun((1...3).map { "https://x.test/\($0).jpg" })
+            try await store.submit(ids[1], runID: run.runID, requestID: "req-1")
+            try await store.submit(ids[2], runID: run.runID, requestID: "req-2")
+            let group = [
+                ReceivedWebhook(jobID: ids[1], requestID: "req-1", status: "success", resultURL: "https://r/1"),
+                ReceivedWebhook(jobID: ids[1], requestID: "req-1", status: "success", resultURL: "https://r/1-again"),
+                ReceivedWebhook(jobID: nil, requestID: "nobody", status: "success", resultURL: "https://r/x"),
+                ReceivedWebhook(jobID: ids[0], requestID: "req-forged", status: "success", resultURL: "https://r/x"),
+                ReceivedWebhook(jobID: ids[2], requestID: "req-2", status: "failed", resultURL: nil),
+            ]
+            let outcomes = try await store.recordWebhooks(group, busyTimeout: 5)
+            #expect(
+                outcomes == [
+                    .completed(jobID: ids[1]), .alreadyRecorded(jobID: ids[1]), .unknownJob, .noSubmission(jobID: ids[0]),
+                    .ignored(jobID: ids[2]),
+                ])
+            let completed = try #require(try await store.job(id: ids[1]))
+            #expect(completed.state == .completed && completed.resultURL == "https://r/1")
+            #expect(try await store.job(id: ids[0])?.state == .pending)
+            #expect(try await store.job(id: ids[2])?.state == .pending)
+            #expect(try await store.recordWebhooks([], busyTimeout: 5).isEmpty)
+        }
+    }
+
     @Test(arguments: StoreEngine.allCases) func everyWebhookOutcome(_ engine: StoreEngine) async throws {
         try await EngineStore.with(engine) { harness in
             let store = harness.store

@@ -1,10 +1,15 @@
 import Foundation
 import PostgresNIO
 
-/// One webhook, recorded in one short transaction, with the SQLite engine's rules
+/// Each webhook recorded in one short transaction of its own, with the SQLite engine's rules
 /// (`SQLiteJobStore+Webhooks` states them). The matched job's row is locked first
 /// (`FOR UPDATE`), so a poll, a claim or another receiver's webhook for the same job waits for
 /// this one and then sees what it did: a webhook delivered to two hosts is recorded once.
+///
+/// Webhooks that arrived together are not put in one transaction here, unlike on SQLite: its
+/// row locks would be held until the last of them, and two receivers locking the same jobs in
+/// another order would deadlock (the server would then abort one group, every webhook of it
+/// answered 503).
 extension PostgresJobStore {
     private struct MatchedJob {
         var id: Int64
@@ -14,10 +19,17 @@ extension PostgresJobStore {
         var submitting: Bool
     }
 
-    public func recordWebhook(
-        jobID: Int64?, requestID: String, status: String, resultURL: String?, busyTimeout: TimeInterval?
-    ) async throws(StoreError) -> WebhookOutcome {
-        let isSuccess = status == "success" && !(resultURL ?? "").isEmpty
+    public func recordWebhooks(
+        _ webhooks: [ReceivedWebhook], busyTimeout: TimeInterval?
+    ) async throws(StoreError) -> [WebhookOutcome] {
+        var outcomes: [WebhookOutcome] = []
+        for webhook in webhooks { outcomes.append(try await record(webhook, busyTimeout: busyTimeout)) }
+        return outcomes
+    }
+
+    private func record(_ webhook: ReceivedWebhook, busyTimeout: TimeInterval?) async throws(StoreError) -> WebhookOutcome {
+        let (jobID, requestID, status, resultURL) = (webhook.jobID, webhook.requestID, webhook.status, webhook.resultURL)
+        let isSuccess = webhook.isSuccess
         let now = StoreClock.millis()
         // A webhook's sender will not wait long: bound the wait for a row another process holds.
         let lockTimeout = busyTimeout.map { "\(max(1, Int($0 * 1000)))ms" } ?? "0"

@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 
 extension SQLiteJobStore {
-    /// Records one webhook from the API in one short write transaction, and says what it did.
+    /// Records webhooks from the API that arrived together, in one short write transaction, and
+    /// says what each did: on a busy run one commit serves many webhooks instead of one each.
     ///
     /// The job is found by the webhook's request id first; else by the job id carried in the
     /// callback URL, which covers a webhook that arrives before the submission's answer was
@@ -16,29 +17,32 @@ extension SQLiteJobStore {
     /// other status changes nothing, except that it settles a doubt (the request id is adopted)
     /// or reveals a duplicate charge (kept as an attempt). A job moves to COMPLETED
     /// only when the state machine allows it (one conditional UPDATE), so a FAILED job is never
-    /// turned COMPLETED and a duplicate delivery changes nothing twice; a final job only gains a
-    /// result URL it did not have. The webhook carries no cost, so a completed job without one
-    /// is made due for one status poll (`next_poll_at` = now) to learn it.
+    /// turned COMPLETED and a duplicate delivery changes nothing twice, in the same group or
+    /// not; a final job only gains a result URL it did not have. The webhook carries no cost, so
+    /// a completed job without one is made due for one status poll (`next_poll_at` = now) to
+    /// learn it.
     ///
     /// `busyTimeout` bounds the wait for a store another process is writing (5 s for
     /// a webhook, whose sender would time out long before the store's own minute); it never
     /// lengthens the store's own timeout.
-    public func recordWebhook(
-        jobID: Int64?, requestID: String, status: String, resultURL: String?, busyTimeout: TimeInterval? = nil
-    ) async throws(StoreError) -> WebhookOutcome {
-        let webhook = Webhook(jobID: jobID, requestID: requestID, status: status, resultURL: resultURL)
+    public func recordWebhooks(
+        _ webhooks: [ReceivedWebhook], busyTimeout: TimeInterval?
+    ) async throws(StoreError) -> [WebhookOutcome] {
+        guard !webhooks.isEmpty else { return [] }
         do {
             return try await database.writeWithoutTransaction { db in
                 let previous = try Int.fetchOne(db, sql: "PRAGMA busy_timeout") ?? 0
                 let wanted = busyTimeout.map { min(previous, Int($0 * 1000)) } ?? previous
                 if wanted != previous { try db.execute(sql: "PRAGMA busy_timeout = \(wanted)") }
                 defer { if wanted != previous { try? db.execute(sql: "PRAGMA busy_timeout = \(previous)") } }
-                var outcome = WebhookOutcome.unknownJob
+                var outcomes: [WebhookOutcome] = []
+                outcomes.reserveCapacity(webhooks.count)
                 try db.inTransaction(.immediate) {
-                    outcome = try Self.record(webhook, nowMillis: StoreClock.millis(), in: db)
+                    let now = StoreClock.millis()
+                    for webhook in webhooks { outcomes.append(try Self.record(webhook, nowMillis: now, in: db)) }
                     return .commit
                 }
-                return outcome
+                return outcomes
             }
         } catch {
             throw Self.translate(error, path: path)
@@ -47,17 +51,6 @@ extension SQLiteJobStore {
 }
 
 extension SQLiteJobStore {
-    /// One webhook's fields, as the receiver validated them.
-    private struct Webhook: Sendable {
-        var jobID: Int64?
-        var requestID: String
-        var status: String
-        var resultURL: String?
-
-        /// Only a success with a non-empty result URL is something to record.
-        var isSuccess: Bool { status == "success" && !(resultURL ?? "").isEmpty }
-    }
-
     /// The columns of the matched job that decide what the webhook does.
     private struct MatchedJob {
         var id: Int64
@@ -69,7 +62,7 @@ extension SQLiteJobStore {
     }
 
     /// The whole decision, inside the caller's write transaction.
-    private static func record(_ webhook: Webhook, nowMillis: Int64, in db: Database) throws -> WebhookOutcome {
+    private static func record(_ webhook: ReceivedWebhook, nowMillis: Int64, in db: Database) throws -> WebhookOutcome {
         if let job = try fetchJob(db, sql: "request_id = ?", webhook.requestID) {
             guard webhook.isSuccess else { return .ignored(jobID: job.id) }
             return try complete(job, with: webhook, nowMillis: nowMillis, in: db)
@@ -132,7 +125,7 @@ extension SQLiteJobStore {
 
     /// Moves `job` to COMPLETED when the state machine allows it, else adds a missing result.
     private static func complete(
-        _ job: MatchedJob, with webhook: Webhook, nowMillis: Int64, in db: Database
+        _ job: MatchedJob, with webhook: ReceivedWebhook, nowMillis: Int64, in db: Database
     ) throws -> WebhookOutcome {
         let from = JobState.predecessors(of: .completed).filter { $0 != .completed }
         if from.contains(job.state) {
@@ -163,9 +156,10 @@ extension SQLiteJobStore {
         -> MatchedJob?
     {
         let row = try Row.fetchOne(
-            db,
-            sql:
-                "SELECT id, state, request_id, submitting, result_url IS NOT NULL AS has_result FROM jobs WHERE \(condition) LIMIT 1",
+            db.cachedStatement(
+                sql:
+                    "SELECT id, state, request_id, submitting, result_url IS NOT NULL AS has_result FROM jobs WHERE \(condition) LIMIT 1"
+            ),
             arguments: [value])
         guard let row else { return nil }
         let id: Int64 = row["id"]
