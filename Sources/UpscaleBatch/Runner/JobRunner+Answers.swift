@@ -214,10 +214,18 @@ extension JobRunner {
         }
     }
 
-    /// Answers that arrive while a commit is under way are committed together in the next one.
+    /// How long the first poll answer of a group waits for others before their commit. A poll's
+    /// slot is free once its answer is queued, and an answer lost to a crash is only asked again,
+    /// so waiting costs nothing but this much delay; on a busy run it makes one transaction of
+    /// tens of answers instead of two or three (about a tenth less runner CPU per job, measured
+    /// with `upscale-bench run`).
+    static let pollCommitWindow = DispatchTimeInterval.milliseconds(25)
+
+    /// Answers that arrive within `pollCommitWindow` of the first, or while a commit is under
+    /// way, are committed together.
     private func queuePollResult(_ result: PollResult) {
         let scheduleFlush = pollCommits.withLock { $0.add(result) }
-        if scheduleFlush { pollCommitQueue.async { self.flushPollResults() } }
+        if scheduleFlush { pollCommitQueue.asyncAfter(deadline: .now() + Self.pollCommitWindow) { self.flushPollResults() } }
     }
 
     /// Commits the queued poll answers in one transaction. Runs on the poll commit queue.

@@ -87,7 +87,7 @@ extension JobRunner {
                     let next = try wait { store in try await store.nextDuePoll(batch: batch) }
                     polls.withLock { $0.nothingDue(next: next) }
                 } else {
-                    polls.withLock { $0.claimed(claims) }
+                    polls.withLock { $0.claimed(claims, askAfter: now + Self.pollClaimWindow) }
                 }
             } catch {
                 storeFailed(error, while: "claiming polls")
@@ -133,6 +133,12 @@ extension JobRunner {
             return nil
         }
     }
+
+    /// After claiming due polls, the feeder asks the store again no sooner than this (ms): the
+    /// polls falling due meanwhile are claimed together, a claim of tens instead of two or
+    /// three each time a slot frees. Each starts at most this late; a poll's time is a
+    /// schedule of seconds, not a deadline.
+    static let pollClaimWindow: Int64 = 25
 
     /// The most submissions claimed in one transaction.
     static let claimBatch = 32

@@ -24,8 +24,12 @@ struct PollSource: Sendable {
     /// The feeder is about to ask the store.
     mutating func asking() { namedDuringAsk = nil }
 
-    /// Polls the store handed out.
-    mutating func claimed(_ claims: [PollClaim]) { claimedPolls.append(contentsOf: claims) }
+    /// Polls the store handed out; the store is asked again no sooner than `askAfter` (unless
+    /// a commit names an earlier due time, `dueBy`).
+    mutating func claimed(_ claims: [PollClaim], askAfter: Int64) {
+        claimedPolls.append(contentsOf: claims)
+        self.askAfter = max(self.askAfter, askAfter)
+    }
 
     /// The store had none due; the next falls due at `next` (nil: none awaits a poll).
     mutating func nothingDue(next: Int64?) { askAfter = min(next ?? Int64.max, namedDuringAsk ?? Int64.max) }
