@@ -23,7 +23,11 @@ enum BenchSupport {
         try process.run()
         var last: (cpu: Double, peakRSS: Int) = (0, 0)
         while process.isRunning {
-            if let sample = sample(pid: process.processIdentifier) { last = sample }
+            // Both only grow; a process that has exited but is not reaped yet shows its CPU but
+            // no memory any more (no VmHWM), so a sample never lowers either.
+            if let sample = sample(pid: process.processIdentifier) {
+                last = (max(last.cpu, sample.cpu), max(last.peakRSS, sample.peakRSS))
+            }
             try await Task.sleep(nanoseconds: 50_000_000)
         }
         return (Date().timeIntervalSince(started), last)

@@ -198,11 +198,14 @@ struct RunBenchmark: AsyncParsableCommand {
                 format:
                     "  the client alone (a submission, then a status call, per job; no store): %.0f requests/s = %.2f of the ideal, CPU per job %.3f ms, most in flight %d",
                 alone.requestsPerSecond, alone.requestsPerSecond / ideal, alone.cpuPerJobMs, alone.maxInFlight))
+        // With webhooks the run also receives one per job (an HTTP request the client alone
+        // never has), so only its rate has a target against the client's.
         let target = webhooks ? ">= 0.9 with webhooks" : ">= 0.95"
+        let cpuTarget = webhooks ? "no target: the run also receives a webhook per job" : "target <= 1.3x"
         print(
             String(
-                format: "  the run against the client alone: requests/s %.2f (target %@), CPU per job %.2fx (target <= 1.3x)",
-                run.requestsPerSecond / alone.requestsPerSecond, target, run.cpuPerJobMs / alone.cpuPerJobMs))
+                format: "  the run against the client alone: requests/s %.2f (target %@), CPU per job %.2fx (%@)",
+                run.requestsPerSecond / alone.requestsPerSecond, target, run.cpuPerJobMs / alone.cpuPerJobMs, cpuTarget))
     }
 
     /// The store and its settings as the product sets them, for the printout.
