@@ -65,15 +65,17 @@ import Testing
         }
         #expect(client.ledger.withLock { $0.submissions.isEmpty }, "no POST on a claim answered after the lease lapsed")
 
-        // The lease is renewed: every job is submitted once, the given-back ones at a second
-        // attempt that is no possible duplicate (nothing of the first was sent).
+        // The lease is renewed: every job is submitted once, the given-back ones at a later
+        // attempt that is no possible duplicate (nothing of the first was sent). On a loaded
+        // machine a renewal can come later than this short lease again, and a claim be given
+        // back once more: an attempt unsent, never a second POST.
         holds.withLock { $0.renewalsReleased = true }
         #expect(try await outcome == .allCompleted)
         let submissions = client.ledger.withLock { $0.submissions }
         #expect(submissions.count == 4 && submissions.values.allSatisfy { $0 == 1 }, "\(submissions)")
         for id in given {
             let job = try #require(try await sqlite.job(id: id))
-            #expect(job.state == .completed && job.attempts == 2 && !job.possibleDuplicate, "job \(id): \(job)")
+            #expect(job.state == .completed && job.attempts >= 2 && !job.possibleDuplicate, "job \(id): \(job)")
         }
         #expect(runner.statistics.possibleDuplicates == 0)
     }
