@@ -13,10 +13,13 @@ enum PostgresErrors {
     /// SQLSTATEs of a login the server refused: the same settings will fail again.
     static let refusedLogin: Set<String> = ["28P01", "28000", "3D000", "42704"]
     /// SQLSTATEs of a server that cannot serve now: too many connections, out of resources,
-    /// a statement or lock timeout, a serialization failure or deadlock, shutting down.
+    /// a statement or lock timeout, a serialization failure or deadlock, shutting down, or our
+    /// session ended for sitting idle inside a transaction (25P03: the process was paused
+    /// mid-transaction, `PostgresSettings.idleInTransactionTimeout`; the transaction was rolled
+    /// back and the next try takes a fresh connection).
     static let transient: Set<String> = [
         "53300", "53000", "53100", "53200", "57014", "55P03", "40001", "40P01", "57P01", "57P02", "57P03", "08006",
-        "08001", "08004",
+        "08001", "08004", "25P03",
     ]
 
     static func translate(_ error: any Error, location: PostgresLocation) -> StoreError {
