@@ -6,7 +6,8 @@ import UpscaleBatch
 /// arrive while it is under way are recorded together in the next one
 /// (`JobStore.recordWebhooks`), so on a busy run one transaction serves many webhooks, and
 /// none waits for a group to fill. Each sender is answered only once its webhook's commit is
-/// done (an unrecorded webhook is never answered 200).
+/// done (an unrecorded webhook is never answered 200). Only for a store that gains from it
+/// (SQLite); on PostgreSQL each webhook is recorded at once, in parallel with the others.
 final class WebhookCommits: Sendable {
     typealias Answer = Result<WebhookOutcome, StoreError>
 
@@ -54,8 +55,17 @@ final class WebhookCommits: Sendable {
     }
 
     /// Records `webhook` with the others that come meanwhile; returns once it is committed.
+    /// A store that records each on its own (`JobStore.recordsWebhooksTogether` false) gets it
+    /// at once, beside the others in flight: a queue would only make them wait on each other.
     func record(_ webhook: ReceivedWebhook) async -> Answer {
-        await withCheckedContinuation { answer in
+        if !store.recordsWebhooksTogether {
+            do {
+                return .success(try await store.recordWebhooks([webhook], busyTimeout: busyTimeout)[0])
+            } catch {
+                return .failure(error)
+            }
+        }
+        return await withCheckedContinuation { answer in
             if queue.withLock({ $0.add(Waiting(webhook: webhook, answer: answer)) }) {
                 Task { await self.commitWhileWaiting() }
             }

@@ -84,6 +84,10 @@ public protocol JobStore: Sendable {
     /// (PostgreSQL). An error means none of them may be taken as recorded. `busyTimeout` bounds
     /// the wait for a store another process is writing (a webhook's sender will not wait long).
     func recordWebhooks(_ webhooks: [ReceivedWebhook], busyTimeout: TimeInterval?) async throws(StoreError) -> [WebhookOutcome]
+    /// Whether webhooks gain from being recorded together (one transaction for a group: SQLite,
+    /// whose writes are one at a time anyway). False where each is recorded on its own and
+    /// several at once in parallel (PostgreSQL's pool): the receiver then records each at once.
+    var recordsWebhooksTogether: Bool { get }
 
     // MARK: A run
 

@@ -59,6 +59,7 @@ final class CountingStore: JobStore {
     func costEstimate(batch: String?) async throws(StoreError) -> CostEstimate { try await base.costEstimate(batch: batch) }
     func metricsSnapshot(now: Date) async throws(StoreError) -> StoreMetricsSnapshot { try await base.metricsSnapshot(now: now) }
     func retryFailed(batch: String?) async throws(StoreError) -> Int { try await base.retryFailed(batch: batch) }
+    var recordsWebhooksTogether: Bool { base.recordsWebhooksTogether }
     func recordWebhooks(_ webhooks: [ReceivedWebhook], busyTimeout: TimeInterval?) async throws(StoreError) -> [WebhookOutcome] {
         try await base.recordWebhooks(webhooks, busyTimeout: busyTimeout)
     }

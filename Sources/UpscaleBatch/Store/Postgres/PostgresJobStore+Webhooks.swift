@@ -19,6 +19,9 @@ extension PostgresJobStore {
         var submitting: Bool
     }
 
+    /// Each webhook in its own transaction, several at once over the pool's connections.
+    public var recordsWebhooksTogether: Bool { false }
+
     public func recordWebhooks(
         _ webhooks: [ReceivedWebhook], busyTimeout: TimeInterval?
     ) async throws(StoreError) -> [WebhookOutcome] {

@@ -25,6 +25,9 @@ extension SQLiteJobStore {
     /// `busyTimeout` bounds the wait for a store another process is writing (5 s for
     /// a webhook, whose sender would time out long before the store's own minute); it never
     /// lengthens the store's own timeout.
+    /// One writer at a time: a group's one transaction is cheaper than its webhooks' own.
+    public var recordsWebhooksTogether: Bool { true }
+
     public func recordWebhooks(
         _ webhooks: [ReceivedWebhook], busyTimeout: TimeInterval?
     ) async throws(StoreError) -> [WebhookOutcome] {
