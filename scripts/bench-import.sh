@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Benchmarks `upscale-batch import` against sqlite3's own `.import` of the same CSV, and
-# `report --by mode` against sqlite3 running the same GROUP BY on the same store.
+# `report` (every grouping, a day range) against sqlite3's plain GROUP BY mode on that table.
 #
 #   scripts/bench-import.sh            # 1,000,000 rows
 #   ROWS=200000 scripts/bench-import.sh
 #   SCRATCH_PATH=/tmp/ub-release scripts/bench-import.sh   # build outside .build (no lock held)
+#   BASELINE_REV=1690d26 scripts/bench-import.sh           # also: what the report's totals cost an import
 #
-# Targets (docs): import within 1.5x of sqlite3's .import into a table with the same unique
-# index, peak RSS <= 64 MB. Builds the release binary when it is missing or older than the
+# Targets (issue 15): import within 1.3x of sqlite3's .import into a table with the same unique
+# index, peak RSS <= 64 MB; report --by mode <= 1.0x and the rest <= 2.0x of the GROUP BY;
+# the totals cost an import <= 10%. Builds the release binary when it is missing or older than the
 # sources. Needs sqlite3 and GNU time (/usr/bin/time; `apt-get install time`) for peak RSS.
 set -euo pipefail
 
@@ -72,22 +74,61 @@ printf '%-34s %8s %12s\n' "upscale-batch import" "$OURS_SECONDS" "$(mb "$OURS_KB
 printf '%-34s %8s %12s\n' "upscale-batch re-import (all dup)" "$AGAIN_SECONDS" "$(mb "$AGAIN_KB")"
 printf '%-34s %8s %12s\n' "floor: sqlite3 INSERT..SELECT" "$FLOOR_SECONDS" "$(mb "$FLOOR_KB")"
 echo "  (the floor: SQLite alone filling the store's jobs table from the reference table, no CSV)"
-echo "ratio import/sqlite3: $(ratio "$OURS_SECONDS" "$REF_SECONDS") (target <= 1.5); peak RSS $(mb "$OURS_KB") (target <= 64 MB)"
+echo "ratio import/sqlite3: $(ratio "$OURS_SECONDS" "$REF_SECONDS") (target <= 1.3); floor/sqlite3: $(ratio "$FLOOR_SECONDS" "$REF_SECONDS"); peak RSS $(mb "$OURS_KB") (target <= 64 MB)"
 
-# 5. report --by mode against sqlite3 running the same GROUP BY (skipped until `report` works).
+# 5. The cost report (issue 15, point 4) against sqlite3's plain GROUP BY on the reference
+#    table of step 1 (the `.import` table with only the unique index): `--by mode` at most
+#    as long (target <= 1.0), every other grouping and a day range at most twice (<= 2.0).
 echo
-if "$BIN" report --by mode --format csv --db "$TMP/store.sqlite3" > /dev/null 2>&1; then
-    QUERY="SELECT mode, count(*), sum(state='COMPLETED'), sum(state='FAILED'), coalesce(sum(cost),0) FROM jobs GROUP BY mode"
-    measure "sqlite3 GROUP BY" "$TMP/refreport" sqlite3 -csv "$TMP/store.sqlite3" "$QUERY"
-    REF_SECONDS=$SECONDS_TAKEN
-    REF_KB=$PEAK_KB
-    measure "upscale-batch report" "$TMP/report" "$BIN" report --by mode --format csv --db "$TMP/store.sqlite3"
-    printf '%-34s %8s %12s\n' "report --by mode" "seconds" "peak RSS"
-    printf '%-34s %8s %12s\n' "sqlite3 GROUP BY (reference)" "$REF_SECONDS" "$(mb "$REF_KB")"
-    printf '%-34s %8s %12s\n' "upscale-batch report" "$SECONDS_TAKEN" "$(mb "$PEAK_KB")"
-    echo "ratio report/sqlite3: $(ratio "$SECONDS_TAKEN" "$REF_SECONDS")"
-    echo "sqlite3: $(tr '\n' ' ' < "$TMP/refreport.stdout")"
-    echo "report:  $(tr '\n' ' ' < "$TMP/report.stdout")"
+REPORT_REF_QUERY="SELECT mode, count(*) FROM jobs GROUP BY mode"
+measure "sqlite3 GROUP BY mode" "$TMP/refreport" sqlite3 -csv "$TMP/ref.sqlite3" "$REPORT_REF_QUERY"
+REPORT_REF=$SECONDS_TAKEN
+printf '%-44s %8s %8s %8s\n' "report over $ROWS jobs" "seconds" "ratio" "target"
+printf '%-44s %8s\n' "sqlite3 \"$REPORT_REF_QUERY\" (reference)" "$REPORT_REF"
+for options in "--by mode" "--by state" "--by day" "--by batch" "--by mode --since 2026-11-01 --until 2026-11-30"; do
+    # shellcheck disable=SC2086 # the options are words
+    measure "report $options" "$TMP/report" "$BIN" report $options --format csv --db "$TMP/store.sqlite3"
+    target=2.0
+    [ "$options" = "--by mode" ] && target=1.0
+    printf '%-44s %8s %8s %8s\n' "upscale-batch report $options" "$SECONDS_TAKEN" "$(ratio "$SECONDS_TAKEN" "$REPORT_REF")" "<= $target"
+done
+echo "sqlite3: $(tr '\n' ' ' < "$TMP/refreport.stdout")"
+echo "report:  $(tr '\n' ' ' < "$TMP/report.stdout")"
+
+# 6. What keeping the report's totals costs an import (target: <= 1.10): the same import by
+#    a build of BASELINE_REV (a commit before the totals, e.g. 1690d26), in the same run.
+#    BASELINE_BIN=PATH names such a build's binary instead.
+if [ -n "${BASELINE_BIN:-}" ]; then
+    BASE_BIN=$BASELINE_BIN
+    BASELINE_REV=$(basename "$BASELINE_BIN")
+elif [ -n "${BASELINE_REV:-}" ]; then
+    BASE_DIR=${BASELINE_DIR:-/tmp/upscale-batch-baseline-$BASELINE_REV}
+    BASE_BIN=$BASE_DIR/build/release/upscale-batch
+    if [ ! -x "$BASE_BIN" ]; then
+        echo "building $BASELINE_REV for the baseline import..." >&2
+        rm -rf "$BASE_DIR/src"
+        mkdir -p "$BASE_DIR"
+        git worktree add --detach "$BASE_DIR/src" "$BASELINE_REV" >&2
+        (cd "$BASE_DIR/src" && swift build -c release --product upscale-batch --scratch-path "$BASE_DIR/build" >&2)
+        git worktree remove --force "$BASE_DIR/src"
+    fi
+fi
+if [ -n "${BASE_BIN:-}" ]; then
+    # Alternating, twice each, each into a fresh store: the machine's drift hits both alike.
+    BASE_TIMES=() OURS_TIMES=()
+    for round in 1 2; do
+        rm -f "$TMP"/base-*.sqlite3* "$TMP"/again-*.sqlite3*
+        measure "baseline import" "$TMP/base" "$BASE_BIN" import "$TMP/jobs.csv" --db "$TMP/base-$round.sqlite3"
+        BASE_TIMES+=("$SECONDS_TAKEN")
+        measure "upscale-batch import" "$TMP/ours2" "$BIN" import "$TMP/jobs.csv" --db "$TMP/again-$round.sqlite3"
+        OURS_TIMES+=("$SECONDS_TAKEN")
+    done
+    echo
+    echo "import of $ROWS rows, $BASELINE_REV (no totals) vs this build, alternating: ${BASE_TIMES[*]} s vs ${OURS_TIMES[*]} s"
+    BASE_SUM=$(echo "${BASE_TIMES[*]}" | awk '{ print $1 + $2 }')
+    OURS_SUM=$(echo "${OURS_TIMES[*]}" | awk '{ print $1 + $2 }')
+    echo "ratio import with totals / without: $(ratio "$OURS_SUM" "$BASE_SUM") (target <= 1.10)"
 else
-    echo "report --by mode: skipped (\`upscale-batch report\` is not built yet or failed)"
+    echo
+    echo "import with totals / without: skipped (set BASELINE_REV to a commit before them, e.g. BASELINE_REV=1690d26)"
 fi

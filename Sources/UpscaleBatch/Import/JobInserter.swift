@@ -26,6 +26,11 @@ final class JobInserter {
     private(set) var inserted = 0
     /// Rows skipped because their URL and mode were already stored.
     private(set) var duplicates = 0
+    /// Rows inserted per mode, for the report's totals (`JobTotals.addImported`); nil once a
+    /// statement skipped a duplicate, whose mode `sqlite3_changes` does not say.
+    var insertedByMode: [Mode: Int]? { duplicates == 0 ? [.fast: insertedFast, .professional: inserted - insertedFast] : nil }
+    private var insertedFast = 0
+    private var pendingFast = 0
 
     private var urlBytes: [UInt8] = []
     private var pending: [(end: Int, mode: Mode)] = []
@@ -42,6 +47,7 @@ final class JobInserter {
     func insert(url: ArraySlice<UInt8>, mode: Mode) throws {
         urlBytes.append(contentsOf: url)
         pending.append((urlBytes.count, mode))
+        if mode == .fast { pendingFast += 1 }
         if pending.count == Self.rowsPerStatement {
             if fullStatement == nil { fullStatement = try makeStatement(rows: Self.rowsPerStatement) }
             try flush(fullStatement!)
@@ -94,6 +100,8 @@ final class JobInserter {
         let changes = Int(sqlite3_changes(database.sqliteConnection))
         inserted += changes
         duplicates += rows - changes
+        insertedFast += pendingFast
+        pendingFast = 0
         urlBytes.removeAll(keepingCapacity: true)
         pending.removeAll(keepingCapacity: true)
     }

@@ -29,59 +29,6 @@ import Testing
         }
     }
 
-    /// Jobs in every state: returns their ids by name.
-    private func stage(_ store: any JobStore) async throws -> [String: Int64] {
-        try await store.importURLs((1...6).map { "https://x.test/\($0).jpg" }, batch: "night")
-        try await store.importURLs(["https://x.test/pro.jpg", "https://x.test/retried.jpg"], batch: "pro", mode: .professional)
-        let ids = try await store.allJobs().map(\.id)
-        let named = [
-            "pending": ids[0], "queued": ids[1], "progress": ids[2], "completed": ids[3], "failed": ids[4],
-            "doubt": ids[5], "duplicate": ids[6], "retried": ids[7],
-        ]
-        _ = try await store.accountFingerprint(apiKey: "key", baseURL: "http://127.0.0.1:1/api")
-        let first = testRun("run-1")
-        _ = try await store.beginRun(first, batch: nil)
-        // A failed attempt moved back by retry: kept as an attempt of reason retry.
-        try await store.submit(named["retried"]!, runID: first.runID, requestID: "req-retried")
-        try await store.answer(named["retried"]!, requestID: "req-retried", state: .failed, cost: 0, error: "bad image")
-        #expect(try await store.retryFailed(batch: "pro") == 1)
-        try await store.submit(named["queued"]!, runID: first.runID, requestID: "req-queued")
-        try await store.answer(named["queued"]!, requestID: "req-queued", state: .inQueue)
-        try await store.submit(named["progress"]!, runID: first.runID, requestID: "req-progress")
-        try await store.answer(named["progress"]!, requestID: "req-progress", state: .inProgress)
-        try await store.submit(named["completed"]!, runID: first.runID, requestID: "req-completed")
-        try await store.answer(
-            named["completed"]!, requestID: "req-completed", state: .completed, cost: 120, resultURL: "https://r.test/4.png")
-        try await store.submit(named["failed"]!, runID: first.runID, requestID: "req-failed")
-        try await store.answer(named["failed"]!, requestID: "req-failed", state: .failed, cost: 0, error: "face not found")
-        // A submission in doubt: claimed, its POST's answer never recorded.
-        _ = try await store.claimSubmission(
-            jobID: named["doubt"]!, runID: first.runID, webhookOfOurs: false, doubtWait: 0, account: "acct")
-        try await store.recordSubmissionUnresolved(jobID: named["doubt"]!, error: "connection reset", keepInDoubt: true)
-        // A possible duplicate with a duplicate attempt a webhook revealed (its cost polled).
-        _ = try await store.claimSubmission(
-            jobID: named["duplicate"]!, runID: first.runID, webhookOfOurs: false, doubtWait: 0, account: "acct")
-        try await store.recordSubmissionUnresolved(jobID: named["duplicate"]!, error: "timed out", keepInDoubt: true)
-        try await store.endRun(runID: first.runID)
-        let second = testRun("run-2")
-        _ = try await store.beginRun(second, batch: nil)
-        #expect(
-            try await store.claimSubmission(
-                jobID: named["duplicate"]!, runID: second.runID, webhookOfOurs: false, doubtWait: 0, account: "acct")
-                == .claimed(possibleDuplicate: true))
-        try await store.recordSubmitted(jobID: named["duplicate"]!, requestID: "req-dup-2", firstPollAt: 0)
-        #expect(
-            try await store.recordWebhook(
-                jobID: named["duplicate"]!, requestID: "req-dup-1", status: "success", resultURL: "https://r.test/d1.png",
-                busyTimeout: 5) == .duplicateAttempt(jobID: named["duplicate"]!))
-        let owed = try await store.duplicateAttemptsToPoll(batch: nil)
-        #expect(owed.count == 1)
-        try await store.recordDuplicateAttemptPoll(
-            owed[0], answer: StatusAnswer(state: .completed, rawStatus: "COMPLETED", cost: 150), notFound: false)
-        try await store.endRun(runID: second.runID)
-        return named
-    }
-
     /// Every record of a store, in export order (the download host, which only PostgreSQL
     /// keeps, left out).
     private func records(of store: any JobStore, pageSize: Int = 3) async throws -> [StoreRecord] {
@@ -101,7 +48,7 @@ import Testing
 
     @Test(arguments: Direction.allCases) func everyJobInEveryStateIsCopiedWithItsColumns(_ direction: Direction) async throws {
         try await withStores(direction) { source, destination in
-            let named = try await stage(source)
+            let named = try await source.stageEveryState()
             let counts = try await StoreCopy.copy(from: source, to: destination, pageSize: 4)
             #expect(counts.jobs == 8)
             #expect(counts.batches == 2)

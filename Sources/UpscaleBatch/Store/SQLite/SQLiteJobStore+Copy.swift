@@ -125,6 +125,8 @@ extension SQLiteJobStore {
                             counts.add(record)
                         }
                     }
+                    // The jobs came in without their totals (JobTotals: a writer of new jobs adds them).
+                    try JobTotals.rebuild(db)
                     return counts
                 }
             }

@@ -68,9 +68,13 @@ extension SQLiteJobStore {
         let created = db.changesCount > 0
         guard let batchID = try Int64.fetchOne(db, sql: "SELECT id FROM batches WHERE name = ?", arguments: [batchName])
         else { throw DatabaseError(message: "batch \(batchName) vanished during the import") }
+        let firstID = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM jobs") ?? 0) + 1
         let inserter = JobInserter(database: db, batchID: batchID, timestamp: timestamp)
         let result = try body(inserter)
         try inserter.finish()
+        if inserter.inserted > 0 {
+            try JobTotals.addImported(db, batchID: batchID, counts: inserter.insertedByMode, firstID: firstID)
+        }
         if created && inserter.inserted == 0 {
             try db.execute(sql: "DELETE FROM batches WHERE id = ?", arguments: [batchID])
         }

@@ -7,33 +7,17 @@ extension SQLiteJobStore {
         -> CostReport
     {
         try await read { db in
-            let day = "substr(j.submitted_at, 1, 10)"
-            let key: String
-            var join = ""
-            switch grouping {
-            case .mode: key = "j.mode"
-            case .state: key = "j.state"
-            case .day: key = "coalesce(\(day), 'unsubmitted')"
-            case .batch:
-                key = "b.name"
-                join = "JOIN batches b ON b.id = j.batch_id"
-            }
-            let (conditions, arguments) = filter.conditions(day: day)
-            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            // A run's scope is read job by job; anything else from the totals where the store has them.
+            let fromTotals = try filter.runID == nil && JobTotals.exist(db)
             let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT \(key) AS key,
-                           count(*) AS jobs,
-                           sum(j.state = 'COMPLETED') AS completed,
-                           sum(j.state = 'FAILED') AS failed,
-                           coalesce(sum(j.cost), 0) AS cost,
-                           coalesce(sum(CASE WHEN j.state = 'COMPLETED' THEN j.cost END), 0) AS completed_cost,
-                           coalesce(sum(CASE WHEN j.state = 'FAILED' THEN j.cost END), 0) AS failed_cost
-                    FROM jobs j \(join) \(whereClause)
-                    GROUP BY 1 ORDER BY 1
-                    """, arguments: arguments)
-            // Duplicate charges count in their job's group; read from the (few) duplicate attempts.
+                db, sql: Self.reportSQL(by: grouping, filter: filter, fromTotals: fromTotals),
+                arguments: filter.conditions(day: Self.reportDay(fromTotals: fromTotals)).arguments)
+            // Duplicate charges count in their job's group; read from the (few) duplicate
+            // attempts, each joined to its job.
+            let day = Self.reportDay(fromTotals: false)
+            let (conditions, arguments) = filter.conditions(day: day)
+            let join = grouping == .batch ? "JOIN batches b ON b.id = j.batch_id" : ""
+            let key = Self.reportKey(grouping, day: day)
             let duplicates = try Dictionary(
                 Row.fetchAll(
                     db,
@@ -55,5 +39,40 @@ extension SQLiteJobStore {
                             duplicate: duplicate))
                 })
         }
+    }
+
+    /// A job's UTC day of submission in the report's queries (NULL while unsubmitted).
+    private static func reportDay(fromTotals: Bool) -> String {
+        fromTotals ? "nullif(j.day, '')" : "substr(j.submitted_at, 1, 10)"
+    }
+
+    private static func reportKey(_ grouping: ReportGrouping, day: String) -> String {
+        switch grouping {
+        case .mode: "j.mode"
+        case .state: "j.state"
+        case .day: "coalesce(\(day), 'unsubmitted')"
+        case .batch: "b.name"
+        }
+    }
+
+    /// The report's groups: summed from `job_totals` (`j` a group of jobs), or counted over
+    /// `jobs` (`j` a job). Both give the same rows (StoreConformanceReportTests).
+    private static func reportSQL(by grouping: ReportGrouping, filter: ReportFilter, fromTotals: Bool) -> String {
+        let day = reportDay(fromTotals: fromTotals)
+        let conditions = filter.conditions(day: day).conditions
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let join = grouping == .batch ? "JOIN batches b ON b.id = j.batch_id" : ""
+        let (table, jobs, cost) = fromTotals ? ("job_totals", "j.jobs", "j.cost") : ("jobs", "1", "coalesce(j.cost, 0)")
+        return """
+            SELECT \(reportKey(grouping, day: day)) AS key,
+                   sum(\(jobs)) AS jobs,
+                   sum(CASE WHEN j.state = 'COMPLETED' THEN \(jobs) ELSE 0 END) AS completed,
+                   sum(CASE WHEN j.state = 'FAILED' THEN \(jobs) ELSE 0 END) AS failed,
+                   sum(\(cost)) AS cost,
+                   sum(CASE WHEN j.state = 'COMPLETED' THEN \(cost) ELSE 0 END) AS completed_cost,
+                   sum(CASE WHEN j.state = 'FAILED' THEN \(cost) ELSE 0 END) AS failed_cost
+            FROM \(table) j \(join) \(whereClause)
+            GROUP BY 1 HAVING sum(\(jobs)) > 0 ORDER BY 1
+            """
     }
 }

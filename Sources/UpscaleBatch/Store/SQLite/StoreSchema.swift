@@ -13,7 +13,7 @@ enum StoreSchema {
     /// Migrations a read-only store may lack and still be read (they change nothing a query
     /// reads): a store the user may only read is read as it is.
     static let optionalForReading: Set<String> = [
-        "v6-application-id", "v7-jobs-state-index", "v9-runner-heartbeat",
+        "v6-application-id", "v7-jobs-state-index", "v9-runner-heartbeat", "v10-job-totals",
     ]
 
     static var migrator: DatabaseMigrator {
@@ -180,6 +180,11 @@ enum StoreSchema {
         migrator.registerMigration("v9-runner-heartbeat") { db in
             try db.execute(sql: "ALTER TABLE runs ADD COLUMN last_seen TEXT")
             try db.execute(sql: "ALTER TABLE runs ADD COLUMN in_flight INTEGER NOT NULL DEFAULT 0")
+        }
+        // The cost report's totals, kept as jobs change (issue 15; JobTotals says who keeps
+        // them). A read-only store without them is reported by a scan, as before.
+        migrator.registerMigration("v10-job-totals") { db in
+            try db.execute(sql: JobTotals.create)
         }
         return migrator
     }
