@@ -18,9 +18,13 @@ write_jobs_csv() {
 }
 
 # measure LABEL OUTFILE COMMAND...: runs COMMAND; sets SECONDS_TAKEN and PEAK_KB (0 without GNU time).
+# Dirty pages are flushed first (`sync`, not timed): otherwise the kernel writes back the last
+# command's hundreds of MB during this one, and whatever runs second pays for what ran first
+# (measured: an import 12-16% slower for it).
 measure() {
     local label=$1 out=$2
     shift 2
+    sync
     if [ -n "$GNU_TIME" ]; then
         "$GNU_TIME" -f "%e %M" -o "$out.time" "$@" > "$out.stdout" 2> "$out.stderr" || {
             echo "$label failed:" >&2; cat "$out.stderr" >&2; return 1; }
