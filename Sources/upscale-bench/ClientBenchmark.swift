@@ -3,7 +3,6 @@ import Dispatch
 import EnhancorSimulator
 import Foundation
 import Logging
-import Synchronization
 import UpscaleBatch
 
 #if canImport(Glibc)
@@ -51,30 +50,17 @@ struct ClientBenchmark: AsyncParsableCommand {
             imageURL: "https://bench.example/warm-up.png", webhookURL: "http://127.0.0.1:9/hook", mode: .fast)
         let total = requests
         let endpoint = self.endpoint
-        let failures = Atomic<Int>(0)
         let before = Self.cpuSeconds()
         let start = DispatchTime.now().uptimeNanoseconds
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            let remaining = Atomic<Int>(total)
-            let semaphore = DispatchSemaphore(value: concurrency)
-            @Sendable func finished(_ failed: Bool) {
-                if failed { failures.add(1, ordering: .relaxed) }
-                semaphore.signal()
-                if remaining.subtract(1, ordering: .relaxed).newValue == 0 { done.resume() }
-            }
-            DispatchQueue(label: "bench.feeder").async {
-                for index in 0..<total {
-                    semaphore.wait()
-                    switch endpoint {
-                    case .status:
-                        client.status(requestID: requestID) { finished($0.isFailure) }
-                    case .submit:
-                        client.submit(
-                            imageURL: "https://bench.example/\(index).png", webhookURL: "http://127.0.0.1:9/hook", mode: .fast
-                        ) {
-                            finished($0.isFailure)
-                        }
-                    }
+        let failures = await BenchSupport.runClosedLoop(count: total, concurrency: concurrency) { index, finished in
+            switch endpoint {
+            case .status:
+                client.status(requestID: requestID) { finished($0.isFailure) }
+            case .submit:
+                client.submit(
+                    imageURL: "https://bench.example/\(index).png", webhookURL: "http://127.0.0.1:9/hook", mode: .fast
+                ) {
+                    finished($0.isFailure)
                 }
             }
         }
@@ -93,7 +79,7 @@ struct ClientBenchmark: AsyncParsableCommand {
         print(String(format: "  elapsed            %.2f s", elapsed))
         print(String(format: "  requests/s         %.0f", rate))
         print(String(format: "  ratio to ideal     %.3f  (ideal %.0f req/s; target >= 0.9)", rate / ideal, ideal))
-        print("  failures           \(failures.load(ordering: .relaxed))")
+        print("  failures           \(failures)")
         print("  server maxInFlight \(ledger.maxInFlight)")
         print("  connections opened \(counters.connectionsOpened)  (retries \(counters.retries), 429s \(counters.rateLimited))")
         print(
@@ -101,7 +87,7 @@ struct ClientBenchmark: AsyncParsableCommand {
                 format: "  CPU per request    %.1f µs  (user+sys of this process; it includes the in-process simulator)",
                 cpu / Double(total) * 1e6))
         fflush(nil)
-        if failures.load(ordering: .relaxed) > 0 { throw ExitCode(1) }
+        if failures > 0 { throw ExitCode(1) }
     }
 
     /// User plus system CPU time of this process, in seconds.

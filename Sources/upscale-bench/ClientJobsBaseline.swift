@@ -1,8 +1,6 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import Logging
-import Synchronization
 import UpscaleBatch
 
 /// `upscale-bench client-jobs`: the baseline of `upscale-bench run` (issue 15, point 1). The
@@ -30,34 +28,21 @@ struct ClientJobsBaseline: AsyncParsableCommand {
         let client = try EnhancorHTTPClient(
             configuration: .init(baseURL: baseURL, apiKey: apiKey, maxConnections: concurrency, environment: [:]),
             logger: logger)
-        let failures = Atomic<Int>(0)
-        let (total, concurrency) = (jobs, concurrency)
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            let remaining = Atomic<Int>(total)
-            let slots = DispatchSemaphore(value: concurrency)
-            @Sendable func finished(_ failed: Bool) {
-                if failed { failures.add(1, ordering: .relaxed) }
-                slots.signal()
-                if remaining.subtract(1, ordering: .relaxed).newValue == 0 { done.resume() }
-            }
-            DispatchQueue(label: "bench.feeder").async {
-                for index in 0..<total {
-                    slots.wait()
-                    let webhookURL = WebhookURL.callbackURL(
-                        base: RunConfiguration.pollOnlyWebhookURL, jobID: Int64(index), secret: "bench")
-                    client.submit(imageURL: "https://img.example/bench/\(index).jpg", webhookURL: webhookURL, mode: .fast) {
-                        submitted in
-                        guard case .success(let requestID) = submitted else { return finished(true) }
-                        client.status(requestID: requestID) { answer in
-                            if case .failure = answer { finished(true) } else { finished(false) }
-                        }
-                    }
+        let total = jobs
+        let failures = await BenchSupport.runClosedLoop(count: total, concurrency: concurrency) { index, finished in
+            let webhookURL = WebhookURL.callbackURL(
+                base: RunConfiguration.pollOnlyWebhookURL, jobID: Int64(index), secret: "bench")
+            client.submit(imageURL: "https://img.example/bench/\(index).jpg", webhookURL: webhookURL, mode: .fast) {
+                submitted in
+                guard case .success(let requestID) = submitted else { return finished(true) }
+                client.status(requestID: requestID) { answer in
+                    if case .failure = answer { finished(true) } else { finished(false) }
                 }
             }
         }
         try await client.shutdown()
-        if failures.load(ordering: .relaxed) > 0 {
-            print("client-jobs: \(failures.load(ordering: .relaxed)) of \(total) jobs failed")
+        if failures > 0 {
+            print("client-jobs: \(failures) of \(total) jobs failed")
             throw ExitCode(1)
         }
     }

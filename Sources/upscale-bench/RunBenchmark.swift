@@ -117,13 +117,14 @@ struct RunBenchmark: AsyncParsableCommand {
 
     /// One whole run of `binary` against a fresh simulator and a fresh store.
     private func measure(binary: String) async throws -> Measurement {
-        let directory = try BenchSupport.temporaryDirectory("run")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let (simulator, baseURL) = try BenchSupport.startSimulator(
-            ["--latency-seconds", "\(latency)", "--fast-duration", "\(jobDuration)", "--duration-jitter", "0"],
-            directory: directory)
-        defer { simulator.terminate() }
+        try await withSimulator("run") { directory, baseURL in
+            try await measure(binary: binary, directory: directory, baseURL: baseURL)
+        }
+    }
 
+    /// That run, in `directory` against the simulator at `baseURL`: the jobs imported, then the
+    /// run sampled from outside, then the simulator's ledger read.
+    private func measure(binary: String, directory: String, baseURL: String) async throws -> Measurement {
         let csv = directory + "/jobs.csv"
         var text = "url\n"
         text.reserveCapacity(jobs * 40)
@@ -134,15 +135,12 @@ struct RunBenchmark: AsyncParsableCommand {
         try BenchSupport.run(["import", csv], environment: environment, directory: directory, binary: binary)
         let serverBefore = serverPid.flatMap(BenchSupport.cumulativeCPU(pid:))
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments =
+        let process = Self.measuredProcess(
+            binary,
             ["run", "--base-url", baseURL, "--concurrency", "\(concurrency)", "--poll-interval", "0.1", "--quiet"]
-            + (webhooks ? ["--listen", "127.0.0.1:0"] : ["--poll-only"])
-            + (rate.map { ["--rate", "\($0)"] } ?? [])
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardOutput = FileHandle.nullDevice
+                + (webhooks ? ["--listen", "127.0.0.1:0"] : ["--poll-only"])
+                + (rate.map { ["--rate", "\($0)"] } ?? []),
+            environment: environment, directory: directory)
         let (wall, last) = try await BenchSupport.watch(process)
         var serverCPU: Double?
         if let pid = serverPid, let before = serverBefore {
@@ -172,23 +170,48 @@ struct RunBenchmark: AsyncParsableCommand {
     /// The client alone, a job's two requests each, in its own process against a simulator of
     /// its own with the run's settings, its CPU sampled from outside as the run's is.
     private func measureClientAlone() async throws -> ClientAlone {
-        let directory = try BenchSupport.temporaryDirectory("client-jobs")
+        try await withSimulator("client-jobs") { directory, baseURL in
+            let process = Self.measuredProcess(
+                BenchSupport.benchBinary,
+                ["client-jobs", "--base-url", baseURL, "--jobs", "\(jobs)", "--concurrency", "\(concurrency)"],
+                environment: ["ENHANCOR_API_KEY": "sim-key"], directory: directory)
+            let (wall, last) = try await BenchSupport.watch(process)
+            guard process.terminationStatus == 0 else { throw BenchError("client-jobs exited \(process.terminationStatus)") }
+            let ledger = try await BenchSupport.ledger(baseURL: baseURL)
+            return ClientAlone(
+                requestsPerSecond: Double(ledger["total_requests"] as? Int ?? 0) / wall,
+                cpuPerJobMs: last.cpu * 1000 / Double(jobs), maxInFlight: ledger["max_in_flight"] as? Int ?? -1)
+        }
+    }
+
+    /// Runs `body` in a fresh temporary directory against a simulator of its own (its own
+    /// process) with the run's latency and job duration, then stops the simulator and removes
+    /// the directory. The run and the client alone are measured against the same simulator
+    /// settings, so that what they cost compares.
+    private func withSimulator<T>(
+        _ name: String, _ body: (_ directory: String, _ baseURL: String) async throws -> T
+    ) async throws -> T {
+        let directory = try BenchSupport.temporaryDirectory(name)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let (simulator, baseURL) = try BenchSupport.startSimulator(
             ["--latency-seconds", "\(latency)", "--fast-duration", "\(jobDuration)", "--duration-jitter", "0"],
             directory: directory)
         defer { simulator.terminate() }
+        return try await body(directory, baseURL)
+    }
+
+    /// The process a measurement samples (`BenchSupport.watch`): `binary` with `arguments` in
+    /// `directory`, this process's environment plus `environment`, its output dropped.
+    private static func measuredProcess(
+        _ binary: String, _ arguments: [String], environment: [String: String], directory: String
+    ) -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: BenchSupport.benchBinary)
-        process.arguments = ["client-jobs", "--base-url", baseURL, "--jobs", "\(jobs)", "--concurrency", "\(concurrency)"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["ENHANCOR_API_KEY": "sim-key"]) { _, new in new }
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.standardOutput = FileHandle.nullDevice
-        let (wall, last) = try await BenchSupport.watch(process)
-        guard process.terminationStatus == 0 else { throw BenchError("client-jobs exited \(process.terminationStatus)") }
-        let ledger = try await BenchSupport.ledger(baseURL: baseURL)
-        return ClientAlone(
-            requestsPerSecond: Double(ledger["total_requests"] as? Int ?? 0) / wall, cpuPerJobMs: last.cpu * 1000 / Double(jobs),
-            maxInFlight: ledger["max_in_flight"] as? Int ?? -1)
+        return process
     }
 
     /// The run beside the client alone: what the store, the schedule and the bookkeeping cost.
