@@ -62,7 +62,9 @@ case "${1:-start}" in
     ;;
   down)
     running || { echo "no test cluster is running in $dir" >&2; exit 2; }
-    as_owner "$bin/pg_ctl" -D "$dir/data" -w -t 60 -m immediate stop >/dev/null
+    mode=${2:-immediate}
+    case "$mode" in smart | fast | immediate) ;; *) echo "down mode: smart, fast or immediate, not $mode" >&2; exit 2 ;; esac
+    as_owner "$bin/pg_ctl" -D "$dir/data" -w -t 60 -m "$mode" stop >/dev/null
     ;;
   up)
     [ -f "$dir/port" ] || { echo "no test cluster in $dir" >&2; exit 2; }

@@ -20,11 +20,10 @@ struct OwnPostgresCluster {
         return OwnPostgresCluster(url: started.trimmingCharacters(in: .whitespacesAndNewlines), script: script)
     }
 
-    /// `pg_ctl stop -m immediate`: the server is gone until `up()`.
-    func down() async throws { _ = try await call("down") }
+    /// `pg_ctl stop -m MODE`: the server is gone until `up()` (`immediate`, the default: a
+    /// crash; `fast`: every session ended, a clean shutdown).
+    func down(mode: String = "immediate") async throws { _ = try await call("down", mode) }
     func up() async throws { _ = try await call("up") }
-    /// `pg_ctl restart -m MODE` (`fast`: every session ended, a clean shutdown, and up again).
-    func restart(mode: String) async throws { _ = try await call("restart", mode) }
 
     /// Stops the cluster and removes its directory.
     func stop() async {
