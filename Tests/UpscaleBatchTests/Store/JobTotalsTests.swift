@@ -54,6 +54,12 @@ import Testing
         #expect(try await store.retryFailed() == 1)
         try StoreFixtures.update(store, job: named["completed"]!, "submitted_at = '2026-12-24T10:00:00.000Z'")
         try expectTotalsMatch(store, "after later writes")
+        // No command deletes a job; one deleted by hand leaves its group all the same.
+        try SQLiteHandEdit.write(store) { db in
+            try db.execute(sql: "DELETE FROM jobs WHERE url = 'https://x.test/late.jpg'")
+            #expect(db.changesCount == 1)
+        }
+        try expectTotalsMatch(store, "after a job deleted by hand")
 
         let copy = try StoreFixtures.makeStore(in: directory, name: "copy.sqlite3")
         _ = try await StoreCopy.copy(from: store, to: copy)
