@@ -83,6 +83,37 @@ import Testing
         #expect(scoped.costs.completed <= before.costs.completed, "a run's scope is counted from its jobs")
     }
 
+    /// Every grouping and filter of the report, and the cost page's days, read from the totals
+    /// and then, with the totals gone (as in a read-only store from before them), from the jobs.
+    @Test func theReportIsTheSameFromTheTotalsAsFromTheJobs() async throws {
+        let directory = TemporaryDirectory()
+        let store = try StoreFixtures.makeStore(in: directory)
+        let named = try await store.stageEveryState()
+        try StoreFixtures.update(store, job: named["completed"]!, "submitted_at = '2026-11-24T10:00:00.000Z'")
+        try await store.importURLs(["https://x.test/late.jpg"], batch: "late", mode: .professional)
+        let filters = [
+            ReportFilter(), ReportFilter(batch: "pro"), ReportFilter(since: "2026-11-25"), ReportFilter(until: "2026-11-30"),
+            ReportFilter(since: "2026-11-24", until: "2026-11-24"),
+        ]
+        func everything() async throws -> (reports: [CostReport], days: [[DailyModeCost]]) {
+            var reports: [CostReport] = []
+            var days: [[DailyModeCost]] = []
+            for filter in filters {
+                for grouping in ReportGrouping.allCases {
+                    reports.append(try await store.costReport(by: grouping, filter: filter))
+                }
+                days.append(try await store.dailyCosts(filter: filter))
+            }
+            return (reports, days)
+        }
+        let fromTotals = try await everything()
+        #expect(fromTotals.reports.contains { $0.costs.duplicate > 0 } && fromTotals.days.contains { !$0.isEmpty })
+        try SQLiteHandEdit.write(store) { db in try db.execute(sql: "DROP TABLE job_totals") }
+        let fromJobs = try await everything()
+        #expect(fromJobs.reports == fromTotals.reports)
+        #expect(fromJobs.days == fromTotals.days)
+    }
+
     @Test func aStoreFromBeforeTheTotalsGetsThemWhenUpgraded() async throws {
         let directory = TemporaryDirectory()
         let path = directory.file("old.sqlite3")

@@ -91,3 +91,26 @@ enum JobTotals {
     /// Whether the store has the totals (a read-only store from before them does not).
     static func exist(_ db: Database) throws -> Bool { try db.tableExists("job_totals") }
 }
+
+/// Where the cost report and the cost page read their groups from (`j` in their queries): the
+/// totals (a row stands for a group of jobs) where the store has them and the report is not of
+/// one run's scope, else the jobs themselves (a row is a job). Both give the same figures
+/// (`JobTotalsTests.theReportIsTheSameFromTheTotalsAsFromTheJobs`).
+struct ReportSource {
+    let table: String
+    /// A row's UTC day of submission, NULL while unsubmitted.
+    let day: String
+    /// How many jobs a row stands for.
+    let jobs: String
+    /// What a row's jobs cost (0 for none).
+    let cost: String
+
+    static let totals = ReportSource(table: "job_totals", day: "nullif(j.day, '')", jobs: "j.jobs", cost: "j.cost")
+    static let jobs = ReportSource(
+        table: "jobs", day: "substr(j.submitted_at, 1, 10)", jobs: "1", cost: "coalesce(j.cost, 0)")
+
+    /// The source for a report under `filter`: a run's scope is read job by job.
+    static func of(_ filter: ReportFilter, _ db: Database) throws -> ReportSource {
+        try filter.runID == nil && JobTotals.exist(db) ? .totals : .jobs
+    }
+}

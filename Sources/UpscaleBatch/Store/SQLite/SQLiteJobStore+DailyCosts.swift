@@ -5,21 +5,17 @@ extension SQLiteJobStore {
     /// page's chart. Unsubmitted jobs have no day and cost nothing: they are left out.
     public func dailyCosts(filter: ReportFilter = ReportFilter()) async throws(StoreError) -> [DailyModeCost] {
         try await read { db in
-            // From the totals where the store has them (JobTotals), else job by job.
-            let fromTotals = try filter.runID == nil && JobTotals.exist(db)
-            let (table, day) = fromTotals ? ("job_totals", "nullif(j.day, '')") : ("jobs", "substr(j.submitted_at, 1, 10)")
-            var (conditions, arguments) = filter.conditions(day: day)
-            conditions.append("\(day) IS NOT NULL")
-            // A group whose jobs all moved on (retried, say) is left at zero: not a day of its own.
-            if fromTotals { conditions.append("j.jobs > 0") }
+            let source = try ReportSource.of(filter, db)
+            var (conditions, arguments) = filter.conditions(day: source.day)
+            conditions.append("\(source.day) IS NOT NULL")
             return try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT \(day) AS day, j.mode AS mode,
-                           coalesce(sum(CASE WHEN j.state = 'COMPLETED' THEN j.cost END), 0) AS completed_cost,
-                           coalesce(sum(CASE WHEN j.state = 'FAILED' THEN j.cost END), 0) AS failed_cost
-                    FROM \(table) j WHERE \(conditions.joined(separator: " AND "))
-                    GROUP BY 1, 2 ORDER BY 1, 2
+                    SELECT \(source.day) AS day, j.mode AS mode,
+                           sum(CASE WHEN j.state = 'COMPLETED' THEN \(source.cost) ELSE 0 END) AS completed_cost,
+                           sum(CASE WHEN j.state = 'FAILED' THEN \(source.cost) ELSE 0 END) AS failed_cost
+                    FROM \(source.table) j WHERE \(conditions.joined(separator: " AND "))
+                    GROUP BY 1, 2 HAVING sum(\(source.jobs)) > 0 ORDER BY 1, 2
                     """, arguments: arguments
             ).map { row in
                 DailyModeCost(day: row["day"], mode: row["mode"], completed: row["completed_cost"], failed: row["failed_cost"])

@@ -7,14 +7,14 @@ extension SQLiteJobStore {
         -> CostReport
     {
         try await read { db in
-            // A run's scope is read job by job; anything else from the totals where the store has them.
-            let fromTotals = try filter.runID == nil && JobTotals.exist(db)
+            let source = try ReportSource.of(filter, db)
+            let (sourceConditions, sourceArguments) = filter.conditions(day: source.day)
             let rows = try Row.fetchAll(
-                db, sql: Self.reportSQL(by: grouping, filter: filter, fromTotals: fromTotals),
-                arguments: filter.conditions(day: Self.reportDay(fromTotals: fromTotals)).arguments)
+                db, sql: Self.reportSQL(by: grouping, from: source, conditions: sourceConditions),
+                arguments: sourceArguments)
             // Duplicate charges count in their job's group; read from the (few) duplicate
             // attempts, each joined to its job.
-            let day = Self.reportDay(fromTotals: false)
+            let day = ReportSource.jobs.day
             let (conditions, arguments) = filter.conditions(day: day)
             let join = grouping == .batch ? "JOIN batches b ON b.id = j.batch_id" : ""
             let key = Self.reportKey(grouping, day: day)
@@ -41,11 +41,6 @@ extension SQLiteJobStore {
         }
     }
 
-    /// A job's UTC day of submission in the report's queries (NULL while unsubmitted).
-    private static func reportDay(fromTotals: Bool) -> String {
-        fromTotals ? "nullif(j.day, '')" : "substr(j.submitted_at, 1, 10)"
-    }
-
     private static func reportKey(_ grouping: ReportGrouping, day: String) -> String {
         switch grouping {
         case .mode: "j.mode"
@@ -55,23 +50,21 @@ extension SQLiteJobStore {
         }
     }
 
-    /// The report's groups: summed from `job_totals` (`j` a group of jobs), or counted over
-    /// `jobs` (`j` a job). Both give the same rows (StoreConformanceReportTests).
-    private static func reportSQL(by grouping: ReportGrouping, filter: ReportFilter, fromTotals: Bool) -> String {
-        let day = reportDay(fromTotals: fromTotals)
-        let conditions = filter.conditions(day: day).conditions
+    /// The report's groups, from `source` under `conditions` (on `j`). A group whose jobs all
+    /// moved on (retried, say) is left at zero in the totals: not a group of its own.
+    private static func reportSQL(by grouping: ReportGrouping, from source: ReportSource, conditions: [String]) -> String {
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let join = grouping == .batch ? "JOIN batches b ON b.id = j.batch_id" : ""
-        let (table, jobs, cost) = fromTotals ? ("job_totals", "j.jobs", "j.cost") : ("jobs", "1", "coalesce(j.cost, 0)")
+        let (jobs, cost) = (source.jobs, source.cost)
         return """
-            SELECT \(reportKey(grouping, day: day)) AS key,
+            SELECT \(reportKey(grouping, day: source.day)) AS key,
                    sum(\(jobs)) AS jobs,
                    sum(CASE WHEN j.state = 'COMPLETED' THEN \(jobs) ELSE 0 END) AS completed,
                    sum(CASE WHEN j.state = 'FAILED' THEN \(jobs) ELSE 0 END) AS failed,
                    sum(\(cost)) AS cost,
                    sum(CASE WHEN j.state = 'COMPLETED' THEN \(cost) ELSE 0 END) AS completed_cost,
                    sum(CASE WHEN j.state = 'FAILED' THEN \(cost) ELSE 0 END) AS failed_cost
-            FROM \(table) j \(join) \(whereClause)
+            FROM \(source.table) j \(join) \(whereClause)
             GROUP BY 1 HAVING sum(\(jobs)) > 0 ORDER BY 1
             """
     }
