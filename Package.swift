@@ -92,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "upscale-batch",
             dependencies: [
-                "UpscaleBatch", "WebhookReceiver", "EnhancorSimulator",
+                "UpscaleBatch", "WebhookReceiver", "EnhancorSimulator", "CMallocTuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -102,6 +102,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // glibc's mallopt for the executable (Swift's Glibc module does not import malloc.h).
+        .target(name: "CMallocTuning"),
         // Benchmarks that print ratios against the ideal (never timed unit tests).
         .executableTarget(
             name: "upscale-bench",

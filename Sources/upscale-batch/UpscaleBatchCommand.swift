@@ -2,7 +2,6 @@ import ArgumentParser
 import UpscaleBatch
 
 /// The root command. Each subcommand lives in its own file and only wires the core together.
-@main
 struct UpscaleBatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "upscale-batch",

@@ -165,6 +165,7 @@ struct RunBenchmark: AsyncParsableCommand {
         var requestsPerSecond: Double
         var cpuPerJobMs: Double
         var maxInFlight: Int
+        var peakRSSMB: Double
     }
 
     /// The client alone, a job's two requests each, in its own process against a simulator of
@@ -180,7 +181,8 @@ struct RunBenchmark: AsyncParsableCommand {
             let ledger = try await BenchSupport.ledger(baseURL: baseURL)
             return ClientAlone(
                 requestsPerSecond: Double(ledger["total_requests"] as? Int ?? 0) / wall,
-                cpuPerJobMs: last.cpu * 1000 / Double(jobs), maxInFlight: ledger["max_in_flight"] as? Int ?? -1)
+                cpuPerJobMs: last.cpu * 1000 / Double(jobs), maxInFlight: ledger["max_in_flight"] as? Int ?? -1,
+                peakRSSMB: Double(last.peakRSS) / 1_048_576)
         }
     }
 
@@ -229,6 +231,12 @@ struct RunBenchmark: AsyncParsableCommand {
             String(
                 format: "  the run against the client alone: requests/s %.2f (target %@), CPU per job %.2fx (%@)",
                 run.requestsPerSecond / alone.requestsPerSecond, target, run.cpuPerJobMs / alone.cpuPerJobMs, cpuTarget))
+        // The client alone links the same HTTP client, NIO and Foundation without the store:
+        // the part of the run's memory that is the libraries' own pages and threads.
+        print(
+            String(
+                format: "  peak RSS: the run %.1f MB, the client alone %.1f MB (the same libraries, no store)",
+                run.peakRSSMB, alone.peakRSSMB))
     }
 
     /// The store and its settings as the product sets them, for the printout.

@@ -8,14 +8,13 @@ extension SQLiteJobStore {
     {
         try await read { db in
             let source = try ReportSource.of(filter, db)
-            let (sourceConditions, sourceArguments) = filter.conditions(day: source.day)
+            let sourceJobs = filter.sql(day: source.day)
             let rows = try Row.fetchAll(
-                db, sql: Self.reportSQL(by: grouping, from: source, conditions: sourceConditions),
-                arguments: sourceArguments)
+                db, sql: Self.reportSQL(by: grouping, from: source, filter: sourceJobs), arguments: sourceJobs.arguments)
             // Duplicate charges count in their job's group; read from the (few) duplicate
             // attempts, each joined to its job.
             let day = ReportSource.jobs.day
-            let (conditions, arguments) = filter.conditions(day: day)
+            let jobs = filter.sql(day: day)
             let join = grouping == .batch ? "JOIN batches b ON b.id = j.batch_id" : ""
             let key = Self.reportKey(grouping, day: day)
             let duplicates = try Dictionary(
@@ -23,10 +22,10 @@ extension SQLiteJobStore {
                     db,
                     sql: """
                         SELECT \(key) AS key, sum(a.cost) AS cost
-                        FROM job_attempts a JOIN jobs j ON j.id = a.job_id \(join)
-                        WHERE a.reason = 'duplicate' AND a.cost IS NOT NULL\(conditions.map { " AND " + $0 }.joined())
+                        FROM job_attempts a JOIN jobs j ON j.id = a.job_id \(jobs.join) \(join)
+                        WHERE a.reason = 'duplicate' AND a.cost IS NOT NULL\(jobs.andConditions)
                         GROUP BY 1
-                        """, arguments: arguments
+                        """, arguments: jobs.arguments
                 ).map { ($0["key"] as String, $0["cost"] as Int64) }, uniquingKeysWith: +)
             return CostReport(
                 grouping: grouping,
@@ -50,10 +49,9 @@ extension SQLiteJobStore {
         }
     }
 
-    /// The report's groups, from `source` under `conditions` (on `j`). A group whose jobs all
+    /// The report's groups, from `source` narrowed by `filter` (on `j`). A group whose jobs all
     /// moved on (retried, say) is left at zero in the totals: not a group of its own.
-    private static func reportSQL(by grouping: ReportGrouping, from source: ReportSource, conditions: [String]) -> String {
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+    private static func reportSQL(by grouping: ReportGrouping, from source: ReportSource, filter: JobsFilterSQL) -> String {
         let join = grouping == .batch ? "JOIN batches b ON b.id = j.batch_id" : ""
         let (jobs, cost) = (source.jobs, source.cost)
         return """
@@ -64,7 +62,7 @@ extension SQLiteJobStore {
                    sum(\(cost)) AS cost,
                    sum(CASE WHEN j.state = 'COMPLETED' THEN \(cost) ELSE 0 END) AS completed_cost,
                    sum(CASE WHEN j.state = 'FAILED' THEN \(cost) ELSE 0 END) AS failed_cost
-            FROM \(source.table) j \(join) \(whereClause)
+            FROM \(source.table) j \(filter.join) \(join) \(filter.whereClause)
             GROUP BY 1 HAVING sum(\(jobs)) > 0 ORDER BY 1
             """
     }

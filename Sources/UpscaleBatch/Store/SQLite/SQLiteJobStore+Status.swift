@@ -6,18 +6,17 @@ extension SQLiteJobStore {
     public func statusSnapshot(batch: String? = nil, runID: String? = nil) async throws(StoreError) -> StatusSnapshot {
         try await read { db in
             // The same job filter as the cost report's (on `jobs j`), so both count the same jobs.
-            let (conditions, arguments) = ReportFilter(batch: batch, runID: runID).conditions(day: "")
-            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let jobs = ReportFilter(batch: batch, runID: runID).sql(day: "")
             // Duplicate charges, read from the (few) duplicate attempts rather than per job.
             let duplicates = try Dictionary(
                 Row.fetchAll(
                     db,
                     sql: """
                         SELECT j.state AS key, sum(a.cost) AS cost
-                        FROM job_attempts a JOIN jobs j ON j.id = a.job_id
-                        WHERE a.reason = 'duplicate' AND a.cost IS NOT NULL\(conditions.map { " AND " + $0 }.joined())
+                        FROM job_attempts a JOIN jobs j ON j.id = a.job_id \(jobs.join)
+                        WHERE a.reason = 'duplicate' AND a.cost IS NOT NULL\(jobs.andConditions)
                         GROUP BY 1
-                        """, arguments: arguments
+                        """, arguments: jobs.arguments
                 ).map { ($0["key"] as String, $0["cost"] as Int64) }, uniquingKeysWith: +)
             let rows = try Row.fetchAll(
                 db,
@@ -28,9 +27,9 @@ extension SQLiteJobStore {
                            sum(request_id IS NULL AND state = 'PENDING') AS unsubmitted,
                            sum(possible_duplicate) AS duplicates,
                            coalesce(sum(cost), 0) AS cost
-                    FROM jobs j \(whereClause)
+                    FROM jobs j \(jobs.join) \(jobs.whereClause)
                     GROUP BY state
-                    """, arguments: arguments)
+                    """, arguments: jobs.arguments)
             var snapshot = StatusSnapshot(
                 counts: Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0, 0) }),
                 inFlight: 0, unsubmitted: 0, possibleDuplicates: 0, costs: CostTotals())
