@@ -20,18 +20,24 @@ final class LeasedCall<T: Sendable>: Sendable {
         var continuation: CheckedContinuation<T, any Error>?
         var connection: PostgresConnection?
         var work: Task<Void, Never>?
-        var watchdog: Task<Void, Never>?
+        /// The call's place in the shared watchdog (`LeasedCallWatchdog`).
+        var watch: LeasedCallWatchdog.Ticket?
+        var closedSince: ContinuousClock.Instant?
         var ended = false
     }
 
     private let state = Mutex(State())
+    private let started = ContinuousClock.now
+    private let leaseDeadline: Duration
+
+    private init(leaseDeadline: Duration) { self.leaseDeadline = leaseDeadline }
 
     /// Runs `body` on a connection of `client`'s, answering as the type's comment says.
     static func run(
         on client: PostgresClient, leaseDeadline: Duration,
         _ body: @Sendable @escaping (PostgresConnection) async throws -> T
     ) async throws -> T {
-        let call = LeasedCall<T>()
+        let call = LeasedCall<T>(leaseDeadline: leaseDeadline)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 call.state.withLock { $0.continuation = continuation }
@@ -46,63 +52,52 @@ final class LeasedCall<T: Sendable>: Sendable {
                         call.end(.failure(error))
                     }
                 }
-                let watchdog = Task { await call.watch(leaseDeadline: leaseDeadline) }
+                let ticket = LeasedCallWatchdog.shared.add { now in call.check(now: now) }
                 let ended = call.state.withLock { state in
                     state.work = work
-                    state.watchdog = watchdog
+                    state.watch = ticket
                     return state.ended
                 }
-                if ended { watchdog.cancel() }
+                if ended { LeasedCallWatchdog.shared.remove(ticket) }
             }
         } onCancel: {
             call.end(.failure(CancellationError()))
         }
     }
 
-    /// Answers the caller (the first answer wins), and stops the watchdog and the work.
+    /// Answers the caller (the first answer wins), and leaves the watchdog and stops the work.
     private func end(_ result: Result<T, any Error>) {
-        let (continuation, work, watchdog) = state.withLock { state in
+        let (continuation, work, watch) = state.withLock { state in
             defer {
                 state.continuation = nil
                 state.ended = true
             }
-            return (state.continuation, state.work, state.watchdog)
+            return (state.continuation, state.work, state.watch)
         }
         guard let continuation else { return }
-        watchdog?.cancel()
+        if let watch { LeasedCallWatchdog.shared.remove(watch) }
         if case .failure = result { work?.cancel() }
         continuation.resume(with: result)
     }
 
-    /// Checks four times a second whether the call is still owed an answer: no connection
-    /// after `leaseDeadline` ends it with `PostgresDeadline.Expired`, a connection closed for
-    /// `closedGrace` with `PostgresConnectionLost`.
-    private func watch(leaseDeadline: Duration) async {
-        let clock = ContinuousClock()
-        let started = clock.now
-        var closedSince: ContinuousClock.Instant?
-        while true {
-            do { try await Task.sleep(for: .milliseconds(250)) } catch { return }
-            let (ended, connection) = state.withLock { ($0.ended, $0.connection) }
-            if ended { return }
-            guard let connection else {
-                if clock.now - started >= leaseDeadline {
-                    end(.failure(PostgresDeadline.Expired()))
-                    return
-                }
-                continue
+    /// The watchdog's check (four times a second) of whether the call is still owed an
+    /// answer: no connection after `leaseDeadline` ends it with `PostgresDeadline.Expired`, a
+    /// connection closed for `closedGrace` with `PostgresConnectionLost`.
+    private func check(now: ContinuousClock.Instant) {
+        let failure: (any Error)? = state.withLock { state in
+            if state.ended { return nil }
+            guard let connection = state.connection else {
+                return now - started >= leaseDeadline ? PostgresDeadline.Expired() : nil
             }
             guard connection.isClosed else {
-                closedSince = nil
-                continue
+                state.closedSince = nil
+                return nil
             }
-            let since = closedSince ?? clock.now
-            closedSince = since
-            if clock.now - since >= Self.closedGrace {
-                end(.failure(PostgresConnectionLost()))
-                return
-            }
+            let since = state.closedSince ?? now
+            state.closedSince = since
+            return now - since >= Self.closedGrace ? PostgresConnectionLost() : nil
         }
+        if let failure { end(.failure(failure)) }
     }
 }
 
