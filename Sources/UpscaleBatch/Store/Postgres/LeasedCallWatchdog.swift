@@ -3,8 +3,8 @@ import Synchronization
 /// One timer for every `LeasedCall` in flight: four times a second it runs each call's check.
 ///
 /// Why not a watchdog task per call: every store call then cost a task and a Dispatch timer,
-/// and a cancelled `Task.sleep` keeps its timer until the deadline it was given, so the
-/// timers of calls long answered piled up with the call rate. (The same effect in
+/// and a cancelled `Task.sleep` keeps its timer until the deadline it was given, so each
+/// answered call left its timer behind for up to 250 ms. (The same effect in
 /// postgres-nio's pool timers made a 100,000-job run grow by 20 MB: see
 /// `PostgresSettings.connectionIdleTimeout`.) One loop that runs while calls are in flight,
 /// and ends when none are, costs the same whatever the number of calls.
