@@ -138,7 +138,11 @@ struct JobImporterTests {
             )
         }
         #expect(foreignKeys == true)
-        #expect(cacheSize == -2000)
+        // Back to the store's own small cache (a run's memory must not grow with the store).
+        #expect(cacheSize == -SQLiteJobStore.connectionCacheKiB)
+        #expect(SQLiteJobStore.connectionCacheKiB < 2000, "smaller than SQLite's default of 2,000 KiB")
+        let readerCacheSize = try await store.database.read { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") }
+        #expect(readerCacheSize == -SQLiteJobStore.connectionCacheKiB, "a reader's too")
         #expect(tempStore == 0)
         #expect(try await store.database.read { try Row.fetchAll($0, sql: "PRAGMA foreign_key_check") }.isEmpty)
     }

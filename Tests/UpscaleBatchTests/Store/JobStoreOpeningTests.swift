@@ -76,20 +76,6 @@ import Testing
         }
     }
 
-    /// A run's memory must not grow with its store: every connection keeps a small page
-    /// cache, and the large one `import` takes for its span is given back when it ends.
-    @Test func everyConnectionKeepsASmallPageCacheAfterAnImportToo() async throws {
-        let dir = TemporaryDirectory()
-        let store = try StoreFixtures.makeStore(in: dir)
-        _ = try await StoreFixtures.insertJobs(store, count: 3)
-        let wanted = -SQLiteJobStore.connectionCacheKiB
-        #expect(wanted < 0 && -wanted < 2000, "smaller than SQLite's default of 2,000 KiB")
-        let writer = try await store.database.write { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") }
-        let reader = try await store.database.read { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") }
-        #expect(writer == wanted, "the writer, after an import")
-        #expect(reader == wanted, "a reader")
-    }
-
     @Test func aNewStoreHasWALStrictTablesAndASecret() async throws {
         let dir = TemporaryDirectory()
         let store = try StoreFixtures.makeStore(in: dir)
